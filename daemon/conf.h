@@ -15,7 +15,12 @@
  *   in it points into the input text. It is read-only after parsing, so a
  *   reload can parse a new one and swap it in.
  * - Name lookups (daemon entries given only by name) go through
- *   getaddrinfo(); tests use addresses to stay off DNS.
+ *   getaddrinfo() unless conf_parse_opts.resolve replaces it (tests and the
+ *   fuzzer stay off DNS that way).
+ * - Cohort differences from upstream 5.0.1, all deliberate (daemon.md §8):
+ *   every empty segment is an error; MaxSessionMessages = 0 and windows
+ *   above 32767 are rejected; "only some timeouts" is a parse error, not a
+ *   start-up one; errors name the exact line of the offending token.
  */
 #ifndef COHORT_DAEMON_CONF_H
 #define COHORT_DAEMON_CONF_H
@@ -61,6 +66,7 @@ struct conf_daemon {
     int segment;                   /* index into conf.segments */
     int n_ifaces;                  /* 1 implicit ANY interface if no block */
     struct conf_iface ifaces[CONF_MAX_IFACES];
+    int line;                      /* where the entry starts in the file */
 };
 
 struct conf_segment {
@@ -69,6 +75,7 @@ struct conf_segment {
     struct conf_addr addrs[CONF_MAX_SEG_ADDRS];
     int first_daemon;              /* index into conf.daemons */
     int n_daemons;
+    int line;                      /* line of its Spread_Segment keyword */
 };
 
 enum conf_port_reuse { CONF_REUSE_AUTO = 0, CONF_REUSE_ON, CONF_REUSE_OFF };
@@ -100,7 +107,9 @@ struct conf {
 
     /* Logging. */
     char *event_log_file;          /* NULL: stdout; %h/%H already expanded */
-    char *event_timestamp;         /* strftime format, NULL: no timestamps */
+    char *event_timestamp;         /* strftime format, NULL: no timestamps;
+                                    * set to the bare-keyword default when
+                                    * only EventPreciseTimeStamp is given */
     int event_precise_timestamp;
     int event_priority;            /* enum conf_priority, default INFO */
     uint32_t debug_flags;          /* default 0x111 */
@@ -115,7 +124,8 @@ struct conf {
     unsigned unix_socket_mode;     /* Cohort key; default 0666 (upstream) */
 
     /* Clients. */
-    unsigned allowed_auth;         /* enum conf_auth bits; default NULL */
+    unsigned allowed_auth;         /* enum conf_auth bits; default NULL;
+                                    * includes every required method */
     unsigned required_auth;        /* enum conf_auth bits; default none */
     char auth_list[90];            /* "NULL " etc. as sent in the handshake */
     unsigned max_session_messages; /* default 1000 */
@@ -150,6 +160,40 @@ int conf_parse_text(const char *text, size_t len, const char *fname,
                     struct conf **out, struct conf_diag *err,
                     conf_warn_fn warn, void *warn_ctx);
 
+/* Fill *a from raw network-order bytes (4 for AF_INET, 16 for AF_INET6)
+ * and set its canonical text. Resolvers use it to build their result. */
+void conf_addr_set(struct conf_addr *a, int family, const void *bytes,
+                   uint32_t scope_id);
+
+/* Resolve a daemon name (entries given by name only, daemon.md §2.4) to
+ * one address of `family`, or of either family when it is AF_UNSPEC.
+ * Returns 0 and fills *out (use conf_addr_set()), or negative with
+ * a short reason in why[0..whylen). */
+typedef int (*conf_resolve_fn)(void *ctx, const char *name, int family,
+                               struct conf_addr *out, char *why,
+                               size_t whylen);
+
+/* The default resolver: getaddrinfo(), first result of the family. */
+int conf_resolve_getaddrinfo(void *ctx, const char *name, int family,
+                             struct conf_addr *out, char *why,
+                             size_t whylen);
+
+/* Optional knobs of conf_parse_text_opts(); zero-fill for the defaults. */
+struct conf_parse_opts {
+    conf_warn_fn warn;             /* NULL: warnings are dropped */
+    void *warn_ctx;
+    conf_resolve_fn resolve;       /* NULL: conf_resolve_getaddrinfo */
+    void *resolve_ctx;
+    const char *hostname;          /* %h/%H in EventLogFile; NULL: the
+                                    * result of gethostname() */
+};
+
+/* conf_parse_text() with options (tests and the fuzzer stay off DNS and
+ * get a fixed host name through them). `opts` may be NULL. */
+int conf_parse_text_opts(const char *text, size_t len, const char *fname,
+                         const struct conf_parse_opts *opts,
+                         struct conf **out, struct conf_diag *err);
+
 /* Find and parse the file: `path`, then ./spread.conf, then
  * SYSCONFDIR/spread.conf (daemon.md §1). A fallback away from `path` is
  * reported through `warn`. */
@@ -163,6 +207,29 @@ void conf_free(struct conf *c);
  * with *err filled. */
 int conf_select_self(const struct conf *c, const char *name,
                      struct conf_diag *err);
+
+/* After conf_select_self(): warn (daemon.md §4, plain warning) about each
+ * interface of entry `self` whose address is neither unspecified nor
+ * present on this host. Returns how many were reported. */
+int conf_check_local_ifaces(const struct conf *c, int self,
+                            conf_warn_fn warn, void *warn_ctx);
+
+/* "file:line: reason" (or "file: reason" when line is 0) into buf. */
+const char *conf_diag_format(const struct conf_diag *d, char *buf,
+                             size_t n);
+
+/* The scope id of the local interface that owns address `a` (daemon.md
+ * §3.5: IPv6 daemon and segment addresses take the scope of the matching
+ * local address), or 0 if none matches or `a` is IPv4. */
+uint32_t conf_local_scope_id(const struct conf_addr *a);
+
+/* Describe a parsed configuration line by line for the start-up log:
+ * segments with their daemons and interfaces (`self` marked; -1 for none),
+ * the ring and client settings in effect, and last "Hash value for this
+ * configuration is: <n>" (the line scripts grep for, daemon.md §2.8).
+ * Lines carry no trailing newline. */
+void conf_describe(const struct conf *c, int self,
+                   void (*line)(void *ctx, const char *text), void *ctx);
 
 /* Bob Jenkins' one-at-a-time hash with seed = len, bytes as signed char. */
 uint32_t conf_hash_bytes(const void *data, size_t len);

@@ -1,2 +1,71 @@
 # SPDX-License-Identifier: BSD-2-Clause
-# daemon: filled in by its module.
+# daemon/: the spread daemon. Every module except main.c goes into a
+# convenience library so that the unit suites link exactly the modules
+# they test; the configuration parser is daemon/libconf.la (daemon/conf.mk).
+
+noinst_LTLIBRARIES += daemon/libdaemon.la
+daemon_libdaemon_la_SOURCES = \
+	daemon/actlog.c daemon/actlog.h \
+	daemon/auth.c daemon/auth.h \
+	daemon/deliver.c daemon/deliver.h \
+	daemon/ev.c daemon/ev.h \
+	daemon/groups.c daemon/groups.h \
+	daemon/hmap.c daemon/hmap.h \
+	daemon/log.c daemon/log.h \
+	daemon/memb.c daemon/memb.h \
+	daemon/msg.c daemon/msg.h \
+	daemon/order.c daemon/order.h \
+	daemon/priv.c daemon/priv.h \
+	daemon/sess.c daemon/sess.h daemon/sess_int.h \
+	daemon/sess_hs.c daemon/sess_io.c
+
+sbin_PROGRAMS += daemon/spread
+daemon_spread_SOURCES = daemon/main.c
+daemon_spread_LDADD = daemon/libdaemon.la daemon/libconf.la
+
+if HAVE_CHECK
+DAEMON_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
+DAEMON_TEST_LIBS = daemon/libdaemon.la $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/test_memb tests/unit/test_groups \
+	tests/unit/test_order tests/unit/test_sess_hs tests/unit/test_auth \
+	tests/unit/test_ev tests/unit/test_sess
+TESTS += tests/unit/test_memb tests/unit/test_groups \
+	tests/unit/test_order tests/unit/test_sess_hs tests/unit/test_auth \
+	tests/unit/test_ev tests/unit/test_sess
+
+tests_unit_test_memb_SOURCES = tests/unit/test_memb.c
+tests_unit_test_memb_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_unit_test_memb_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_memb_LDADD = daemon/libdaemon.la tests/lib/libtesthelp.la $(CHECK_LIBS)
+
+tests_unit_test_groups_SOURCES = tests/unit/test_groups.c
+tests_unit_test_groups_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_unit_test_groups_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_groups_LDADD = $(DAEMON_TEST_LIBS)
+
+tests_unit_test_order_SOURCES = tests/unit/test_order.c
+tests_unit_test_order_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_unit_test_order_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_order_LDADD = $(DAEMON_TEST_LIBS)
+
+tests_unit_test_sess_hs_SOURCES = tests/unit/test_sess_hs.c
+tests_unit_test_sess_hs_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_unit_test_sess_hs_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_sess_hs_LDADD = $(DAEMON_TEST_LIBS)
+
+tests_unit_test_auth_SOURCES = tests/unit/test_auth.c
+tests_unit_test_auth_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_unit_test_auth_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_auth_LDADD = $(DAEMON_TEST_LIBS)
+
+tests_unit_test_ev_SOURCES = tests/unit/test_ev.c
+tests_unit_test_ev_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_unit_test_ev_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_ev_LDADD = $(DAEMON_TEST_LIBS)
+
+tests_unit_test_sess_SOURCES = tests/unit/test_sess.c
+tests_unit_test_sess_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_unit_test_sess_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_sess_LDADD = $(DAEMON_TEST_LIBS)
+endif

@@ -1,2 +1,26 @@
 # SPDX-License-Identifier: BSD-2-Clause
-# fuzz: filled in by its module.
+# fuzz: libFuzzer targets (built with --enable-fuzzers and CC=clang) and
+# their replay drivers, which run the same target code over the fixtures
+# and seed corpora in every `make check`, with no libFuzzer needed.
+#
+#   ./configure CC=clang --enable-fuzzers && make fuzz/fuzz_conf
+#   fuzz/fuzz_conf -dict=$(srcdir)/fuzz/conf.dict fuzz/corpus/conf
+
+EXTRA_DIST += fuzz/corpus fuzz/conf.dict
+
+check_PROGRAMS += fuzz/replay_conf
+TESTS += fuzz/replay_conf
+fuzz_replay_conf_SOURCES = fuzz/fuzz_conf.c fuzz/replay_conf.c
+fuzz_replay_conf_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon \
+	-DFUZZ_TOP_SRCDIR='"$(abs_top_srcdir)"'
+fuzz_replay_conf_LDADD = daemon/libconf.la
+
+if ENABLE_FUZZERS
+noinst_PROGRAMS += fuzz/fuzz_conf
+# The parser sources are compiled into the target itself so that they get
+# libFuzzer's coverage instrumentation.
+fuzz_fuzz_conf_SOURCES = fuzz/fuzz_conf.c $(daemon_libconf_la_SOURCES)
+fuzz_fuzz_conf_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
+fuzz_fuzz_conf_CFLAGS = $(AM_CFLAGS) -g -fsanitize=fuzzer,address,undefined
+fuzz_fuzz_conf_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+endif

@@ -10,3 +10,19 @@ tests_unit_test_wire_SOURCES = tests/unit/test_wire.c
 tests_unit_test_wire_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_wire_LDADD = $(CHECK_LIBS)
 endif
+
+# Helpers shared by conformance and integration tests.
+check_LTLIBRARIES += tests/lib/libtesthelp.la
+tests_lib_libtesthelp_la_SOURCES = tests/lib/vec.c tests/lib/vec.h \
+	tests/lib/harness.c tests/lib/harness.h
+
+if HAVE_CHECK
+TEST_HELP_LIBS = tests/lib/libtesthelp.la $(CHECK_LIBS)
+
+# Daemon conformance against the upstream captures.
+check_PROGRAMS += tests/conformance/test_daemon_vectors
+TESTS += tests/conformance/test_daemon_vectors
+tests_conformance_test_daemon_vectors_SOURCES = tests/conformance/test_daemon_vectors.c
+tests_conformance_test_daemon_vectors_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_conformance_test_daemon_vectors_LDADD = $(TEST_HELP_LIBS)
+endif

@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Cohort, a maintained, clean-room fork of the Spread Toolkit.
+# bench/run.sh: starts a private daemon from a build tree on a free port and
+# prints benchmark figures: spflooder throughput over the unix socket and
+# TCP, round-trip latency (AGREED, SAFE), connect+join time, and the
+# daemon's resident memory idle and with many clients.
+#
+# Usage: bench/run.sh [<build dir>]       (default: the current directory)
+# Environment:
+#   BENCH_QUICK=1        short runs (smoke test; the figures are rough)
+#   BENCH_TARGET_S=1.5   seconds each throughput run should take
+#   BENCH_CLIENTS="1000 10000"   client counts for the memory figures
+#   BENCH_KEEP=1         keep the temporary directory (config, daemon log)
+set -u
+
+builddir=$(cd "${1:-.}" && pwd) || exit 2
+quick=${BENCH_QUICK:-0}
+target_s=${BENCH_TARGET_S:-1.5}
+clients=${BENCH_CLIENTS:-1000 10000}
+
+daemon=$builddir/daemon/spread
+flooder=$builddir/tools/spflooder
+latency=$builddir/bench/latency
+connect_join=$builddir/bench/connect_join
+rss_clients=$builddir/bench/rss_clients
+
+for prog in "$daemon" "$flooder" "$latency" "$connect_join" "$rss_clients"; do
+    if [ ! -x "$prog" ]; then
+        echo "run.sh: $prog is missing; build it first (make bench)" >&2
+        exit 2
+    fi
+done
+
+# The library looks for "<port>" sockets in its compile-time directory, so
+# the daemon must put its socket there too.
+sockdir=$(sed -n 's/^#define SP_UNIX_SOCKET "\(.*\)"$/\1/p' \
+    "$builddir/config.h" 2>/dev/null)
+sockdir=${sockdir:-/tmp}
+
+# Many clients need many descriptors, in the daemon and in rss_clients.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+tmpdir=$(mktemp -d "${TMPDIR:-/tmp}/cohort-bench.XXXXXX") || exit 2
+daemon_pid=
+holder_pid=
+port=
+
+cleanup() {
+    if [ -n "$holder_pid" ]; then
+        kill "$holder_pid" 2>/dev/null
+        wait "$holder_pid" 2>/dev/null
+    fi
+    if [ -n "$daemon_pid" ]; then
+        kill "$daemon_pid" 2>/dev/null
+        for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+            kill -0 "$daemon_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -9 "$daemon_pid" 2>/dev/null
+        wait "$daemon_pid" 2>/dev/null
+    fi
+    # The socket did not exist before we started (checked below).
+    if [ -n "$port" ] && [ -S "$sockdir/$port" ]; then
+        rm -f "$sockdir/$port"
+    fi
+    if [ "${BENCH_KEEP:-0}" = 1 ]; then
+        echo "run.sh: kept $tmpdir" >&2
+    else
+        rm -rf "$tmpdir"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A port is free if neither it nor port+1 is bound (TCP or UDP) and no
+# socket file of that name exists.
+port_busy() {
+    local p hex
+    for p in "$1" $(($1 + 1)); do
+        hex=$(printf '%04X' "$p")
+        if cat /proc/net/tcp /proc/net/tcp6 /proc/net/udp /proc/net/udp6 \
+            2>/dev/null | awk '{print $2}' | grep -qi ":$hex\$"; then
+            return 0
+        fi
+    done
+    [ -e "$sockdir/$1" ]
+}
+
+for _ in $(seq 1 100); do
+    candidate=$((20000 + (RANDOM % 20000) * 2))
+    if ! port_busy "$candidate"; then
+        port=$candidate
+        break
+    fi
+done
+if [ -z "$port" ]; then
+    echo "run.sh: no free port found" >&2
+    exit 1
+fi
+
+conf=$tmpdir/spread.conf
+{
+    echo "Spread_Segment 127.0.0.255:$port {"
+    echo "    localhost 127.0.0.1"
+    echo "}"
+    echo "UnixSocketDir = \"$sockdir\""
+    if [ "$(id -u)" = 0 ]; then
+        # A root daemon chroots and drops privileges: keep both harmless.
+        echo "RuntimeDir = \"$tmpdir\""
+        echo "DaemonUser = root"
+        echo "DaemonGroup = root"
+    fi
+} > "$conf"
+
+(cd "$tmpdir" && exec "$daemon" -n localhost -c "$conf") \
+    > "$tmpdir/daemon.log" 2>&1 &
+daemon_pid=$!
+
+unix_name=$port
+tcp_name=$port@127.0.0.1
+
+daemon_alive() {
+    kill -0 "$daemon_pid" 2>/dev/null
+}
+
+# Ready when a one-message flood makes the round trip on both transports.
+deadline=$((SECONDS + 20))
+ready=0
+while [ $SECONDS -lt $deadline ]; do
+    if ! daemon_alive; then
+        break
+    fi
+    if [ -S "$sockdir/$port" ] &&
+        timeout 5 "$flooder" -u probe -s "$unix_name" -m 1 -b 16 \
+            >/dev/null 2>&1 &&
+        timeout 5 "$flooder" -u probe -s "$tcp_name" -m 1 -b 16 \
+            >/dev/null 2>&1; then
+        ready=1
+        break
+    fi
+    sleep 0.2
+done
+if [ $ready != 1 ]; then
+    echo "run.sh: the daemon did not become ready; its log:" >&2
+    tail -n 30 "$tmpdir/daemon.log" >&2
+    exit 1
+fi
+
+rss_kb() {
+    awk '/^VmRSS:/ {print $2}' "/proc/$daemon_pid/status" 2>/dev/null
+}
+
+# key=value lookup in a line of bench output
+field() {
+    echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1
+}
+
+rss_idle=$(rss_kb)
+
+echo "Cohort benchmarks$([ "$quick" = 1 ] && echo ' (quick mode: rough figures)')"
+echo "host: $(uname -srm), $(nproc 2>/dev/null || echo '?') CPUs," \
+    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+echo "daemon: $daemon (pid $daemon_pid), port $port, unix socket $sockdir/$port"
+echo
+
+# ---- throughput ------------------------------------------------------------
+
+# Runs one flood; prints "<messages> <seconds> <msgs/s> <MB/s> <Mbit/s>" or
+# nothing on failure.
+flood() {
+    local name=$1 size=$2 count=$3 out
+    out=$(timeout 300 "$flooder" -u bench -s "$name" -m "$count" -b "$size" \
+        2>&1) || return 1
+    echo "$out" | awk '/^flooder: [0-9]+ messages of/ {
+        print $2, $8, $10, $12, $14 }'
+}
+
+clamp() {
+    local v=$1 lo=$2 hi=$3
+    [ "$v" -lt "$lo" ] && v=$lo
+    [ "$v" -gt "$hi" ] && v=$hi
+    echo "$v"
+}
+
+echo "Throughput: one spflooder, self-clocked (200 messages in flight), RELIABLE"
+printf '  %-9s %-6s %10s %9s %12s %10s %11s\n' \
+    size via messages seconds msgs/s MB/s Mbit/s
+for via in unix tcp; do
+    if [ $via = unix ]; then name=$unix_name; else name=$tcp_name; fi
+    for size in 16 100 1000 10000 100000; do
+        if [ "$quick" = 1 ]; then
+            count=$(clamp $((20000000 / size)) 2000 20000)
+        else
+            # Calibrate on a short run, then aim at target_s seconds.
+            count=$(clamp $((20000000 / size)) 500 20000)
+            res=$(flood "$name" "$size" "$count")
+            secs=$(echo "$res" | awk '{print $2}')
+            if [ -n "$secs" ]; then
+                count=$(awk -v c="$count" -v s="$secs" -v t="$target_s" \
+                    'BEGIN { if (s < 0.001) s = 0.001; printf "%d", c * t / s }')
+                count=$(clamp "$count" 1000 5000000)
+            fi
+        fi
+        res=$(flood "$name" "$size" "$count")
+        if [ -z "$res" ]; then
+            printf '  %-9s %-6s %10s %9s\n' "$size" "$via" "$count" FAILED
+            continue
+        fi
+        # shellcheck disable=SC2086
+        set -- $res
+        printf '  %-9s %-6s %10s %9s %12s %10s %11s\n' \
+            "$size" "$via" "$1" "$2" "$3" "$4" "$5"
+    done
+done
+echo
+
+# ---- latency -------------------------------------------------------------------
+
+if [ "$quick" = 1 ]; then rounds=300; else rounds=5000; fi
+echo "Round trip between two clients (ping-pong over a group, 16 bytes, microseconds)"
+printf '  %-8s %-6s %8s %10s %10s %10s\n' service via rounds p50 p99 mean
+for svc in agreed safe; do
+    for via in unix tcp; do
+        if [ $via = unix ]; then name=$unix_name; else name=$tcp_name; fi
+        if ! out=$(timeout 300 "$latency" -s "$name" -S $svc -n $rounds \
+            -b 16 2>&1); then
+            printf '  %-8s %-6s %8s %10s\n' "$svc" "$via" "$rounds" FAILED
+            continue
+        fi
+        printf '  %-8s %-6s %8s %10s %10s %10s\n' \
+            "$(field service "$out")" "$via" "$rounds" \
+            "$(field p50_us "$out")" "$(field p99_us "$out")" \
+            "$(field mean_us "$out")"
+    done
+done
+echo
+
+# ---- connect + join --------------------------------------------------------------
+
+if [ "$quick" = 1 ]; then rounds=50; else rounds=1000; fi
+echo "Connect, and connect+join until the membership notice (microseconds)"
+printf '  %-6s %7s %13s %12s %12s %11s %11s %11s\n' via rounds \
+    connect_mean p50 p99 join_mean p50 p99
+for via in unix tcp; do
+    if [ $via = unix ]; then name=$unix_name; else name=$tcp_name; fi
+    if ! out=$(timeout 300 "$connect_join" -s "$name" -n $rounds 2>&1); then
+        printf '  %-6s %7s %13s\n' "$via" "$rounds" FAILED
+        continue
+    fi
+    printf '  %-6s %7s %13s %12s %12s %11s %11s %11s\n' "$via" "$rounds" \
+        "$(field connect_mean_us "$out")" "$(field connect_p50_us "$out")" \
+        "$(field connect_p99_us "$out")" "$(field join_mean_us "$out")" \
+        "$(field join_p50_us "$out")" "$(field join_p99_us "$out")"
+done
+echo
+
+# ---- memory ----------------------------------------------------------------------
+
+echo "Daemon resident memory (VmRSS)"
+printf '  %-32s %10s\n' state kB
+printf '  %-32s %10s\n' "idle, at start" "$rss_idle"
+printf '  %-32s %10s\n' "idle, after the runs above" "$(rss_kb)"
+for n in $clients; do
+    ready_file=$tmpdir/ready.$n
+    "$rss_clients" -s "$unix_name" -c "$n" -p 500 -r "$ready_file" \
+        > /dev/null 2>&1 &
+    holder_pid=$!
+    deadline=$((SECONDS + 180))
+    while [ ! -s "$ready_file" ] && [ $SECONDS -lt $deadline ] &&
+        kill -0 "$holder_pid" 2>/dev/null; do
+        sleep 0.2
+    done
+    if [ -s "$ready_file" ] && daemon_alive; then
+        sleep 0.5           # let the daemon finish the last handshakes
+        line=$(cat "$ready_file")
+        got=$(field connected "$line")
+        err=$(field first_error "$line")
+        label="$n clients"
+        if [ "$got" != "$n" ]; then
+            label="$n clients ($got connected, error $err)"
+        fi
+        printf '  %-32s %10s\n' "$label" "$(rss_kb)"
+    else
+        printf '  %-32s %10s\n' "$n clients" FAILED
+    fi
+    kill "$holder_pid" 2>/dev/null
+    wait "$holder_pid" 2>/dev/null
+    holder_pid=
+    if ! daemon_alive; then
+        echo "run.sh: the daemon died; its log:" >&2
+        tail -n 30 "$tmpdir/daemon.log" >&2
+        exit 1
+    fi
+    sleep 1
+    printf '  %-32s %10s\n' "idle, after $n clients left" "$(rss_kb)"
+done

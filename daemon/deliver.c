@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * deliver: ordered application of requests and fan-out. Cost per data
+ * message: one hash lookup per destination plus one step per local member
+ * of each destination group; nothing proportional to the session count.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal/wire.h"
+#include "deliver.h"
+#include "log.h"
+#include "memb.h"
+#include "sess.h"
+
+void deliver_init(struct deliver *d, struct groups *gs, struct sessions *ss,
+                  struct log *log, int my_index)
+{
+    memset(d, 0, sizeof *d);
+    d->gs = gs;
+    d->ss = ss;
+    d->log = log;
+    d->my_index = my_index;
+}
+
+static struct sess *local_sess(struct deliver *d, int origin,
+                               const char *pgroup)
+{
+    if (origin != d->my_index)
+        return NULL;
+    return sess_find(d->ss, pgroup);
+}
+
+/* Queue m for s; a sender that fills up a receiver is slowed down. */
+static void give(struct deliver *d, struct sess *s, struct msg *m,
+                 struct sess *sender)
+{
+    sess_deliver(d->ss, s, m);
+    if (sender != NULL && sess_congested(d->ss, s))
+        sess_throttle(d->ss, sender);
+}
+
+static void to_group_members(struct deliver *d, const struct group *g,
+                             struct msg *m, uint64_t stamp,
+                             struct sess *sender)
+{
+    int i;
+    for (i = 0; i < g->n_members; i++) {
+        struct sess *s = g->members[i]->owner->local;
+        if (s != NULL && sess_stamp(s, stamp))
+            give(d, s, m, sender);
+    }
+}
+
+static void deliver_data(struct deliver *d, const struct order_req *r)
+{
+    struct msg *m = r->msg;
+    const unsigned char *f = m->data;
+    uint32_t type = spw_get32(f);
+    int32_t ng = (int32_t)spw_get32(f + SPW_OFF_NUM_GROUPS), i;
+    struct sess *sender = local_sess(d, r->origin, r->sender);
+    uint64_t stamp = ++d->serial;
+
+    d->n_data++;
+    if ((type & SELF_DISCARD) && sender != NULL)
+        sess_stamp(sender, stamp);
+    for (i = 0; i < ng; i++) {
+        const char *dst = (const char *)f + SPW_HEADER_LEN +
+                          (size_t)MAX_GROUP_NAME * (size_t)i;
+        if (dst[0] == '#') {
+            /* A private group: the whole field is the session's key; names
+             * of other daemons or malformed ones simply do not match. */
+            struct sess *s = sess_find(d->ss, dst);
+            if (s != NULL && sess_stamp(s, stamp))
+                give(d, s, m, sender);
+        } else {
+            char key[MAX_GROUP_NAME];
+            struct group *g;
+            groups_name_key(key, dst);
+            g = groups_find(d->gs, key);
+            if (g != NULL)
+                to_group_members(d, g, m, stamp, sender);
+        }
+    }
+}
+
+/* Member names of g in wire order; `buf` holds up to `max`. Returns a
+ * pointer to use (buf or a heap array the caller frees when != buf). */
+static const char **member_names(const struct group *g, const char **buf,
+                                 int max)
+{
+    const char **names = buf;
+    int i;
+
+    if (g->n_members > max) {
+        names = malloc((size_t)g->n_members * sizeof *names);
+        if (names == NULL)
+            return NULL;
+    }
+    for (i = 0; i < g->n_members; i++)
+        names[i] = g->members[i]->owner->name;
+    return names;
+}
+
+/* Tell every local member with the membership flag about a change. */
+static void notify(struct deliver *d, const struct group *g, uint32_t cause,
+                   const char *changed)
+{
+    const char *buf[64] = {NULL};
+    const char **names;
+    struct memb_gid gid;
+    struct msg *m;
+    uint64_t stamp;
+    int i;
+
+    if (g->n_members == 0)
+        return;
+    names = member_names(g, buf, 64);
+    if (names == NULL) {
+        d->n_nomem++;
+        return;
+    }
+    gid.memb_id = g->gid.memb_id;
+    gid.memb_time = g->gid.memb_time;
+    gid.index = g->gid.index;
+    m = memb_change(g->name, cause, &gid, names, g->n_members, changed);
+    if (names != buf)
+        free((void *)names);
+    if (m == NULL) {
+        d->n_nomem++;
+        return;
+    }
+    d->n_memb++;
+    stamp = ++d->serial;
+    for (i = 0; i < g->n_members; i++) {
+        struct sess *s = g->members[i]->owner->local;
+        if (s != NULL && sess_wants_membership(s) && sess_stamp(s, stamp))
+            sess_deliver(d->ss, s, m);
+    }
+    msg_unref(m);
+}
+
+static void deliver_join(struct deliver *d, const struct order_req *r)
+{
+    struct sess *s = local_sess(d, r->origin, r->sender);
+    struct group *g;
+    int rc;
+
+    if (r->origin == d->my_index && s == NULL)
+        return; /* cannot happen: names stay reserved until the kill */
+    rc = groups_join(d->gs, r->group, r->sender, r->origin, s, &g);
+    if (rc < 0) {
+        d->n_nomem++;
+        log_msg(d->log, LOG_C_GROUPS | LOG_C_PRINT, LOG_ERROR,
+                "groups: out of memory: join of %.32s to %.32s lost",
+                r->sender, r->group);
+        return;
+    }
+    if (rc == 0)
+        return; /* already a member: nothing at all (vector 21) */
+    log_msg(d->log, LOG_C_GROUPS, LOG_DEBUG, "groups: %.32s joined %.32s",
+            r->sender, g->name);
+    notify(d, g, CAUSED_BY_JOIN, r->sender);
+}
+
+static void deliver_leave(struct deliver *d, const struct order_req *r)
+{
+    struct group *g = groups_find(d->gs, r->group);
+    struct gmember *m;
+    struct sess *s;
+    char who[MAX_GROUP_NAME];
+
+    if (g == NULL || (m = groups_member(g, r->sender, r->origin)) == NULL)
+        return; /* not a member: nothing (vector 21) */
+    s = m->owner->local;
+    memcpy(who, m->owner->name, MAX_GROUP_NAME);
+    groups_remove(d->gs, m);
+    if (s != NULL && sess_wants_membership(s)) {
+        struct msg *n = memb_self_leave(g->name);
+        if (n != NULL) {
+            sess_deliver(d->ss, s, n);
+            msg_unref(n);
+        }
+    }
+    log_msg(d->log, LOG_C_GROUPS, LOG_DEBUG, "groups: %.32s left %.32s",
+            who, g->name);
+    notify(d, g, CAUSED_BY_LEAVE, who);
+    groups_reap(d->gs, g);
+}
+
+static void deliver_kill(struct deliver *d, const struct order_req *r)
+{
+    struct gowner *o = groups_owner(d->gs, r->sender);
+    struct sess *s = local_sess(d, r->origin, r->sender);
+    char who[MAX_GROUP_NAME];
+
+    memcpy(who, r->sender, MAX_GROUP_NAME);
+    while (o != NULL && o->n > 0) {
+        struct group *gbuf[32], **gl = gbuf;
+        int n = groups_of(o, gbuf, 32), i;
+        if (n > 32) {
+            gl = malloc((size_t)n * sizeof *gl);
+            if (gl == NULL) {
+                gl = gbuf;
+                n = 32;  /* handle a batch now, the rest next round */
+            } else {
+                groups_of(o, gl, n);
+            }
+        }
+        for (i = 0; i < n; i++) {
+            struct group *g = gl[i];
+            struct gmember *m = groups_member(g, who, r->origin);
+            int last = (o->n == 1);
+            if (m == NULL)
+                continue;
+            groups_remove(d->gs, m);  /* may free o when last */
+            notify(d, g, CAUSED_BY_DISCONNECT, who);
+            groups_reap(d->gs, g);
+            if (last) {
+                o = NULL;
+                break;
+            }
+        }
+        if (gl != gbuf)
+            free(gl);
+    }
+    if (s != NULL)
+        sess_kill_delivered(d->ss, s);
+}
+
+void deliver_request(void *ctx, const struct order_req *r)
+{
+    struct deliver *d = ctx;
+
+    switch (r->kind) {
+    case ORDER_DATA:
+        deliver_data(d, r);
+        break;
+    case ORDER_JOIN:
+        deliver_join(d, r);
+        break;
+    case ORDER_LEAVE:
+        deliver_leave(d, r);
+        break;
+    case ORDER_KILL:
+        deliver_kill(d, r);
+        break;
+    }
+}
+
+void deliver_view(void *ctx, const struct order_view *v)
+{
+    struct deliver *d = ctx;
+
+    if (v->transitional)
+        return; /* one daemon: no transitional views yet */
+    groups_set_view(d->gs, v->memb_id, v->memb_time);
+    if (d->on_view != NULL)
+        d->on_view(d->on_view_ctx, v);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * deliver: what happens when order hands back a request. Applies joins,
+ * leaves and kills to the group table, builds the membership notices
+ * (memb.c) and fans data and notices out to local sessions.
+ *
+ * Contract
+ * - deliver_request()/deliver_view() are order's callbacks; nothing else
+ *   changes the group table.
+ * - Fan-out (client-protocol.md §7.1): a destination starting with '#' is
+ *   a private group and reaches the session of that name on this daemon;
+ *   any other name reaches the group's local members; each session gets at
+ *   most one copy per message (a per-message serial stamped on the
+ *   session); SELF_DISCARD keeps the sender out; the membership flag does
+ *   not matter for data. One shared msg for all receivers.
+ * - Membership notices go only to sessions with the membership flag, in
+ *   the order of client-protocol.md §10 (the leaver's self-leave notice
+ *   before the others' CAUSED_BY_LEAVE view).
+ * - Client data never carries REJECT_MESS here: sess_io.c clears it.
+ */
+#ifndef COHORT_DAEMON_DELIVER_H
+#define COHORT_DAEMON_DELIVER_H
+
+#include <stdint.h>
+
+#include "groups.h"
+#include "order.h"
+
+struct sessions;
+struct log;
+
+struct deliver {
+    struct groups *gs;
+    struct sessions *ss;
+    struct log *log;
+    int my_index;
+    uint64_t serial;           /* fan-out stamp source */
+    void (*on_view)(void *ctx, const struct order_view *v);
+    void *on_view_ctx;
+    uint64_t n_data, n_memb, n_nomem;
+};
+
+void deliver_init(struct deliver *d, struct groups *gs, struct sessions *ss,
+                  struct log *log, int my_index);
+
+void deliver_request(void *ctx, const struct order_req *req);
+void deliver_view(void *ctx, const struct order_view *view);
+
+#endif /* COHORT_DAEMON_DELIVER_H */

@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * ev: epoll watchers, a timer heap and the per-pass phase list. Level-
+ * triggered epoll keeps the callbacks simple: a session that stops reading
+ * in the middle of its input is woken again on the next pass.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ev.h"
+
+#define EV_NO_IDX ((size_t)-1)
+#define EV_BATCH 256
+
+int ev_init(struct ev *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (ev->epfd < 0)
+        return -errno;
+    sigemptyset(&ev->wait_mask);
+    ev_update_time(ev);
+    return 0;
+}
+
+void ev_fini(struct ev *ev)
+{
+    if (ev->epfd >= 0)
+        close(ev->epfd);
+    ev->epfd = -1;
+    free(ev->heap);
+    ev->heap = NULL;
+    ev->n_timers = ev->cap_timers = 0;
+}
+
+void ev_update_time(struct ev *ev)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ev->now_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- I/O watchers ---- */
+
+static void fed_unlink(struct ev *ev, struct ev_io *w)
+{
+    if (w->fed_prev != NULL)
+        w->fed_prev->fed_next = w->fed_next;
+    else
+        ev->fed_head = w->fed_next;
+    if (w->fed_next != NULL)
+        w->fed_next->fed_prev = w->fed_prev;
+    else
+        ev->fed_tail = w->fed_prev;
+    w->fed_prev = w->fed_next = NULL;
+    w->fed = 0;
+}
+
+void ev_io_init(struct ev_io *w, int fd, ev_io_fn cb, void *data)
+{
+    w->fd = fd;
+    w->events = 0;
+    w->active = 0;
+    w->cb = cb;
+    w->data = data;
+    w->fed = 0;
+    w->fed_prev = w->fed_next = NULL;
+}
+
+int ev_io_set(struct ev *ev, struct ev_io *w, unsigned events)
+{
+    struct epoll_event e;
+    int op;
+
+    if (events == 0) {
+        ev_io_stop(ev, w);
+        return 0;
+    }
+    if (w->active && w->events == events)
+        return 0;
+    memset(&e, 0, sizeof e);
+    e.events = ((events & EV_READ) ? EPOLLIN : 0) |
+               ((events & EV_WRITE) ? EPOLLOUT : 0) |
+               ((events & EV_EDGE) ? EPOLLET : 0);
+    e.data.ptr = w;
+    op = w->active ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    if (epoll_ctl(ev->epfd, op, w->fd, &e) < 0)
+        return -errno;
+    w->active = 1;
+    w->events = events;
+    return 0;
+}
+
+void ev_io_stop(struct ev *ev, struct ev_io *w)
+{
+    if (w->fed)
+        fed_unlink(ev, w);
+    if (!w->active)
+        return;
+    epoll_ctl(ev->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+    w->active = 0;
+    w->events = 0;
+}
+
+/* ---- timers: a binary min-heap on when_ms ---- */
+
+static void heap_swap(struct ev *ev, size_t a, size_t b)
+{
+    struct ev_timer *t = ev->heap[a];
+    ev->heap[a] = ev->heap[b];
+    ev->heap[b] = t;
+    ev->heap[a]->heap_idx = a;
+    ev->heap[b]->heap_idx = b;
+}
+
+static void heap_up(struct ev *ev, size_t i)
+{
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (ev->heap[p]->when_ms <= ev->heap[i]->when_ms)
+            break;
+        heap_swap(ev, p, i);
+        i = p;
+    }
+}
+
+static void heap_down(struct ev *ev, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < ev->n_timers && ev->heap[l]->when_ms < ev->heap[m]->when_ms)
+            m = l;
+        if (r < ev->n_timers && ev->heap[r]->when_ms < ev->heap[m]->when_ms)
+            m = r;
+        if (m == i)
+            break;
+        heap_swap(ev, i, m);
+        i = m;
+    }
+}
+
+void ev_timer_init(struct ev_timer *t, ev_timer_fn cb, void *data)
+{
+    t->when_ms = 0;
+    t->heap_idx = EV_NO_IDX;
+    t->cb = cb;
+    t->data = data;
+}
+
+void ev_timer_stop(struct ev *ev, struct ev_timer *t)
+{
+    size_t i = t->heap_idx;
+
+    if (i == EV_NO_IDX)
+        return;
+    ev->n_timers--;
+    if (i != ev->n_timers) {
+        ev->heap[i] = ev->heap[ev->n_timers];
+        ev->heap[i]->heap_idx = i;
+        heap_down(ev, i);
+        heap_up(ev, i);
+    }
+    t->heap_idx = EV_NO_IDX;
+}
+
+void ev_timer_start(struct ev *ev, struct ev_timer *t, uint64_t after_ms)
+{
+    ev_timer_stop(ev, t);
+    if (ev->n_timers == ev->cap_timers) {
+        size_t cap = ev->cap_timers ? ev->cap_timers * 2 : 64;
+        struct ev_timer **h = realloc(ev->heap, cap * sizeof *h);
+        if (h == NULL)
+            abort(); /* broken invariant: cannot keep a timer promise */
+        ev->heap = h;
+        ev->cap_timers = cap;
+    }
+    t->when_ms = ev->now_ms + after_ms;
+    t->heap_idx = ev->n_timers;
+    ev->heap[ev->n_timers++] = t;
+    heap_up(ev, t->heap_idx);
+}
+
+/* ---- phases ---- */
+
+int ev_add_phase(struct ev *ev, const char *name, ev_phase_fn fn, void *ctx)
+{
+    if (ev->n_phases == EV_MAX_PHASES)
+        return -1;
+    ev->phases[ev->n_phases].name = name;
+    ev->phases[ev->n_phases].fn = fn;
+    ev->phases[ev->n_phases].ctx = ctx;
+    ev->n_phases++;
+    return 0;
+}
+
+void ev_set_stop_flag(struct ev *ev, volatile sig_atomic_t *flag,
+                      const sigset_t *wait_mask)
+{
+    ev->stop_flag = flag;
+    if (wait_mask != NULL)
+        ev->wait_mask = *wait_mask;
+}
+
+void ev_stop(struct ev *ev)
+{
+    ev->stop = 1;
+}
+
+static int stopping(const struct ev *ev)
+{
+    return ev->stop || (ev->stop_flag != NULL && *ev->stop_flag);
+}
+
+static void run_timers(struct ev *ev)
+{
+    while (ev->n_timers > 0 && ev->heap[0]->when_ms <= ev->now_ms) {
+        struct ev_timer *t = ev->heap[0];
+        ev_timer_stop(ev, t);
+        t->cb(ev, t);
+    }
+}
+
+static int poll_timeout(const struct ev *ev, int max_wait_ms)
+{
+    uint64_t wait;
+
+    if (ev->fed_head != NULL)
+        return 0;
+    if (ev->n_timers == 0)
+        return max_wait_ms;
+    if (ev->heap[0]->when_ms <= ev->now_ms)
+        return 0;
+    wait = ev->heap[0]->when_ms - ev->now_ms;
+    if (max_wait_ms >= 0 && wait > (uint64_t)max_wait_ms)
+        return max_wait_ms;
+    return wait > 60000 ? 60000 : (int)wait;
+}
+
+void ev_io_feed(struct ev *ev, struct ev_io *w, unsigned revents)
+{
+    if (w->fed) {
+        w->fed |= revents;
+        return;
+    }
+    w->fed = revents;
+    w->fed_prev = ev->fed_tail;
+    w->fed_next = NULL;
+    if (ev->fed_tail != NULL)
+        ev->fed_tail->fed_next = w;
+    else
+        ev->fed_head = w;
+    ev->fed_tail = w;
+}
+
+/* Watchers fed during the previous pass; ones fed now wait a pass. */
+static void run_fed(struct ev *ev)
+{
+    struct ev_io *end = ev->fed_tail;
+
+    while (ev->fed_head != NULL) {
+        struct ev_io *w = ev->fed_head;
+        unsigned re = w->fed;
+        int last = (w == end);
+        fed_unlink(ev, w);
+        if (w->active)
+            w->cb(ev, w, re);
+        if (last)
+            break;
+    }
+}
+
+static int poll_io(struct ev *ev, int timeout)
+{
+    struct epoll_event evs[EV_BATCH];
+    int n, i;
+
+    n = epoll_pwait(ev->epfd, evs, EV_BATCH, timeout, &ev->wait_mask);
+    if (n < 0)
+        return errno == EINTR ? 0 : -errno;
+    ev_update_time(ev);
+    run_fed(ev);
+    for (i = 0; i < n; i++) {
+        struct ev_io *w = evs[i].data.ptr;
+        unsigned re = 0;
+        if (evs[i].events & EPOLLIN)
+            re |= EV_READ;
+        if (evs[i].events & EPOLLOUT)
+            re |= EV_WRITE;
+        if (evs[i].events & (EPOLLERR | EPOLLHUP))
+            re |= EV_ERROR | EV_READ;
+        re &= (w->events & (EV_READ | EV_WRITE)) | EV_ERROR;
+        /* A callback earlier in this batch may have stopped this watcher. */
+        if (w->active && re != 0)
+            w->cb(ev, w, re);
+    }
+    return 0;
+}
+
+static int run_phases(struct ev *ev)
+{
+    int i, busy = 0;
+    for (i = 0; i < ev->n_phases; i++)
+        busy |= ev->phases[i].fn(ev, ev->phases[i].ctx) != 0;
+    return busy;
+}
+
+int ev_run_once(struct ev *ev, int max_wait_ms)
+{
+    int rc;
+
+    ev_update_time(ev);                              /* 1: clock */
+    rc = poll_io(ev, poll_timeout(ev, max_wait_ms)); /* 2: fed, then I/O */
+    if (rc < 0)
+        return rc;
+    run_timers(ev);                                  /* 3: due timers */
+    /* Work phases last, so that whatever I/O and timer callbacks queued
+     * is handled in this pass, never left behind a blocking wait. */
+    return run_phases(ev);                           /* 4: work */
+}
+
+int ev_run(struct ev *ev)
+{
+    int busy = 0;
+
+    while (!stopping(ev)) {
+        int rc = ev_run_once(ev, busy ? 0 : -1);
+        if (rc < 0)
+            return rc;
+        busy = rc;
+        ev->passes++;
+    }
+    return 0;
+}

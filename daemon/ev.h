@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * ev: the daemon's event loop. Owns the epoll set, a binary heap of timers,
+ * the cached clock and the list of per-pass work phases.
+ *
+ * Contract
+ * - ev_run() repeats a fixed sequence of phases (see ev_run_once()): read
+ *   the clock, wait for and dispatch I/O (fed watchers first), run due
+ *   timers, then run the registered work phases in registration order
+ *   (ordered delivery, write flushing, reaping closed sessions).
+ * - Callbacks may add/modify/remove any watcher or timer, including their
+ *   own. Freeing the memory of a watcher from inside its own callback is
+ *   not allowed: close it with ev_io_stop() and free it in a later phase
+ *   (deferred destruction, see sess.c's reap phase).
+ * - A work phase returns non-zero when it left work behind; the next poll
+ *   then does not block.
+ * - Within one pass, fd events are dispatched in the order the kernel
+ *   queued them. With EV_EDGE that is the order in which the descriptors
+ *   became ready, i.e. the arrival order of requests written back to back
+ *   on different connections (level-triggered watchers are re-queued
+ *   after each report and lose that property).
+ * - The loop stops when ev_stop() is called or *stop_flag becomes non-zero
+ *   (a signal flag). SIGINT/SIGTERM are unblocked only inside epoll_pwait,
+ *   so a signal can never slip in between the flag test and the wait.
+ */
+#ifndef COHORT_DAEMON_EV_H
+#define COHORT_DAEMON_EV_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ev;
+struct ev_io;
+struct ev_timer;
+
+#define EV_READ 0x1u
+#define EV_WRITE 0x2u
+#define EV_ERROR 0x4u   /* EPOLLERR/EPOLLHUP seen; a read will tell more */
+#define EV_EDGE 0x8u    /* edge-triggered: the callback must drain the fd
+                         * (or ev_io_feed() itself to continue next pass) */
+
+typedef void (*ev_io_fn)(struct ev *ev, struct ev_io *w, unsigned revents);
+typedef void (*ev_timer_fn)(struct ev *ev, struct ev_timer *t);
+typedef int (*ev_phase_fn)(struct ev *ev, void *ctx);
+
+struct ev_io {
+    int fd;
+    unsigned events;        /* EV_READ | EV_WRITE | EV_EDGE currently set */
+    int active;
+    ev_io_fn cb;
+    void *data;
+    unsigned fed;           /* revents queued by ev_io_feed(), 0 if none */
+    struct ev_io *fed_prev, *fed_next;
+};
+
+struct ev_timer {
+    uint64_t when_ms;
+    size_t heap_idx;        /* SIZE_MAX when not armed */
+    ev_timer_fn cb;
+    void *data;
+};
+
+#define EV_MAX_PHASES 8
+
+struct ev_phase {
+    const char *name;
+    ev_phase_fn fn;
+    void *ctx;
+};
+
+struct ev {
+    int epfd;
+    uint64_t now_ms;        /* monotonic, read once per pass */
+    struct ev_timer **heap;
+    size_t n_timers, cap_timers;
+    struct ev_phase phases[EV_MAX_PHASES];
+    int n_phases;
+    int stop;
+    volatile sig_atomic_t *stop_flag;
+    sigset_t wait_mask;     /* signal mask during epoll_pwait */
+    struct ev_io *fed_head, *fed_tail;
+    uint64_t passes;
+};
+
+int ev_init(struct ev *ev);
+void ev_fini(struct ev *ev);
+
+/* Current cached time (ms, monotonic) and a fresh read of the clock. */
+static inline uint64_t ev_now(const struct ev *ev) { return ev->now_ms; }
+void ev_update_time(struct ev *ev);
+
+void ev_io_init(struct ev_io *w, int fd, ev_io_fn cb, void *data);
+/* Start or change the watched set; events 0 removes the fd from epoll. */
+int ev_io_set(struct ev *ev, struct ev_io *w, unsigned events);
+void ev_io_stop(struct ev *ev, struct ev_io *w);
+/* Dispatch `revents` to w in the next pass, before that pass's epoll
+ * events (an edge-triggered reader that stopped early for fairness). */
+void ev_io_feed(struct ev *ev, struct ev_io *w, unsigned revents);
+
+void ev_timer_init(struct ev_timer *t, ev_timer_fn cb, void *data);
+void ev_timer_start(struct ev *ev, struct ev_timer *t, uint64_t after_ms);
+void ev_timer_stop(struct ev *ev, struct ev_timer *t);
+static inline int ev_timer_active(const struct ev_timer *t)
+{
+    return t->heap_idx != (size_t)-1;
+}
+
+/* Register a work phase; returns 0 or -1 when the table is full. */
+int ev_add_phase(struct ev *ev, const char *name, ev_phase_fn fn, void *ctx);
+
+void ev_set_stop_flag(struct ev *ev, volatile sig_atomic_t *flag,
+                      const sigset_t *wait_mask);
+void ev_stop(struct ev *ev);
+/* Runs until stopped. Returns 0, or -errno if epoll failed. */
+int ev_run(struct ev *ev);
+/* One pass with the given maximum wait; for tests. */
+int ev_run_once(struct ev *ev, int max_wait_ms);
+
+#endif /* COHORT_DAEMON_EV_H */

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * groups: group table, sorted member arrays, owner index. Member arrays are
+ * kept sorted on insert (binary search + memmove): reads (fan-out, member
+ * lists in membership messages) vastly outnumber changes.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "groups.h"
+
+void groups_init(struct groups *gs)
+{
+    memset(gs, 0, sizeof *gs);
+    hmap_init(&gs->groups);
+    hmap_init(&gs->owners);
+}
+
+static void free_group_cb(struct hmap_node *n, void *ctx)
+{
+    struct group *g = hmap_entry(n, struct group, hnode);
+    int i;
+    (void)ctx;
+    for (i = 0; i < g->n_members; i++)
+        free(g->members[i]);
+    free(g->members);
+    /* The node itself is freed after the walk (see groups_fini). */
+}
+
+static void collect_cb(struct hmap_node *n, void *ctx)
+{
+    void ***cursor = ctx;
+    **cursor = n;
+    (*cursor)++;
+}
+
+static void free_all(struct hmap *m, size_t off)
+{
+    void **all = calloc(m->n ? m->n : 1, sizeof *all), **cur = all;
+    size_t i, n = m->n;
+
+    if (all == NULL)
+        return; /* leaking at exit is better than crashing */
+    hmap_each(m, collect_cb, &cur);
+    for (i = 0; i < n; i++)
+        free((char *)all[i] - off);
+    free(all);
+}
+
+void groups_fini(struct groups *gs)
+{
+    hmap_each(&gs->groups, free_group_cb, NULL);
+    free_all(&gs->groups, offsetof(struct group, hnode));
+    free_all(&gs->owners, offsetof(struct gowner, hnode));
+    hmap_fini(&gs->groups);
+    hmap_fini(&gs->owners);
+}
+
+void groups_set_view(struct groups *gs, uint32_t memb_id, uint32_t memb_time)
+{
+    gs->memb_id = memb_id;
+    gs->memb_time = memb_time;
+}
+
+void groups_name_key(char out[MAX_GROUP_NAME], const char *field)
+{
+    size_t n = 0;
+    while (n < MAX_GROUP_NAME - 1 && field[n] != '\0')
+        n++;
+    memset(out, 0, MAX_GROUP_NAME);
+    memcpy(out, field, n);
+}
+
+static int name_eq(const char *a, const char *b)
+{
+    return strncmp(a, b, MAX_GROUP_NAME) == 0;
+}
+
+struct group *groups_find(const struct groups *gs, const char *name)
+{
+    uint32_t h = hmap_hash_name(name, MAX_GROUP_NAME);
+    struct hmap_node *n;
+
+    for (n = hmap_bucket(&gs->groups, h); n != NULL; n = n->next) {
+        struct group *g = hmap_entry(n, struct group, hnode);
+        if (n->hash == h && name_eq(g->name, name))
+            return g;
+    }
+    return NULL;
+}
+
+struct gowner *groups_owner(const struct groups *gs, const char *member)
+{
+    uint32_t h = hmap_hash_name(member, MAX_GROUP_NAME);
+    struct hmap_node *n;
+
+    for (n = hmap_bucket(&gs->owners, h); n != NULL; n = n->next) {
+        struct gowner *o = hmap_entry(n, struct gowner, hnode);
+        if (n->hash == h && name_eq(o->name, member))
+            return o;
+    }
+    return NULL;
+}
+
+static int member_cmp(int da, const char *na, int db, const char *nb)
+{
+    if (da != db)
+        return da < db ? -1 : 1;
+    return strncmp(na, nb, MAX_GROUP_NAME);
+}
+
+/* Index of the first member not less than (daemon, name). */
+static int lower_bound(const struct group *g, const char *name, int daemon)
+{
+    int lo = 0, hi = g->n_members;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        const struct gowner *o = g->members[mid]->owner;
+        if (member_cmp(o->daemon, o->name, daemon, name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+struct gmember *groups_member(const struct group *g, const char *member,
+                              int daemon)
+{
+    int i = lower_bound(g, member, daemon);
+    if (i < g->n_members && g->members[i]->owner->daemon == daemon &&
+        name_eq(g->members[i]->owner->name, member))
+        return g->members[i];
+    return NULL;
+}
+
+static struct group *group_new(struct groups *gs, const char *name)
+{
+    struct group *g = calloc(1, sizeof *g);
+    if (g == NULL)
+        return NULL;
+    groups_name_key(g->name, name);
+    g->gid.memb_id = gs->memb_id;
+    g->gid.memb_time = gs->memb_time;
+    g->gid.index = 0;       /* the first join makes it 1 */
+    if (hmap_insert(&gs->groups, &g->hnode,
+                    hmap_hash_name(g->name, MAX_GROUP_NAME)) < 0) {
+        free(g);
+        return NULL;
+    }
+    return g;
+}
+
+static struct gowner *owner_get(struct groups *gs, const char *member,
+                                int daemon, void *local)
+{
+    struct gowner *o = groups_owner(gs, member);
+    if (o != NULL)
+        return o;
+    o = calloc(1, sizeof *o);
+    if (o == NULL)
+        return NULL;
+    groups_name_key(o->name, member);
+    o->daemon = daemon;
+    o->local = local;
+    if (hmap_insert(&gs->owners, &o->hnode,
+                    hmap_hash_name(o->name, MAX_GROUP_NAME)) < 0) {
+        free(o);
+        return NULL;
+    }
+    return o;
+}
+
+static void owner_put(struct groups *gs, struct gowner *o)
+{
+    if (o->n > 0)
+        return;
+    hmap_remove(&gs->owners, &o->hnode);
+    free(o);
+}
+
+int groups_join(struct groups *gs, const char *name, const char *member,
+                int daemon, void *local, struct group **out)
+{
+    struct group *g = groups_find(gs, name);
+    struct gowner *o;
+    struct gmember *m;
+    int i;
+
+    *out = NULL;
+    if (g == NULL && (g = group_new(gs, name)) == NULL)
+        return -ENOMEM;
+    *out = g;
+    i = lower_bound(g, member, daemon);
+    if (i < g->n_members && g->members[i]->owner->daemon == daemon &&
+        name_eq(g->members[i]->owner->name, member))
+        return 0;
+    if (g->n_members == g->cap_members) {
+        int cap = g->cap_members ? g->cap_members * 2 : 4;
+        struct gmember **a = realloc(g->members, (size_t)cap * sizeof *a);
+        if (a == NULL)
+            goto nomem;
+        g->members = a;
+        g->cap_members = cap;
+    }
+    o = owner_get(gs, member, daemon, local);
+    if (o == NULL)
+        goto nomem;
+    m = calloc(1, sizeof *m);
+    if (m == NULL) {
+        owner_put(gs, o);
+        goto nomem;
+    }
+    m->owner = o;
+    m->group = g;
+    m->next_of_owner = o->first;
+    if (o->first != NULL)
+        o->first->prev_of_owner = m;
+    o->first = m;
+    o->n++;
+    memmove(&g->members[i + 1], &g->members[i],
+            (size_t)(g->n_members - i) * sizeof g->members[0]);
+    g->members[i] = m;
+    g->n_members++;
+    g->gid.index++;
+    return 1;
+nomem:
+    groups_reap(gs, g);
+    *out = NULL;
+    return -ENOMEM;
+}
+
+void groups_remove(struct groups *gs, struct gmember *m)
+{
+    struct group *g = m->group;
+    struct gowner *o = m->owner;
+    int i = lower_bound(g, o->name, o->daemon);
+
+    if (i < g->n_members && g->members[i] == m) {
+        memmove(&g->members[i], &g->members[i + 1],
+                (size_t)(g->n_members - i - 1) * sizeof g->members[0]);
+        g->n_members--;
+    }
+    if (m->prev_of_owner != NULL)
+        m->prev_of_owner->next_of_owner = m->next_of_owner;
+    else
+        o->first = m->next_of_owner;
+    if (m->next_of_owner != NULL)
+        m->next_of_owner->prev_of_owner = m->prev_of_owner;
+    o->n--;
+    free(m);
+    owner_put(gs, o);
+    g->gid.index++;
+}
+
+int groups_reap(struct groups *gs, struct group *g)
+{
+    if (g->n_members > 0)
+        return 0;
+    hmap_remove(&gs->groups, &g->hnode);
+    free(g->members);
+    free(g);
+    return 1;
+}
+
+static int group_name_cmp(const void *a, const void *b)
+{
+    const struct group *ga = *(const struct group *const *)a;
+    const struct group *gb = *(const struct group *const *)b;
+    return strncmp(ga->name, gb->name, MAX_GROUP_NAME);
+}
+
+int groups_of(const struct gowner *o, struct group **out, int max)
+{
+    const struct gmember *m;
+    int n = 0;
+
+    for (m = o->first; m != NULL; m = m->next_of_owner) {
+        if (n < max)
+            out[n] = m->group;
+        n++;
+    }
+    qsort(out, (size_t)(n < max ? n : max), sizeof *out, group_name_cmp);
+    return n;
+}
+
+size_t groups_count(const struct groups *gs)
+{
+    return gs->groups.n;
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * groups: the group table of the whole configuration. Owns groups, their
+ * member lists, their group ids, and the index of members by private
+ * group name (so a disconnect, local or remote, finds every group of the
+ * member without scanning the table).
+ *
+ * Contract
+ * - Pure state: no I/O, no logging. Only the ordered-delivery path
+ *   (deliver.c, from order's callback) may call the mutators, so every
+ *   daemon applies the same changes at the same point of the total order.
+ * - A member is identified by its private group name ("#name#daemon",
+ *   NUL-padded 32 bytes) and its daemon's configuration index. Local
+ *   members also carry an opaque pointer to their session.
+ * - Member lists are kept sorted: daemon index (configuration order), then
+ *   strcmp of the names (client-protocol.md §8.2).
+ * - Group id = (view founder's id, view time, index). A new group starts at
+ *   index 1; every join, leave and disconnect adds 1. A group is destroyed
+ *   by groups_reap() when empty; re-creating it starts at 1 again.
+ * - Pointers to groups and members stay valid until the member is removed
+ *   or the group reaped.
+ */
+#ifndef COHORT_DAEMON_GROUPS_H
+#define COHORT_DAEMON_GROUPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sp.h"
+#include "hmap.h"
+
+struct groups_gid {
+    uint32_t memb_id;
+    uint32_t memb_time;
+    uint32_t index;
+};
+
+struct group;
+
+/* Everything known about one member across its groups. */
+struct gowner {
+    struct hmap_node hnode;
+    char name[MAX_GROUP_NAME];       /* private group, NUL-padded */
+    int daemon;
+    void *local;                     /* session, or NULL for remote members */
+    struct gmember *first;           /* this member's memberships */
+    int n;
+};
+
+struct gmember {
+    struct gowner *owner;
+    struct group *group;
+    struct gmember *next_of_owner, *prev_of_owner;
+};
+
+struct group {
+    struct hmap_node hnode;
+    char name[MAX_GROUP_NAME];       /* NUL-padded, at most 31 characters */
+    struct groups_gid gid;
+    struct gmember **members;        /* sorted, see above */
+    int n_members, cap_members;
+};
+
+struct groups {
+    struct hmap groups;              /* struct group by name */
+    struct hmap owners;              /* struct gowner by private group name */
+    uint32_t memb_id, memb_time;     /* current daemon view */
+};
+
+void groups_init(struct groups *gs);
+void groups_fini(struct groups *gs);
+
+/* A new regular daemon view: groups created from now on carry its id. */
+void groups_set_view(struct groups *gs, uint32_t memb_id, uint32_t memb_time);
+
+/* Copy a wire name field into a NUL-padded group name key (at most 31
+ * characters are kept). */
+void groups_name_key(char out[MAX_GROUP_NAME], const char *field);
+
+struct group *groups_find(const struct groups *gs, const char *name);
+struct gowner *groups_owner(const struct groups *gs, const char *member);
+struct gmember *groups_member(const struct group *g, const char *member,
+                              int daemon);
+
+/* Add `member` to group `name` (creating it). Returns 1 when added, 0 when
+ * already a member (nothing changed), -ENOMEM. *out is the group. */
+int groups_join(struct groups *gs, const char *name, const char *member,
+                int daemon, void *local, struct group **out);
+
+/* Remove a membership; bumps the group's index. The group may now be
+ * empty: call groups_reap() after telling the remaining members. */
+void groups_remove(struct groups *gs, struct gmember *m);
+
+/* Destroy `g` if it has no members. Returns 1 if destroyed. */
+int groups_reap(struct groups *gs, struct group *g);
+
+/* The groups of a member, sorted by group name, into `out` (at most max).
+ * Returns the total count (may exceed max). */
+int groups_of(const struct gowner *o, struct group **out, int max);
+
+size_t groups_count(const struct groups *gs);
+
+#endif /* COHORT_DAEMON_GROUPS_H */

@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * main: the spread daemon's command line, start-up in the order of
+ * daemon.md §1, the wiring of the modules (sess -> order -> deliver ->
+ * groups/memb -> sess), and the ordered teardown on SIGINT/SIGTERM.
+ * Fatal start-up errors flush the log, print one reason and exit(1)
+ * (upstream aborted and lost buffered output).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal/wire.h"
+#include "actlog.h"
+#include "auth.h"
+#include "conf.h"
+#include "deliver.h"
+#include "ev.h"
+#include "groups.h"
+#include "log.h"
+#include "order.h"
+#include "priv.h"
+#include "sess.h"
+
+/* The only mutable file-scope state: set by the signal handler. */
+static volatile sig_atomic_t stop_requested;
+
+struct options {
+    const char *name;          /* -n */
+    const char *conf_path;     /* -c */
+    int activity_log;          /* -l y */
+    int check_only;            /* -k */
+};
+
+struct daemon {
+    struct options opt;
+    struct log log;
+    struct conf *conf;
+    int self;
+    struct auth auth;
+    struct ev ev;
+    struct order order;
+    struct groups groups;
+    struct deliver deliver;
+    struct sessions sessions;
+    int sessions_up;
+    struct actlog actlog;
+};
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "Usage: spread [-n <name>] [-c <file>] [-l y|n] [-k]\n"
+            "\t-n <name>  use the configuration entry called <name>\n"
+            "\t-c <file>  configuration file (default: spread.conf)\n"
+            "\t-l y|n     activity log in the current directory\n"
+            "\t-k         check the configuration and exit\n");
+    exit(1);
+}
+
+static void fatal(struct daemon *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+
+static void fatal(struct daemon *d, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    log_print(&d->log, "%s", buf);
+    log_print(&d->log, "spread: exiting because of the error above");
+    log_flush(&d->log);
+    fflush(stdout);
+    fflush(stderr);
+    exit(1);
+}
+
+/* Upstream-compatible option matching: any word starting with -n, -c or
+ * -l is that option, and its value is always the next word. */
+static void parse_args(struct options *o, int argc, char **argv)
+{
+    int i;
+
+    memset(o, 0, sizeof *o);
+    o->conf_path = "spread.conf";
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "-k", 2) == 0) {
+            o->check_only = 1;
+            continue;
+        }
+        if (strncmp(a, "-n", 2) != 0 && strncmp(a, "-c", 2) != 0 &&
+            strncmp(a, "-l", 2) != 0)
+            usage();
+        if (i + 1 >= argc)
+            usage();
+        if (a[1] == 'n') {
+            o->name = argv[++i];
+            if (strlen(o->name) >= CONF_MAX_PROC_NAME) {
+                fprintf(stderr, "spread: daemon name '%s' is longer than %d "
+                        "characters\n", o->name, CONF_MAX_PROC_NAME - 1);
+                exit(1);
+            }
+        } else if (a[1] == 'c') {
+            o->conf_path = argv[++i];
+            if (strlen(o->conf_path) >= 256) {
+                fprintf(stderr, "spread: configuration file name too long\n");
+                exit(1);
+            }
+        } else {
+            const char *v = argv[++i];
+            if (strcmp(v, "y") == 0)
+                o->activity_log = 1;
+            else if (strcmp(v, "n") == 0)
+                o->activity_log = 0;
+            else
+                usage();
+        }
+    }
+}
+
+static void conf_warning(void *ctx, const struct conf_diag *w)
+{
+    struct daemon *d = ctx;
+    if (w->line > 0)
+        log_print(&d->log, "%s:%d: warning: %s", w->file, w->line, w->reason);
+    else
+        log_print(&d->log, "%s: warning: %s", w->file, w->reason);
+}
+
+static void describe_line(void *ctx, const char *text)
+{
+    struct daemon *d = ctx;
+    log_msg(&d->log, LOG_C_CONFIGURATION, LOG_INFO, "%s", text);
+}
+
+static void print_diag(const struct conf_diag *e)
+{
+    if (e->line > 0)
+        fprintf(stderr, "%s:%d: %s\n", e->file, e->line, e->reason);
+    else
+        fprintf(stderr, "%s: %s\n", e->file[0] ? e->file : "spread", e->reason);
+}
+
+static void load_config(struct daemon *d)
+{
+    struct conf_diag err;
+    const struct conf *c;
+    const struct conf_daemon *me;
+
+    memset(&err, 0, sizeof err);
+    if (conf_load_file(d->opt.conf_path, &d->conf, &err, conf_warning, d) < 0) {
+        print_diag(&err);
+        if (d->opt.check_only)
+            exit(1);
+        fatal(d, "configuration error (see above)");
+    }
+    c = d->conf;
+    if (d->opt.check_only && d->opt.name == NULL) {
+        printf("%s: configuration OK, hash %u\n", c->path, c->hash);
+        exit(0);
+    }
+    d->self = conf_select_self(c, d->opt.name, &err);
+    if (d->self < 0) {
+        print_diag(&err);
+        if (d->opt.check_only)
+            exit(1);
+        fatal(d, "cannot find this daemon in the configuration");
+    }
+    if (d->opt.check_only) {
+        printf("%s: configuration OK, hash %u, daemon %s\n", c->path, c->hash,
+               c->daemons[d->self].name);
+        exit(0);
+    }
+    if (c->event_log_file != NULL) {
+        int rc = log_open_file(&d->log, c->event_log_file);
+        if (rc < 0)
+            fatal(d, "cannot open EventLogFile %s: %s", c->event_log_file,
+                  strerror(-rc));
+    }
+    log_configure(&d->log, c->event_priority, c->debug_flags,
+                  c->event_timestamp, c->event_precise_timestamp);
+    me = &c->daemons[d->self];
+    log_msg(&d->log, LOG_C_CONFIGURATION, LOG_INFO,
+            "Conf_load_conf_file: using file: %s", c->path);
+    conf_describe(c, d->self, describe_line, d);
+    log_msg(&d->log, LOG_C_CONFIGURATION, LOG_INFO,
+            "Finished configuration file.");
+    conf_check_local_ifaces(c, d->self, conf_warning, d);
+    log_msg(&d->log, LOG_C_CONFIGURATION, LOG_INFO,
+            "Conf_load_conf_file: My name: %s, id: %u, addr: %s, port: %u",
+            me->name, me->id, me->addr.text, c->segments[me->segment].port);
+}
+
+static void setup_auth(struct daemon *d)
+{
+    const struct conf *c = d->conf;
+    char err[300];
+    int rc;
+
+    auth_init(&d->auth, c->allowed_auth, c->required_auth, c->auth_list);
+    if (!((c->allowed_auth | c->required_auth) & AUTH_IP))
+        return;
+    rc = auth_load_access(&d->auth, err, sizeof err);
+    if (rc < 0)
+        fatal(d, "access list: %s", err);
+    if (rc == 0)
+        log_print(&d->log, "IP authentication is enabled but no "
+                  "spread.access_ip was found: every client using it will "
+                  "be refused");
+    else
+        log_msg(&d->log, LOG_C_SECURITY | LOG_C_CONFIGURATION, LOG_INFO,
+                "IP access list loaded from %s", d->auth.path);
+}
+
+static unsigned raise_fd_limit(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return 1024;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1u << 30)
+        return 1u << 30;
+    return (unsigned)rl.rlim_cur;
+}
+
+/* The membership report scripts grep for (daemon.md §5.3). */
+static void print_view(void *ctx, const struct order_view *v)
+{
+    struct daemon *d = ctx;
+    const struct conf *c = d->conf;
+    int s, i, k;
+
+    log_print(&d->log, "Membership id is ( %d, %d)", (int32_t)v->memb_id,
+              (int32_t)v->memb_time);
+    log_raw(&d->log, "--------------------\n");
+    log_raw(&d->log, "Configuration at %s is:\n", c->daemons[d->self].name);
+    log_raw(&d->log, "Num Segments %d\n", c->n_segments);
+    for (s = 0; s < c->n_segments; s++) {
+        const struct conf_segment *seg = &c->segments[s];
+        int present = 0;
+        for (k = 0; k < v->n_members; k++)
+            if (c->daemons[v->members[k]].segment == s)
+                present++;
+        log_raw(&d->log, "\t%d\t", present);
+        for (i = 0; i < seg->n_addrs; i++)
+            log_raw(&d->log, "%s[%s]:%u", i ? " " : "", seg->addrs[i].text,
+                    seg->port);
+        log_raw(&d->log, "\n");
+        for (k = 0; k < v->n_members; k++) {
+            const struct conf_daemon *cd = &c->daemons[v->members[k]];
+            if (cd->segment == s)
+                log_raw(&d->log, "\t\t%-20s\t%s\tID: %-16u\n", cd->name,
+                        cd->addr.text, cd->id);
+        }
+    }
+    log_raw(&d->log, "====================\n\n");
+    log_flush(&d->log);
+    {
+        int present[CONF_MAX_DAEMONS] = {0};
+        for (k = 0; k < v->n_members; k++)
+            present[v->members[k]] = 1;
+        actlog_view(&d->actlog, v->memb_time, d->order.n_delivered, present,
+                    c->n_daemons);
+    }
+}
+
+static void setup_signals(struct daemon *d)
+{
+    struct sigaction sa;
+    sigset_t block, wait_mask;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    /* Blocked except while the loop waits: no lost wake-ups. */
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &wait_mask);
+    sigdelset(&wait_mask, SIGINT);
+    sigdelset(&wait_mask, SIGTERM);
+    ev_set_stop_flag(&d->ev, &stop_requested, &wait_mask);
+}
+
+static int phase_deliver(struct ev *ev, void *ctx)
+{
+    (void)ev;
+    return order_run(ctx);
+}
+
+static void start_runtime(struct daemon *d, unsigned fd_limit)
+{
+    const struct conf *c = d->conf;
+    const struct conf_daemon *me = &c->daemons[d->self];
+    struct order_ops ops;
+    struct sess_opts so;
+    const char *sockdir = c->unix_socket_dir ? c->unix_socket_dir : SP_UNIX_SOCKET;
+    char err[512];
+    int rc;
+
+    rc = ev_init(&d->ev);
+    if (rc < 0)
+        fatal(d, "event loop: %s", strerror(-rc));
+    setup_signals(d);
+    if (priv_check_socket_dir(&d->log, sockdir, err, sizeof err) < 0)
+        fatal(d, "%s", err);
+    groups_init(&d->groups);
+    ops.deliver = deliver_request;
+    ops.view = deliver_view;
+    order_init(&d->order, d->self, me->id, &ops, &d->deliver);
+    sess_opts_default(&so);
+    so.max_queued = c->max_session_messages;
+    if (fd_limit < so.max_sessions + 64)
+        so.max_sessions = fd_limit > 128 ? fd_limit - 64 : 64;
+    if (sess_init(&d->sessions, &d->ev, &d->log, &d->order, &d->auth, d->self,
+                  me->name, &so) < 0)
+        fatal(d, "out of memory");
+    d->sessions_up = 1;
+    deliver_init(&d->deliver, &d->groups, &d->sessions, &d->log, d->self);
+    d->deliver.on_view = print_view;
+    d->deliver.on_view_ctx = d;
+    if (sess_listen(&d->sessions, c, d->self, err, sizeof err) < 0)
+        fatal(d, "%s", err);
+    if (priv_drop(&d->log, c->runtime_dir, c->daemon_user, c->daemon_group,
+                  err, sizeof err) < 0)
+        fatal(d, "%s", err);
+    if (d->opt.activity_log) {
+        rc = actlog_open(&d->actlog, &d->ev, me->name);
+        if (rc < 0)
+            fatal(d, "cannot open the activity log %s: %s", me->name,
+                  strerror(-rc));
+        d->sessions.actlog = &d->actlog;
+        d->sessions.seq = &d->order.n_delivered;
+    }
+    ev_add_phase(&d->ev, "deliver", phase_deliver, &d->order);
+    ev_add_phase(&d->ev, "flush", sess_flush, &d->sessions);
+    ev_add_phase(&d->ev, "reap", sess_reap, &d->sessions);
+    log_msg(&d->log, LOG_C_SESSION | LOG_C_CONFIGURATION, LOG_INFO,
+            "accepting up to %u client sessions, %u queued messages each",
+            so.max_sessions, so.max_queued);
+    order_start(&d->order, (uint32_t)time(NULL));
+}
+
+static void teardown(struct daemon *d)
+{
+    if (d->sessions_up)
+        log_msg(&d->log, LOG_C_SESSION | LOG_C_EXIT, LOG_INFO,
+                "totals: %lu sessions accepted, %lu refused, %lu dropped; "
+                "%lu requests ordered; senders paused %lu times",
+                (unsigned long)d->sessions.n_accepted,
+                (unsigned long)d->sessions.n_rejected,
+                (unsigned long)d->sessions.n_dropped,
+                (unsigned long)d->order.n_delivered,
+                (unsigned long)d->sessions.n_throttled);
+    if (d->sessions_up)
+        sess_fini(&d->sessions);
+    actlog_close(&d->actlog);
+    order_fini(&d->order);
+    groups_fini(&d->groups);
+    ev_fini(&d->ev);
+    auth_fini(&d->auth);
+    log_print(&d->log, "Spread daemon exiting normally!");
+    log_fini(&d->log);
+    conf_free(d->conf);
+}
+
+int main(int argc, char **argv)
+{
+    struct daemon d;
+    unsigned fd_limit;
+    int rc;
+
+    memset(&d, 0, sizeof d);
+    log_init(&d.log);
+    parse_args(&d.opt, argc, argv);
+    if (!d.opt.check_only)
+        log_print(&d.log, "Cohort spread daemon %s (wire protocol %d.%d.%d)",
+                  PACKAGE_VERSION, SPW_VERSION_MAJOR, SPW_VERSION_MINOR,
+                  SPW_VERSION_PATCH);
+    fd_limit = raise_fd_limit();
+    load_config(&d);
+    setup_auth(&d);
+    start_runtime(&d, fd_limit);
+    rc = ev_run(&d.ev);
+    if (rc < 0)
+        log_print(&d.log, "event loop failed: %s", strerror(-rc));
+    teardown(&d);
+    return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * priv: what a daemon started as root does about it (daemon.md §5.2):
+ * warn about an unsafe unix-socket directory before binding, then, after
+ * every socket is bound, chroot into RuntimeDir and switch to
+ * DaemonUser/DaemonGroup with only that one group.
+ *
+ * Contract: no-ops unless the effective uid is 0. Errors come back as -1
+ * with a message; the caller treats them as fatal.
+ */
+#ifndef COHORT_DAEMON_PRIV_H
+#define COHORT_DAEMON_PRIV_H
+
+#include <stddef.h>
+
+struct log;
+
+int priv_is_root(void);
+
+/* -1 if the directory cannot be examined; a warning if anyone but root
+ * can write into it. */
+int priv_check_socket_dir(struct log *log, const char *dir, char *err,
+                          size_t errlen);
+
+int priv_drop(struct log *log, const char *runtime_dir, const char *user,
+              const char *group, char *err, size_t errlen);
+
+#endif /* COHORT_DAEMON_PRIV_H */

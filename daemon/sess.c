@@ -1,0 +1,745 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * sess: listeners, the session table, state changes, write queues and the
+ * session lifecycle (accept -> handshake -> open -> killed -> closed ->
+ * reaped). Handshake and framed reads live in sess_hs.c and sess_io.c.
+ *
+ * Output follows the bounded-queue pattern: deliver appends message
+ * references, the flush phase writes as much as the socket takes with
+ * writev, EV_WRITE is watched only while bytes remain, and a session whose
+ * queue passes max_queued is dropped with a logged reason.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal/wire.h"
+#include "actlog.h"
+#include "conf.h"
+#include "log.h"
+#include "order.h"
+#include "sess_int.h"
+
+#define SESS_SCRATCH (256u * 1024u)
+#define SESS_IOV_MAX 64
+#define SESS_RBUF_KEEP 4096u
+#define SESS_ACCEPT_BATCH 64
+
+static const char *const state_names[] = {
+    [SESS_HS_CONNECT] = "handshake-connect",
+    [SESS_HS_AUTH] = "handshake-auth",
+    [SESS_OPEN] = "open",
+    [SESS_KILLED] = "killed",
+    [SESS_CLOSED] = "closed",
+};
+
+const char *sess_state_name(enum sess_state st)
+{
+    if ((unsigned)st < sizeof state_names / sizeof state_names[0])
+        return state_names[st];
+    return "?";
+}
+
+void sess_opts_default(struct sess_opts *o)
+{
+    o->max_sessions = 10000;
+    o->max_queued = 1000;
+    o->pause_ms = 2;
+    o->connect_ms = 1000;
+    o->auth_ms = 10000;
+    o->partial_ms = 500;
+}
+
+int sess_init(struct sessions *ss, struct ev *ev, struct log *log,
+              struct order *order, const struct auth *auth, int my_index,
+              const char *my_name, const struct sess_opts *opts)
+{
+    memset(ss, 0, sizeof *ss);
+    ss->ev = ev;
+    ss->log = log;
+    ss->order = order;
+    ss->auth = auth;
+    ss->my_index = my_index;
+    snprintf(ss->my_name, sizeof ss->my_name, "%s", my_name);
+    ss->opts = *opts;
+    hmap_init(&ss->by_name);
+    ss->scratch_cap = SESS_SCRATCH;
+    ss->scratch = malloc(ss->scratch_cap);
+    if (ss->scratch == NULL)
+        return -ENOMEM;
+    ss->rand_state = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16) ^ 0x9e3779b9u;
+    return 0;
+}
+
+const char *sess_label(const struct sess *s, char *buf, size_t len)
+{
+    if (s->name[0] != '\0')
+        snprintf(buf, len, "session %u '%s' from %s", s->id, s->name, s->peer);
+    else
+        snprintf(buf, len, "session %u from %s", s->id, s->peer);
+    return buf;
+}
+
+void sess_set_state(struct sess *s, enum sess_state st, const char *why)
+{
+    char lb[128];
+
+    log_msg(s->ss->log, LOG_C_SESSION, LOG_DEBUG, "%s: %s -> %s (%s)",
+            sess_label(s, lb, sizeof lb), sess_state_name(s->state),
+            sess_state_name(st), why);
+    s->state = st;
+    if (st >= SESS_KILLED)
+        ev_timer_stop(s->ss->ev, &s->timer);
+}
+
+/* ---- names ---- */
+
+struct sess *sess_find(const struct sessions *ss, const char *pgroup)
+{
+    uint32_t h = hmap_hash_name(pgroup, MAX_GROUP_NAME);
+    struct hmap_node *n;
+
+    for (n = hmap_bucket(&ss->by_name, h); n != NULL; n = n->next) {
+        struct sess *s = hmap_entry(n, struct sess, hnode);
+        if (n->hash == h && strncmp(s->pgroup, pgroup, MAX_GROUP_NAME) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+int sess_reserve_name(struct sess *s)
+{
+    if (sess_find(s->ss, s->pgroup) != NULL)
+        return -1;
+    if (hmap_insert(&s->ss->by_name, &s->hnode,
+                    hmap_hash_name(s->pgroup, MAX_GROUP_NAME)) < 0)
+        return -1;
+    s->named = 1;
+    return 0;
+}
+
+static void release_name(struct sess *s)
+{
+    if (s->named) {
+        hmap_remove(&s->ss->by_name, &s->hnode);
+        s->named = 0;
+    }
+}
+
+/* ---- input buffer ---- */
+
+int sess_rbuf_reserve(struct sess *s, size_t need)
+{
+    size_t cap;
+    unsigned char *b;
+
+    if (s->rcap >= need)
+        return 0;
+    cap = s->rcap ? s->rcap : 256;
+    while (cap < need)
+        cap *= 2;
+    b = realloc(s->rbuf, cap);
+    if (b == NULL)
+        return -ENOMEM;
+    s->rbuf = b;
+    s->rcap = cap;
+    return 0;
+}
+
+void sess_rbuf_consume(struct sess *s, size_t n)
+{
+    if (n >= s->rlen) {
+        s->rlen = 0;
+    } else {
+        memmove(s->rbuf, s->rbuf + n, s->rlen - n);
+        s->rlen -= n;
+    }
+    if (s->rlen == 0 && s->rcap > SESS_RBUF_KEEP) {
+        free(s->rbuf);
+        s->rbuf = NULL;
+        s->rcap = 0;
+    }
+}
+
+/* ---- output ---- */
+
+static void wq_clear(struct sess *s)
+{
+    while (s->wq_len > 0) {
+        msg_unref(s->wq[s->wq_head]);
+        s->wq_head = (s->wq_head + 1) % s->wq_cap;
+        s->wq_len--;
+    }
+    free(s->wq);
+    s->wq = NULL;
+    s->wq_cap = s->wq_head = 0;
+    s->woff = 0;
+}
+
+static int wq_push(struct sess *s, struct msg *m)
+{
+    if (s->wq_len == s->wq_cap) {
+        size_t cap = s->wq_cap ? s->wq_cap * 2 : 8, i;
+        struct msg **q = malloc(cap * sizeof *q);
+        if (q == NULL)
+            return -ENOMEM;
+        for (i = 0; i < s->wq_len; i++)
+            q[i] = s->wq[(s->wq_head + i) % s->wq_cap];
+        free(s->wq);
+        s->wq = q;
+        s->wq_cap = cap;
+        s->wq_head = 0;
+    }
+    s->wq[(s->wq_head + s->wq_len) % s->wq_cap] = msg_ref(m);
+    s->wq_len++;
+    return 0;
+}
+
+void sess_deliver(struct sessions *ss, struct sess *s, struct msg *m)
+{
+    if (s->state != SESS_OPEN)
+        return;
+    if (s->wq_len >= ss->opts.max_queued) {
+        sess_drop(s, ORDER_F_ABRUPT, 1,
+                  "too many undelivered messages (MaxSessionMessages = %u)",
+                  ss->opts.max_queued);
+        return;
+    }
+    if (wq_push(s, m) < 0) {
+        sess_drop(s, ORDER_F_ABRUPT, 1, "out of memory for its send queue");
+        return;
+    }
+    s->n_out++;
+    if (!s->flush_pending) {
+        s->flush_pending = 1;
+        s->flush_next = ss->flush_list;
+        ss->flush_list = s;
+    }
+}
+
+int sess_write_all(struct sess *s, const void *buf, size_t len)
+{
+    ssize_t n;
+
+    do {
+        n = write(s->fd, buf, len);
+    } while (n < 0 && errno == EINTR);
+    return n == (ssize_t)len ? 0 : -1;
+}
+
+/* Advance the queue past `n` written bytes. */
+static void wq_advance(struct sess *s, size_t n)
+{
+    while (n > 0 && s->wq_len > 0) {
+        struct msg *m = s->wq[s->wq_head];
+        size_t left = m->len - s->woff;
+        if (n < left) {
+            s->woff += n;
+            return;
+        }
+        n -= left;
+        s->woff = 0;
+        msg_unref(m);
+        s->wq_head = (s->wq_head + 1) % s->wq_cap;
+        s->wq_len--;
+    }
+}
+
+/* Write as much as the socket takes. */
+static void write_some(struct sess *s)
+{
+    struct iovec iov[SESS_IOV_MAX];
+
+    while (s->wq_len > 0) {
+        size_t i, total = 0;
+        int n = 0;
+        ssize_t w;
+
+        for (i = 0; i < s->wq_len && n < SESS_IOV_MAX; i++, n++) {
+            struct msg *m = s->wq[(s->wq_head + i) % s->wq_cap];
+            size_t off = i == 0 ? s->woff : 0;
+            iov[n].iov_base = m->data + off;
+            iov[n].iov_len = m->len - off;
+            total += iov[n].iov_len;
+        }
+        w = writev(s->fd, iov, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            sess_drop(s, ORDER_F_ABRUPT, errno != EPIPE && errno != ECONNRESET,
+                      "write error: %s", strerror(errno));
+            return;
+        }
+        wq_advance(s, (size_t)w);
+        if (getenv("QDEBUG")) fprintf(stderr, "write %u n=%d total=%zu w=%zd left=%zu woff=%zu\n", s->id, n, total, w, s->wq_len, s->woff);
+        if ((size_t)w < total)
+            break;
+    }
+    if (s->wq_len == 0 && s->wq_cap > 64) {
+        free(s->wq);
+        s->wq = NULL;
+        s->wq_cap = s->wq_head = 0;
+    }
+    ev_io_set(s->ss->ev, &s->io,
+              EV_READ | EV_EDGE | (s->wq_len ? EV_WRITE : 0));
+}
+
+int sess_flush(struct ev *ev, void *ctx)
+{
+    struct sessions *ss = ctx;
+    struct sess *s = ss->flush_list;
+
+    (void)ev;
+    ss->flush_list = NULL;
+    while (s != NULL) {
+        struct sess *next = s->flush_next;
+        s->flush_pending = 0;
+        s->flush_next = NULL;
+        if (s->state == SESS_OPEN)
+            write_some(s);
+        s = next;
+    }
+    return 0;
+}
+
+/* ---- lifecycle ---- */
+
+static void to_reap(struct sess *s)
+{
+    struct sessions *ss = s->ss;
+
+    ev_io_stop(ss->ev, &s->io);
+    ev_timer_stop(ss->ev, &s->timer);
+    if (s->fd >= 0) {
+        if (s->accepted && ss->actlog != NULL)
+            actlog_disconnect(ss->actlog, ss->seq ? *ss->seq : 0, s->fd,
+                              s->peer_ip, s->name, s->n_in);
+        close(s->fd);
+        s->fd = -1;
+        ss->n_sess--;
+    }
+    release_name(s);
+    wq_clear(s);
+    s->reap_next = ss->reap_list;
+    ss->reap_list = s;
+}
+
+void sess_close_now(struct sess *s, int reject_code, const char *why)
+{
+    char lb[128];
+
+    if (s->state >= SESS_CLOSED)
+        return;
+    if (reject_code != 0) {
+        unsigned char b = (unsigned char)(signed char)reject_code;
+        (void)sess_write_all(s, &b, 1);
+        s->ss->n_rejected++;
+    }
+    log_msg(s->ss->log, LOG_C_SESSION, LOG_INFO, "%s: %s%s",
+            sess_label(s, lb, sizeof lb),
+            reject_code ? "refused: " : "closed during handshake: ", why);
+    sess_set_state(s, SESS_CLOSED, why);
+    to_reap(s);
+}
+
+void sess_drop(struct sess *s, unsigned kill_flags, int warn,
+               const char *fmt, ...)
+{
+    struct sessions *ss = s->ss;
+    struct order_req r;
+    char why[160], lb[128];
+    va_list ap;
+
+    if (s->state != SESS_OPEN) {
+        if (s->state < SESS_OPEN)
+            sess_close_now(s, 0, "dropped during handshake");
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    if (warn) {
+        ss->n_dropped++;
+        log_msg(ss->log, LOG_C_SESSION | LOG_C_PRINT, LOG_WARNING,
+                "%s dropped: %s", sess_label(s, lb, sizeof lb), why);
+    } else {
+        log_msg(ss->log, LOG_C_SESSION, LOG_INFO, "%s disconnecting: %s",
+                sess_label(s, lb, sizeof lb), why);
+    }
+    sess_set_state(s, SESS_KILLED, why);
+    ev_io_stop(ss->ev, &s->io);
+    wq_clear(s);
+    s->kill_flags = kill_flags;
+    memset(&r, 0, sizeof r);
+    r.kind = ORDER_KILL;
+    r.cls = (kill_flags & ORDER_F_ABRUPT) ? ORDER_SAFE : ORDER_AGREED;
+    r.flags = kill_flags;
+    r.origin = ss->my_index;
+    memcpy(r.sender, s->pgroup, MAX_GROUP_NAME);
+    if (order_submit(ss->order, &r) < 0) {
+        /* Without its kill the group table would keep a member whose
+         * session is gone: a broken invariant, not a recoverable error. */
+        log_msg(ss->log, LOG_C_PRINT, LOG_PRINT,
+                "out of memory submitting the disconnect of %s", s->pgroup);
+        log_flush(ss->log);
+        abort();
+    }
+}
+
+void sess_kill_delivered(struct sessions *ss, struct sess *s)
+{
+    (void)ss;
+    /* Half-close acknowledgement (lifecycle.md) goes here: for a kill with
+     * ORDER_F_ACK, queue the ack frame, shutdown(SHUT_WR) and wait for the
+     * client's end of stream in a draining state instead of closing. */
+    sess_set_state(s, SESS_CLOSED, "disconnect delivered");
+    to_reap(s);
+}
+
+int sess_reap(struct ev *ev, void *ctx)
+{
+    struct sessions *ss = ctx;
+    struct sess *s = ss->reap_list;
+
+    (void)ev;
+    ss->reap_list = NULL;
+    while (s != NULL) {
+        struct sess *next = s->reap_next;
+        if (s->all_prev != NULL)
+            s->all_prev->all_next = s->all_next;
+        else
+            ss->all = s->all_next;
+        if (s->all_next != NULL)
+            s->all_next->all_prev = s->all_prev;
+        free(s->rbuf);
+        free(s);
+        s = next;
+    }
+    return 0;
+}
+
+static void sess_io_cb(struct ev *ev, struct ev_io *w, unsigned revents)
+{
+    struct sess *s = w->data;
+
+    (void)ev;
+    if (getenv("QDEBUG")) fprintf(stderr, "io %u revents %x wq %zu\n", s->id, revents, s->wq_len);
+    if ((revents & EV_WRITE) && s->state == SESS_OPEN)
+        write_some(s);
+    if (!(revents & EV_READ))
+        return;
+    if (s->state == SESS_OPEN)
+        sess_io_readable(s);
+    else if (s->state < SESS_OPEN)
+        sess_hs_readable(s);
+}
+
+static void sess_timer_cb(struct ev *ev, struct ev_timer *t)
+{
+    struct sess *s = t->data;
+
+    (void)ev;
+    if (s->state < SESS_OPEN)
+        sess_hs_timeout(s);
+    else if (s->state == SESS_OPEN)
+        sess_io_readable(s);    /* a pause is over */
+}
+
+void sess_throttle(struct sessions *ss, struct sess *s)
+{
+    uint64_t now = ev_now(ss->ev);
+
+    if (s->state != SESS_OPEN || s->paused_until > now)
+        return;
+    /* Congested again right after the last pause: the receiver is slower
+     * than that, so pause twice as long (up to 128 ms). A receiver that
+     * does not read at all still fills its queue and is dropped. */
+    if (s->pause_ms != 0 && now <= s->paused_until + s->pause_ms)
+        s->pause_ms = s->pause_ms * 2 > 128 ? 128 : s->pause_ms * 2;
+    else
+        s->pause_ms = ss->opts.pause_ms;
+    s->paused_until = now + s->pause_ms;
+    ss->n_throttled++;
+}
+
+/* ---- listeners ---- */
+
+static void peer_text(struct sess *s, const struct sockaddr *sa)
+{
+    char a[INET6_ADDRSTRLEN];
+
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *v4 = (const void *)sa;
+        inet_ntop(AF_INET, &v4->sin_addr, a, sizeof a);
+        snprintf(s->peer, sizeof s->peer, "%s:%u", a, ntohs(v4->sin_port));
+        snprintf(s->peer_ip, sizeof s->peer_ip, "%s", a);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *v6 = (const void *)sa;
+        inet_ntop(AF_INET6, &v6->sin6_addr, a, sizeof a);
+        snprintf(s->peer, sizeof s->peer, "[%s]:%u", a, ntohs(v6->sin6_port));
+        snprintf(s->peer_ip, sizeof s->peer_ip, "%s", a);
+    } else {
+        snprintf(s->peer, sizeof s->peer, "unix socket");
+        snprintf(s->peer_ip, sizeof s->peer_ip, "unix");
+    }
+}
+
+static void accept_one(struct sessions *ss, struct sess_listener *l, int fd,
+                       const struct sockaddr_storage *sa, socklen_t salen)
+{
+    struct sess *s;
+    int one = 1;
+
+    if (ss->n_sess >= ss->opts.max_sessions) {
+        unsigned char b = (unsigned char)(signed char)REJECT_QUOTA;
+        ss->n_rejected++;
+        if (write(fd, &b, 1) < 0) {
+            /* nothing to do: the connection is refused either way */
+        }
+        close(fd);
+        log_msg(ss->log, LOG_C_SESSION | LOG_C_PRINT, LOG_WARNING,
+                "refused a connection: session limit (%u) reached",
+                ss->opts.max_sessions);
+        return;
+    }
+    s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        close(fd);
+        return;
+    }
+    s->ss = ss;
+    s->fd = fd;
+    s->is_unix = l->is_unix;
+    s->id = ++ss->next_id;
+    if (salen > 0 && salen <= sizeof s->peer_addr)
+        memcpy(&s->peer_addr, sa, salen);
+    if (l->is_unix)
+        s->peer_addr.ss_family = AF_UNIX;
+    peer_text(s, (const struct sockaddr *)&s->peer_addr);
+    if (!l->is_unix) {
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+    }
+    ev_io_init(&s->io, fd, sess_io_cb, s);
+    ev_timer_init(&s->timer, sess_timer_cb, s);
+    s->all_next = ss->all;
+    if (ss->all != NULL)
+        ss->all->all_prev = s;
+    ss->all = s;
+    ss->n_sess++;
+    ss->n_accepted++;
+    s->state = SESS_HS_CONNECT;
+    /* Edge-triggered: requests from different connections are then seen
+     * in arrival order (see ev.h); every reader drains its socket. */
+    if (ev_io_set(ss->ev, &s->io, EV_READ | EV_EDGE) < 0) {
+        sess_close_now(s, 0, "cannot watch the socket");
+        return;
+    }
+    sess_hs_start(s);
+}
+
+static void listener_cb(struct ev *ev, struct ev_io *w, unsigned revents)
+{
+    struct sess_listener *l = w->data;
+    int i;
+
+    (void)ev;
+    (void)revents;
+    for (i = 0; i < SESS_ACCEPT_BATCH; i++) {
+        struct sockaddr_storage sa;
+        socklen_t salen = sizeof sa;
+        int fd = accept4(w->fd, (struct sockaddr *)&sa, &salen,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                log_msg(l->ss->log, LOG_C_SESSION | LOG_C_PRINT, LOG_ERROR,
+                        "accept on %s: %s", l->where, strerror(errno));
+            return;
+        }
+        accept_one(l->ss, l, fd, &sa, salen);
+    }
+}
+
+static int add_listener(struct sessions *ss, int fd, int is_unix,
+                        const char *where, char *err, size_t errlen)
+{
+    struct sess_listener *l;
+
+    if (ss->n_lst == SESS_MAX_LISTENERS) {
+        snprintf(err, errlen, "too many client listeners");
+        close(fd);
+        return -1;
+    }
+    l = &ss->lst[ss->n_lst++];
+    l->is_unix = is_unix;
+    l->ss = ss;
+    snprintf(l->where, sizeof l->where, "%s", where);
+    ev_io_init(&l->io, fd, listener_cb, l);
+    if (ev_io_set(ss->ev, &l->io, EV_READ) < 0) {
+        snprintf(err, errlen, "cannot watch listener %s", where);
+        return -1;
+    }
+    return 0;
+}
+
+static int listen_tcp(struct sessions *ss, const struct conf_iface *ifc,
+                      int family, uint16_t port, enum conf_port_reuse reuse,
+                      char *err, size_t errlen)
+{
+    struct sockaddr_storage sa;
+    socklen_t salen;
+    char where[96], a[INET6_ADDRSTRLEN];
+    int any = (ifc->roles & CONF_IF_ANY) != 0, fd, one = 1;
+
+    memset(&sa, 0, sizeof sa);
+    if (!any)
+        family = ifc->addr.family;
+    if (family == AF_INET6) {
+        struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&sa;
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(port);
+        if (!any) {
+            memcpy(&v6->sin6_addr, ifc->addr.bytes, 16);
+            v6->sin6_scope_id = ifc->addr.scope_id;
+        }
+        salen = sizeof *v6;
+        inet_ntop(AF_INET6, &v6->sin6_addr, a, sizeof a);
+    } else {
+        struct sockaddr_in *v4 = (struct sockaddr_in *)&sa;
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(port);
+        if (!any)
+            memcpy(&v4->sin_addr, ifc->addr.bytes, 4);
+        salen = sizeof *v4;
+        inet_ntop(AF_INET, &v4->sin_addr, a, sizeof a);
+    }
+    snprintf(where, sizeof where, "[%s]:%u", a, port);
+    fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(err, errlen, "socket for %s: %s", where, strerror(errno));
+        return -1;
+    }
+    /* SocketPortReuse. Upstream's `auto` leaves the all-addresses listener
+     * without SO_REUSEADDR, so a restart soon after clients were connected
+     * fails with "Address already in use". On Linux SO_REUSEADDR never lets
+     * a second listener onto a port in use, so `auto` sets it everywhere;
+     * `off` keeps the old behaviour. */
+    if (reuse != CONF_REUSE_OFF)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&sa, salen) < 0) {
+        snprintf(err, errlen,
+                 "unable to bind client port %s; likely already bound by "
+                 "another process: %s", where, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (listen(fd, SOMAXCONN) < 0) {
+        snprintf(err, errlen, "listen on %s: %s", where, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    log_msg(ss->log, LOG_C_SESSION, LOG_INFO, "listening for clients on %s",
+            where);
+    return add_listener(ss, fd, 0, where, err, errlen);
+}
+
+static int listen_unix(struct sessions *ss, const char *dir, unsigned mode,
+                       uint16_t port, char *err, size_t errlen)
+{
+    struct sockaddr_un sa;
+    int fd;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    if ((size_t)snprintf(ss->unix_path, sizeof ss->unix_path, "%s/%u", dir,
+                         port) >= sizeof sa.sun_path) {
+        snprintf(err, errlen, "unix socket path %s/%u too long", dir, port);
+        return -1;
+    }
+    memcpy(sa.sun_path, ss->unix_path, strlen(ss->unix_path) + 1);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(err, errlen, "unix socket: %s", strerror(errno));
+        return -1;
+    }
+    unlink(ss->unix_path); /* a stale socket from an earlier run */
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        snprintf(err, errlen, "bind %s: %s", ss->unix_path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    ss->unix_bound = 1;
+    if (chmod(ss->unix_path, (mode_t)mode) < 0 || listen(fd, SOMAXCONN) < 0) {
+        snprintf(err, errlen, "unix socket %s: %s", ss->unix_path,
+                 strerror(errno));
+        close(fd);
+        return -1;
+    }
+    log_msg(ss->log, LOG_C_SESSION, LOG_INFO,
+            "listening for clients on %s (mode %04o)", ss->unix_path, mode);
+    return add_listener(ss, fd, 1, ss->unix_path, err, errlen);
+}
+
+int sess_listen(struct sessions *ss, const struct conf *c, int self,
+                char *err, size_t errlen)
+{
+    const struct conf_daemon *d = &c->daemons[self];
+    uint16_t port = c->segments[d->segment].port;
+    int i;
+
+    for (i = 0; i < d->n_ifaces; i++) {
+        const struct conf_iface *ifc = &d->ifaces[i];
+        if (!(ifc->roles & (CONF_IF_CLIENT | CONF_IF_ANY)))
+            continue;
+        if (listen_tcp(ss, ifc, d->addr.family, port, c->port_reuse, err,
+                       errlen) < 0)
+            return -1;
+    }
+    return listen_unix(ss, c->unix_socket_dir ? c->unix_socket_dir : SP_UNIX_SOCKET,
+                       c->unix_socket_mode, port, err, errlen);
+}
+
+void sess_fini(struct sessions *ss)
+{
+    int i;
+
+    while (ss->all != NULL) {
+        struct sess *s = ss->all;
+        if (s->state < SESS_CLOSED) {
+            sess_set_state(s, SESS_CLOSED, "daemon shutting down");
+            to_reap(s);
+        }
+        sess_reap(ss->ev, ss);
+    }
+    sess_reap(ss->ev, ss);
+    for (i = 0; i < ss->n_lst; i++) {
+        ev_io_stop(ss->ev, &ss->lst[i].io);
+        close(ss->lst[i].io.fd);
+    }
+    ss->n_lst = 0;
+    if (ss->unix_bound) {
+        unlink(ss->unix_path);
+        ss->unix_bound = 0;
+    }
+    hmap_fini(&ss->by_name);
+    free(ss->scratch);
+    ss->scratch = NULL;
+}

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * sess: client sessions. Owns the client listeners (TCP and the unix
+ * socket), every accepted connection from the first handshake byte to the
+ * reaping of its memory, the table of reserved private names, framed reads
+ * and bounded write queues.
+ *
+ * Split over three files: sess.c (listeners, table, lifecycle, write
+ * queues), sess_hs.c (the handshake state machine), sess_io.c (framed
+ * reads and request submission). sess_int.h is private to them.
+ *
+ * Contract
+ * - Request handlers only validate and submit to order; they never touch
+ *   groups (STYLE habit 3). Delivery comes back through deliver.c, which
+ *   uses sess_find()/sess_deliver()/sess_kill_delivered().
+ * - States: handshake-connect -> handshake-auth -> open -> killed ->
+ *   closed; sess_set_state() is the only writer and logs transitions.
+ *   "killed" = a kill was submitted: nothing more is read or written, the
+ *   name stays reserved until the kill is delivered, then the socket is
+ *   closed ("closed") and the memory reaped in the reap phase.
+ * - A session is dropped (logged with its name, peer and reason; treated
+ *   like an abrupt disconnect) for an invalid frame, a read or write error,
+ *   or more than max_queued undelivered messages.
+ * - sess_deliver() takes its own message reference; writes happen in the
+ *   flush phase (sess_flush), so several messages leave in one writev.
+ * - Flow: a session's frames are handled at most IO_FRAMES_PER_PASS per
+ *   loop pass, and a sender whose messages land in a congested receiver's
+ *   queue is paused briefly (sess_throttle), so a receiver that reads at
+ *   full speed is not dropped because one read pulled thousands of
+ *   messages at once.
+ */
+#ifndef COHORT_DAEMON_SESS_H
+#define COHORT_DAEMON_SESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "sp.h"
+#include "ev.h"
+#include "hmap.h"
+#include "msg.h"
+
+struct actlog;
+struct log;
+struct order;
+struct auth;
+struct conf;
+
+enum sess_state {
+    SESS_HS_CONNECT = 0,   /* reading the connect message */
+    SESS_HS_AUTH,          /* auth list sent, reading the 90-byte choice */
+    SESS_OPEN,             /* accepted: framed messages both ways */
+    SESS_KILLED,           /* kill submitted, waiting for its delivery */
+    SESS_CLOSED            /* socket closed, waiting for the reap phase */
+};
+
+struct sess_opts {
+    unsigned max_sessions;     /* REJECT_QUOTA beyond; default 10000 */
+    unsigned max_queued;       /* MaxSessionMessages; default 1000 */
+    unsigned pause_ms;         /* sender pause when a receiver backs up: 2 */
+    unsigned connect_ms;       /* connect-message phase timeout: 1000 */
+    unsigned auth_ms;          /* auth-choice phase timeout: 10000 */
+    unsigned partial_ms;       /* a started auth choice must complete: 500 */
+};
+
+struct sessions;
+
+struct sess {
+    struct hmap_node hnode;    /* by_name, while the name is reserved */
+    struct ev_io io;
+    struct ev_timer timer;
+    struct sessions *ss;
+    enum sess_state state;
+    int fd;
+    int is_unix;
+    int named;                 /* hnode is in ss->by_name */
+    uint32_t id;               /* serial, for logs */
+    char peer[64];             /* address and port, for logs */
+    char peer_ip[48];          /* address only, for the activity log */
+    struct sockaddr_storage peer_addr;
+    int accepted;              /* reached the open state */
+    int hs_full;               /* the last handshake read filled its room */
+    uint64_t paused_until;     /* reads paused (ms, ev clock): it feeds a
+                                * congested receiver */
+    unsigned pause_ms;         /* length of the last pause */
+    char name[MAX_PRIVATE_NAME + 1];
+    char pgroup[MAX_GROUP_NAME];   /* "#name#daemon", NUL-padded */
+    unsigned char major, minor, patch, flags;
+    int membership;
+    /* input: only while bytes are pending (idle sessions hold none) */
+    unsigned char *rbuf;
+    size_t rlen, rcap;
+    /* output: ring of message references */
+    struct msg **wq;
+    size_t wq_head, wq_len, wq_cap;
+    size_t woff;               /* bytes of wq[wq_head] already written */
+    int flush_pending;
+    struct sess *flush_next;
+    struct sess *reap_next;
+    struct sess *all_prev, *all_next;
+    uint64_t stamp;            /* last fan-out serial delivered (deliver.c) */
+    uint64_t n_in, n_out;
+    unsigned kill_flags;
+};
+
+#define SESS_MAX_LISTENERS 12
+
+struct sess_listener {
+    struct ev_io io;
+    int is_unix;
+    struct sessions *ss;
+    char where[96];
+};
+
+struct sessions {
+    struct ev *ev;
+    struct log *log;
+    struct order *order;
+    const struct auth *auth;
+    int my_index;
+    char my_name[20];          /* CONF_MAX_PROC_NAME */
+    struct sess_opts opts;
+    struct sess_listener lst[SESS_MAX_LISTENERS];
+    int n_lst;
+    char unix_path[128];
+    int unix_bound;
+    struct hmap by_name;       /* reserved private group names */
+    struct sess *all;          /* every session not yet reaped */
+    size_t n_sess;             /* sessions counting against the quota */
+    struct sess *flush_list;
+    struct sess *reap_list;
+    unsigned char *scratch;    /* shared read buffer */
+    size_t scratch_cap;
+    uint32_t next_id;
+    uint32_t rand_state;
+    uint64_t n_accepted, n_dropped, n_rejected, n_throttled;
+    struct actlog *actlog;     /* -l y, or NULL */
+    const uint64_t *seq;       /* highest delivered sequence, for actlog */
+};
+
+void sess_opts_default(struct sess_opts *o);
+
+int sess_init(struct sessions *ss, struct ev *ev, struct log *log,
+              struct order *order, const struct auth *auth, int my_index,
+              const char *my_name, const struct sess_opts *opts);
+/* Close every connection and listener, unlink the unix socket. */
+void sess_fini(struct sessions *ss);
+
+/* Bind the TCP listeners of daemon `self` of `c` and the unix socket.
+ * Returns 0 or -1 with a message in err. */
+int sess_listen(struct sessions *ss, const struct conf *c, int self,
+                char *err, size_t errlen);
+
+/* Loop phases: write queued data; free closed sessions. */
+int sess_flush(struct ev *ev, void *ctx);
+int sess_reap(struct ev *ev, void *ctx);
+
+/* For deliver.c. */
+struct sess *sess_find(const struct sessions *ss, const char *pgroup);
+void sess_deliver(struct sessions *ss, struct sess *s, struct msg *m);
+void sess_kill_delivered(struct sessions *ss, struct sess *s);
+
+static inline int sess_wants_membership(const struct sess *s)
+{
+    return s->membership && s->state == SESS_OPEN;
+}
+
+/* A receiver whose queue is a quarter full slows down its senders. */
+static inline int sess_congested(const struct sessions *ss, const struct sess *s)
+{
+    return s->wq_len > ss->opts.max_queued / 4;
+}
+
+/* Pause reading from `s` (a sender feeding a congested receiver) for
+ * opts.pause_ms. The receiver keeps being written meanwhile; one that does
+ * not read at all still reaches max_queued and is dropped. */
+void sess_throttle(struct sessions *ss, struct sess *s);
+
+/* Mark the session for fan-out serial `stamp`; 1 if it had not got it. */
+static inline int sess_stamp(struct sess *s, uint64_t stamp)
+{
+    if (s->stamp == stamp)
+        return 0;
+    s->stamp = stamp;
+    return 1;
+}
+
+const char *sess_state_name(enum sess_state st);
+
+#endif /* COHORT_DAEMON_SESS_H */

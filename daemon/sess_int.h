@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * sess_int.h: what sess.c, sess_hs.c and sess_io.c share and nobody else
+ * uses. The handshake parsers are exposed here for the unit tests.
+ */
+#ifndef COHORT_DAEMON_SESS_INT_H
+#define COHORT_DAEMON_SESS_INT_H
+
+#include <stdarg.h>
+
+#include "sess.h"
+
+/* ---- sess.c ---- */
+void sess_set_state(struct sess *s, enum sess_state st, const char *why);
+/* Handshake phases: close at once (optionally after a one-byte reject,
+ * code 0 = none). */
+void sess_close_now(struct sess *s, int reject_code, const char *why);
+/* Open session: stop I/O, submit the kill, log. `warn` selects a
+ * default-visible warning (protocol violations, overflow, errors). */
+void sess_drop(struct sess *s, unsigned kill_flags, int warn,
+               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Reserve s->pgroup. 0, or -1 if another session holds it. */
+int sess_reserve_name(struct sess *s);
+/* Make the input buffer hold at least `need` bytes. 0 or -ENOMEM. */
+int sess_rbuf_reserve(struct sess *s, size_t need);
+/* Drop consumed input; give memory back when nothing is pending. */
+void sess_rbuf_consume(struct sess *s, size_t n);
+const char *sess_label(const struct sess *s, char *buf, size_t len);
+/* Queue-independent write of a small handshake reply; 0 or -1. */
+int sess_write_all(struct sess *s, const void *buf, size_t len);
+
+/* ---- sess_hs.c ---- */
+void sess_hs_start(struct sess *s);
+void sess_hs_readable(struct sess *s);
+void sess_hs_timeout(struct sess *s);
+
+/* The parsed connect message (client-protocol.md §3.1, §3.7). */
+struct hs_connect {
+    unsigned char major, minor, patch, flags;
+    int name_len;
+    char name[MAX_PRIVATE_NAME + 1];
+    size_t consumed;          /* bytes of the message */
+    int has_patch;            /* 3 version bytes read (>= 3.15): reply has one */
+    int auth_list;            /* >= 3.16: auth list and choice follow */
+};
+#define HS_MORE 0
+#define HS_OK 1
+/* HS_MORE, HS_OK, or a negative REJECT_* code. */
+int hs_parse_connect(const unsigned char *b, size_t len, struct hs_connect *c);
+/* 0 with *requested = method bits, or REJECT_AUTH. */
+int hs_parse_choice(const unsigned char b[90], unsigned allowed,
+                    unsigned *requested);
+/* 1 if the connect message is cut inside the name (for timeouts). */
+int hs_in_name(const unsigned char *b, size_t len);
+
+/* ---- sess_io.c ---- */
+/* Read what the socket holds (edge-triggered: until a short read or the
+ * fairness budget), starting with bytes left in the input buffer. */
+void sess_io_readable(struct sess *s);
+/* Right after acceptance: handle frames buffered with the handshake; read
+ * on only when `more` (the last handshake read filled its buffer). */
+void sess_io_start(struct sess *s, int more);
+
+#endif /* COHORT_DAEMON_SESS_INT_H */

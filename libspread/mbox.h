@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * mbox: the session record behind a mailbox and the table that finds it
+ * from the descriptor number. Every SP_* call resolves its mailbox here and
+ * holds a reference for its whole duration; the descriptor is closed only
+ * when the last reference is dropped, so no call can ever find its
+ * descriptor number recycled underneath it.
+ *
+ * Contract
+ * --------
+ * Ownership. A session record is created with one reference, owned by the
+ * creator. spl_mbox_link() makes the table hold a second reference of its
+ * own; spl_mbox_unlink() drops it. Each spl_mbox_lookup() that succeeds must
+ * be paired with one spl_mbox_unref(). The unref that drops the count to zero
+ * closes the descriptor (unless spl_mbox_sess_forget_fd() was called) and
+ * frees the record; it may run in any thread, in whichever call happened
+ * to hold the last reference.
+ *
+ * Locks, in the only order in which they may nest:
+ *   table->lock   guards slots[], cap, count, next_gen and every record's
+ *                 `linked` flag. Held only for short, non-blocking work;
+ *                 never held while a session lock is taken or I/O is done.
+ *   sess->recv_lock  serialises receivers: the pending-header state below
+ *                 and reads from the socket.
+ *   sess->send_lock  serialises senders, so frames never interleave.
+ * A thread may hold recv_lock and send_lock at once only in that order.
+ * The reference count and the `broken` flag are atomics and need no lock.
+ *
+ * Generations. Each link assigns the record a fresh, never reused,
+ * generation number. A caller that remembered (fd, generation) can ask
+ * spl_mbox_lookup_gen() for exactly that session and will not be handed a
+ * later session that happens to use the same descriptor number.
+ *
+ * Lifecycle hooks for what comes next (shared/spec/lifecycle.md): the
+ * quarantine of retired numbers attaches to the table (retired slots that
+ * spl_mbox_lookup() reports as unknown); fork handling is below; the
+ * `inherited` and `close_fd` fields carry the per-record state that
+ * SP_close/SP_kill in a child will need.
+ *
+ * Nothing here logs, and no function blocks except on table->lock.
+ */
+#ifndef COHORT_LIBSPREAD_MBOX_H
+#define COHORT_LIBSPREAD_MBOX_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sp.h"
+#include "internal/wire.h"
+
+struct spl_sess {
+    /* Immutable once the record is linked. */
+    int fd;
+    uint64_t gen;
+    char private_group[MAX_GROUP_NAME]; /* NUL-padded, as sent on the wire */
+
+    atomic_uint refs;
+    atomic_int broken;      /* 1 once a send or receive failed */
+    atomic_int close_fd;    /* 0: last unref must leave the descriptor open */
+
+    int linked;             /* table->lock */
+    int inherited;          /* set in a fork child; table->lock */
+
+    pthread_mutex_t send_lock;
+    pthread_mutex_t recv_lock;
+
+    /* recv_lock: a header already read from the socket whose message is
+     * still waiting for large enough buffers (BUFFER/GROUPS_TOO_SHORT). */
+    int pending;
+    struct spw_header pending_hdr;
+    uint32_t pending_old_type;  /* reject notices only, host order */
+};
+
+struct spl_mbox_table {
+    pthread_mutex_t lock;
+    struct spl_sess **slots;    /* indexed by descriptor; grows on demand */
+    size_t cap;
+    size_t count;
+    uint64_t next_gen;
+};
+
+/* Table set-up. init returns 0 or -ENOMEM; fini unlinks every record
+ * (dropping the table's references) and frees the slot array. */
+int spl_mbox_table_init(struct spl_mbox_table *t);
+void spl_mbox_table_fini(struct spl_mbox_table *t);
+
+/* The process-wide table that the SP_* entry points use. */
+struct spl_mbox_table *spl_mbox_global(void);
+
+/* A new record for descriptor fd, with one reference owned by the caller.
+ * private_group may be NULL (all zero). Returns NULL if out of memory. */
+struct spl_sess *spl_mbox_sess_new(int fd, const char *private_group);
+
+/* Make the last unref leave the descriptor open (it belongs to someone
+ * else now). */
+void spl_mbox_sess_forget_fd(struct spl_sess *s);
+
+/* Enter s in the table under s->fd and take the table's reference.
+ * Returns 0, -EEXIST if the slot is in use, -EINVAL for a negative fd or a
+ * record already linked, -ENOMEM. */
+int spl_mbox_link(struct spl_mbox_table *t, struct spl_sess *s);
+
+/* Look up a descriptor and take a reference. NULL if not linked. */
+struct spl_sess *spl_mbox_lookup(struct spl_mbox_table *t, int fd);
+
+/* Same, but only if the linked record has generation gen. */
+struct spl_sess *spl_mbox_lookup_gen(struct spl_mbox_table *t, int fd,
+                                  uint64_t gen);
+
+/* Take one more reference on a record the caller already holds. */
+void spl_mbox_ref(struct spl_sess *s);
+
+/* Remove s from the table if it is still the record linked under its
+ * descriptor, dropping the table's reference. Returns 0 if this call
+ * removed it, -ENOENT otherwise (never linked, or already removed). The
+ * caller's own references stay valid. */
+int spl_mbox_unlink(struct spl_mbox_table *t, struct spl_sess *s);
+
+/* Drop a reference; the last one closes the descriptor and frees s. */
+void spl_mbox_unref(struct spl_sess *s);
+
+/* Number of linked records (for tests and diagnostics). */
+size_t spl_mbox_count(struct spl_mbox_table *t);
+
+/* fork() support, called from the library's pthread_atfork handlers.
+ * prepare takes table->lock (held only briefly by anyone, so this never
+ * waits on I/O); parent releases it. child runs in the new process, where
+ * only the forking thread exists: it re-creates the table lock and every
+ * linked record's session locks instead of unlocking them on behalf of
+ * threads that are gone, drops the references those threads held (a
+ * linked record keeps just the table's), and marks the records
+ * inherited. Records that were already unlinked at the fork stay
+ * allocated in the child. */
+void spl_mbox_atfork_prepare(struct spl_mbox_table *t);
+void spl_mbox_atfork_parent(struct spl_mbox_table *t);
+void spl_mbox_atfork_child(struct spl_mbox_table *t);
+
+#endif /* COHORT_LIBSPREAD_MBOX_H */

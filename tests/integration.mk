@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Integration tests: real daemons and real libspread clients.
+if HAVE_CHECK
+check_LTLIBRARIES += tests/lib/libtestclient.la
+tests_lib_libtestclient_la_SOURCES = tests/lib/client.c tests/lib/client.h
+tests_lib_libtestclient_la_LIBADD = libspread/libspread.la
+
+TEST_CLIENT_LIBS = tests/lib/libtestclient.la tests/lib/libtesthelp.la \
+	libspread/libspread.la $(CHECK_LIBS)
+
+check_PROGRAMS += tests/integration/test_sessions \
+	tests/integration/test_robustness tests/integration/test_limits \
+	tests/integration/test_threads
+TESTS += tests/integration/test_sessions \
+	tests/integration/test_robustness tests/integration/test_limits \
+	tests/integration/test_threads
+
+tests_integration_test_sessions_SOURCES = tests/integration/test_sessions.c
+tests_integration_test_sessions_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integration_test_sessions_LDADD = $(TEST_CLIENT_LIBS)
+tests_integration_test_robustness_SOURCES = tests/integration/test_robustness.c
+tests_integration_test_robustness_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integration_test_robustness_LDADD = $(TEST_CLIENT_LIBS)
+tests_integration_test_limits_SOURCES = tests/integration/test_limits.c
+tests_integration_test_limits_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integration_test_limits_LDADD = $(TEST_CLIENT_LIBS)
+tests_integration_test_threads_SOURCES = tests/integration/test_threads.c
+tests_integration_test_threads_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integration_test_threads_LDADD = $(TEST_CLIENT_LIBS)
+endif
+
+# The tools, driven through pipes like the harnesses that use them.
+TESTS += tests/integration/test_tools.sh
+EXTRA_DIST += tests/integration/test_tools.sh

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Cohort, a maintained, clean-room fork of the Spread Toolkit.
+#
+# Integration: spuser, sptuser and spflooder against a real daemon, driven
+# through pipes the way test harnesses drive them, checking the exact lines
+# scripts parse (tools.md). Every process started here is stopped by pid.
+set -u
+top_builddir=${top_builddir:-.}
+sockdir=$(sed -n 's/^#define SP_UNIX_SOCKET "\(.*\)"$/\1/p' "$top_builddir/config.h")
+work=$(mktemp -d /tmp/cohort-tools-XXXXXX)
+pids=()
+fails=0
+cleanup() {
+    local p
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+
+# Wait (deadline in seconds) until a file contains a line with fixed text.
+wait_for() {
+    local end=$((SECONDS + $3))
+    until grep -qF -- "$2" "$1" 2>/dev/null; do
+        if [ $SECONDS -ge $end ]; then
+            echo "---- $1 (waiting for '$2'):"; cat "$1"; return 1
+        fi
+        sleep 0.02
+    done
+}
+
+port=
+for p in $(seq $((30000 + ($$ % 5000) * 2)) 2 39998); do
+    [ -e "$sockdir/$p" ] && continue
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+    port=$p; break
+done
+[ -n "$port" ] || { echo "no free port"; exit 99; }
+cat > "$work/spread.conf" <<CONF
+Spread_Segment 127.0.0.255:$port {
+    localhost 127.0.0.1
+}
+UnixSocketDir = "$sockdir"
+CONF
+"$top_builddir/daemon/spread" -n localhost -c "$work/spread.conf" > "$work/daemon.log" 2>&1 &
+dpid=$!
+pids+=($dpid)
+wait_for "$work/daemon.log" "Membership id is" 10 || exit 99
+
+# start_user NAME PROGRAM SPREADNAME: a client reading commands from a fifo.
+start_user() {
+    mkfifo "$work/$1.in"
+    "$top_builddir/tools/$2" -u "$1" -s "$3" < "$work/$1.in" > "$work/$1.out" 2>&1 &
+    pids+=($!)
+    eval "exec {fd_$1}>\"$work/$1.in\""
+}
+say() { local fd="fd_$1"; shift; printf '%s\n' "$@" >&"${!fd}"; }
+
+start_user alice spuser "$port"
+start_user bob sptuser "$port@127.0.0.1"
+wait_for "$work/alice.out" "User: connected to $port with private group #alice#localhost" 10 || fail "spuser connect line"
+wait_for "$work/bob.out" "User: connected to $port@127.0.0.1 with private group #bob#localhost" 10 || fail "sptuser connect line"
+
+say alice "j grp"
+wait_for "$work/alice.out" "Received REGULAR membership for group grp with 1 members, where I am member 0:" 10 &&
+    wait_for "$work/alice.out" "Due to the JOIN of #alice#localhost" 5 && ok "join block" || fail "join block"
+grep -qE '^grp id is -?[0-9]+ -?[0-9]+ 1$' "$work/alice.out" && ok "grp id line" || fail "grp id line"
+grep -qP '^\t#alice#localhost$' "$work/alice.out" && ok "member line" || fail "member line"
+
+say bob "j grp"
+wait_for "$work/alice.out" "Received REGULAR membership for group grp with 2 members, where I am member 0:" 10 || fail "second join"
+wait_for "$work/bob.out" "where I am member 1:" 10 || fail "sptuser join block"
+
+say alice "s grp" "hello bob"
+wait_for "$work/bob.out" "received SAFE message from #alice#localhost, of type 1, (endian 0) to 1 groups " 10 &&
+    wait_for "$work/bob.out" "(10 bytes): hello bob" 5 && ok "message block" || fail "message block"
+
+say bob "b grp" "64"
+wait_for "$work/bob.out" "sending 10 messages of 64 bytes" 10 || fail "burst line"
+wait_for "$work/alice.out" "received FIFO message from #bob#localhost, of type 2, (endian 0) to 1 groups " 10 &&
+    ok "burst received" || fail "burst received"
+
+say alice "l grp"
+wait_for "$work/alice.out" "received membership message that left group grp" 10 && ok "self-leave line" || fail "self-leave line"
+wait_for "$work/bob.out" "Due to the LEAVE of #alice#localhost" 10 || fail "leave seen by others"
+
+say alice "p"
+wait_for "$work/alice.out" "Polling sais: 0" 10 && ok "poll line" || fail "poll line"
+say alice "x"
+wait_for "$work/alice.out" "Unknown commnad" 10 && ok "unknown command" || fail "unknown command"
+
+say bob "q"
+wait_for "$work/bob.out" "Bye." 10 && ok "quit" || fail "quit"
+say alice "q"
+wait_for "$work/alice.out" "Bye." 10 || fail "quit alice"
+
+# Connection errors print the library's line and exit 0.
+out=$("$top_builddir/tools/spuser" -u "a#b" -s "$port" </dev/null 2>&1); rc=$?
+case "$out" in *"SP_error: (-5) Connection rejected, illegal name."*) [ $rc -eq 0 ] && ok "illegal name" || fail "exit status $rc";; *) fail "illegal name: $out";; esac
+
+# spflooder: a full run with its completion and throughput lines.
+out=$(timeout 60 "$top_builddir/tools/spflooder" -s "$port" -m 3000 -b 200 2>&1); rc=$?
+case "$out" in *"flooder: completed multicast of 3000 messages, 200 bytes each."*) [ $rc -eq 0 ] && ok "spflooder" || fail "spflooder status $rc";; *) fail "spflooder: $out";; esac
+echo "$out" | grep -q 'msgs/s' && ok "spflooder throughput line" || fail "no throughput line"
+out=$("$top_builddir/tools/spflooder" -b 0 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q '^Usage: spflooder' && ok "spflooder -b check" || fail "spflooder -b 0: $rc"
+
+kill -0 $dpid 2>/dev/null && ok "daemon alive" || fail "daemon died"
+[ $fails -eq 0 ] && exit 0 || exit 1

@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * harness: see harness.h. Everything here reports failures on stderr,
+ * because its callers are tests that want to know why a start failed.
+ */
+#include "config.h"
+
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
+
+/* Daemons started by this process and not yet stopped. A test that fails
+ * leaves through exit() without its teardown, so they are stopped from an
+ * exit handler; a test killed outright takes its daemons along through
+ * PR_SET_PDEATHSIG. Either way no daemon outlives its test. */
+#define MAX_RUNNING 16
+static struct th_daemon *running[MAX_RUNNING];
+
+static void stop_leftovers(void)
+{
+    int i;
+    for (i = 0; i < MAX_RUNNING; i++)
+        if (running[i] != NULL)
+            th_daemon_stop(running[i]);
+}
+
+static void track(struct th_daemon *d, int add)
+{
+    static int registered;
+    int i;
+    if (!registered) {
+        atexit(stop_leftovers);
+        registered = 1;
+    }
+    for (i = 0; i < MAX_RUNNING; i++) {
+        if (add && running[i] == NULL) {
+            running[i] = d;
+            return;
+        }
+        if (!add && running[i] == d)
+            running[i] = NULL;
+    }
+}
+
+long long th_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *th_build_path(const char *rel)
+{
+    static char buf[1024];
+    const char *top = getenv("top_builddir");
+    snprintf(buf, sizeof buf, "%s/%s", top && *top ? top : ".", rel);
+    return buf;
+}
+
+static int port_is_free(int type, int port)
+{
+    struct sockaddr_in sa;
+    int fd = socket(AF_INET, type, 0), ok;
+    if (fd < 0)
+        return 0;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((unsigned short)port);
+    sa.sin_addr.s_addr = htonl(INADDR_ANY);
+    ok = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+    close(fd);
+    return ok;
+}
+
+int th_free_port(void)
+{
+    /* Even ports in 20000..59998, starting from a pid-derived offset so that
+     * test programs running in parallel rarely probe the same ones. */
+    int span = 20000, i;
+    int start = (int)((getpid() * 7919L) % span);
+    for (i = 0; i < span; i++) {
+        int port = 20000 + 2 * ((start + i) % span);
+        char path[300];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%d", SP_UNIX_SOCKET, port);
+        if (stat(path, &st) == 0)
+            continue;
+        if (port_is_free(SOCK_STREAM, port) && port_is_free(SOCK_DGRAM, port) &&
+            port_is_free(SOCK_DGRAM, port + 1))
+            return port;
+    }
+    return -1;
+}
+
+static int write_config(struct th_daemon *d, const char *extra)
+{
+    FILE *fp = fopen(d->conf, "w");
+    if (fp == NULL) {
+        fprintf(stderr, "harness: cannot write %s: %s\n", d->conf, strerror(errno));
+        return -1;
+    }
+    fprintf(fp, "# written by the Cohort test harness\n"
+                "Spread_Segment 127.0.0.255:%d {\n\t%s 127.0.0.1\n}\n"
+                "UnixSocketDir = \"%s\"\n%s\n",
+            d->port, d->name, SP_UNIX_SOCKET, extra ? extra : "");
+    return fclose(fp);
+}
+
+static void dump_log(const struct th_daemon *d)
+{
+    char buf[4096];
+    size_t n;
+    FILE *fp = fopen(d->log, "r");
+    fprintf(stderr, "---- daemon log %s ----\n", d->log);
+    if (fp == NULL)
+        return;
+    while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+        fwrite(buf, 1, n, stderr);
+    fclose(fp);
+    fprintf(stderr, "---- end of log ----\n");
+}
+
+static int daemon_ready(struct th_daemon *d)
+{
+    int a = th_connect_tcp(d->port), b;
+    if (a < 0)
+        return 0;
+    close(a);
+    b = th_connect_unix(d->port);
+    if (b < 0)
+        return 0;
+    close(b);
+    return 1;
+}
+
+int th_daemon_start(struct th_daemon *d, const char *name, const char *extra)
+{
+    long long deadline;
+    char tmpl[] = "/tmp/cohort-test-XXXXXX";
+
+    memset(d, 0, sizeof *d);
+    d->pid = -1;
+    if (mkdtemp(tmpl) == NULL)
+        return -1;
+    snprintf(d->dir, sizeof d->dir, "%s", tmpl);
+    snprintf(d->conf, sizeof d->conf, "%s/spread.conf", d->dir);
+    snprintf(d->log, sizeof d->log, "%s/daemon.log", d->dir);
+    snprintf(d->name, sizeof d->name, "%s", name);
+    d->port = th_free_port();
+    if (d->port < 0 || write_config(d, extra) < 0)
+        return -1;
+    snprintf(d->spread, sizeof d->spread, "%d", d->port);
+    snprintf(d->spread_tcp, sizeof d->spread_tcp, "%d@127.0.0.1", d->port);
+
+    d->pid = fork();
+    if (d->pid < 0)
+        return -1;
+    if (d->pid == 0) {
+        char prog[1024];
+        int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        snprintf(prog, sizeof prog, "%s", th_build_path("daemon/spread"));
+#ifdef HAVE_SYS_PRCTL_H
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        execl(prog, "spread", "-n", d->name, "-c", d->conf, (char *)NULL);
+        fprintf(stderr, "harness: exec %s: %s\n", prog, strerror(errno));
+        _exit(127);
+    }
+    track(d, 1);
+    deadline = th_now_ms() + 10000;
+    while (th_now_ms() < deadline) {
+        if (!th_daemon_alive(d))
+            break;
+        if (daemon_ready(d))
+            return 0;
+        usleep(10000); /* polling a condition, not waiting for luck */
+    }
+    fprintf(stderr, "harness: daemon on port %d did not come up\n", d->port);
+    dump_log(d);
+    th_daemon_stop(d);
+    return -1;
+}
+
+int th_daemon_alive(struct th_daemon *d)
+{
+    int status;
+    if (d->pid <= 0)
+        return 0;
+    if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+        d->pid = -status - 1000; /* reaped; remember it is gone */
+        return 0;
+    }
+    return 1;
+}
+
+static void remove_dir(const char *dir)
+{
+    char path[512];
+    const char *files[] = {"spread.conf", "daemon.log", "spread.access_ip", NULL};
+    int i;
+    if (dir[0] == '\0')
+        return;
+    for (i = 0; files[i] != NULL; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+int th_daemon_stop(struct th_daemon *d)
+{
+    int status = -1;
+    long long deadline;
+    char sock[300];
+
+    track(d, 0);
+    if (d->pid > 0) {
+        kill(d->pid, SIGTERM);
+        deadline = th_now_ms() + 5000;
+        while (th_now_ms() < deadline) {
+            if (waitpid(d->pid, &status, WNOHANG) == d->pid)
+                break;
+            usleep(5000);
+        }
+        if (th_now_ms() >= deadline) {
+            fprintf(stderr, "harness: daemon %d ignored SIGTERM, killing\n", (int)d->pid);
+            dump_log(d);
+            kill(d->pid, SIGKILL);
+            waitpid(d->pid, &status, 0);
+            status = -1;
+        }
+        d->pid = -1;
+    } else if (d->pid < -1) {
+        status = -(d->pid + 1000);
+    }
+    if (getenv("COHORT_KEEP_LOGS") == NULL)
+        remove_dir(d->dir);
+    if (d->port > 0) {
+        snprintf(sock, sizeof sock, "%s/%d", SP_UNIX_SOCKET, d->port);
+        /* Only if the daemon left it behind after a crash. */
+        if (status == -1)
+            unlink(sock);
+    }
+    return status;
+}
+
+int th_log_wait(const struct th_daemon *d, const char *text, int deadline_ms)
+{
+    long long deadline = th_now_ms() + deadline_ms;
+    do {
+        FILE *fp = fopen(d->log, "r");
+        char line[4096];
+        int found = 0;
+        if (fp != NULL) {
+            while (!found && fgets(line, sizeof line, fp) != NULL)
+                found = strstr(line, text) != NULL;
+            fclose(fp);
+        }
+        if (found)
+            return 1;
+        usleep(5000);
+    } while (th_now_ms() < deadline);
+    return 0;
+}
+
+int th_connect_tcp(int port)
+{
+    struct sockaddr_in sa;
+    int one = 1;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((unsigned short)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        close(fd);
+        return -1;
+    }
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return fd;
+}
+
+int th_connect_unix(int port)
+{
+    struct sockaddr_un sa;
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%d", SP_UNIX_SOCKET, port);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int th_write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+long th_read_exact(int fd, void *buf, size_t len, int deadline_ms)
+{
+    char *p = buf;
+    size_t got = 0;
+    long long deadline = th_now_ms() + deadline_ms;
+    while (got < len) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        long long left = deadline - th_now_ms();
+        ssize_t n;
+        if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+            return -1;
+        n = recv(fd, p + got, len - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == ECONNRESET)
+            return (long)got;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            return (long)got;
+        got += (size_t)n;
+    }
+    return (long)got;
+}
+
+int th_wait_eof(int fd, int deadline_ms)
+{
+    struct pollfd pfd = {fd, POLLIN, 0};
+    char c;
+    ssize_t n;
+    if (poll(&pfd, 1, deadline_ms) <= 0)
+        return -1;
+    n = recv(fd, &c, 1, 0);
+    if (n == 0 || (n < 0 && errno == ECONNRESET))
+        return 1;
+    return n > 0 ? 0 : 1;
+}
+
+int th_raw_session(int port, const char *name, int membership, char *pg)
+{
+    unsigned char hello[16], choice[90], reply[64];
+    size_t nlen = strlen(name);
+    int fd = th_connect_tcp(port);
+    if (fd < 0 || nlen > 10)
+        goto fail;
+    hello[0] = 5;
+    hello[1] = 0;
+    hello[2] = 1;
+    hello[3] = membership ? 1 : 0;
+    hello[4] = (unsigned char)nlen;
+    memcpy(hello + 5, name, nlen);
+    if (th_write_all(fd, hello, 5 + nlen) < 0 ||
+        th_read_exact(fd, reply, 1, 5000) != 1 || reply[0] != 5 ||
+        th_read_exact(fd, reply, 5, 5000) != 5)
+        goto fail;
+    memset(choice, 0, sizeof choice);
+    memcpy(choice, "NULL", 4);
+    if (th_write_all(fd, choice, sizeof choice) < 0 ||
+        th_read_exact(fd, reply, 5, 5000) != 5 || reply[0] != 1 ||
+        reply[4] >= 32 ||
+        th_read_exact(fd, reply + 5, reply[4], 5000) != reply[4])
+        goto fail;
+    if (pg != NULL) {
+        memcpy(pg, reply + 5, reply[4]);
+        pg[reply[4]] = '\0';
+    }
+    return fd;
+fail:
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
+void th_raw_header(unsigned char *buf, unsigned type, const char *sender,
+                   int num_groups, short mess_type, int data_len)
+{
+    const unsigned one = 1;
+    unsigned mark = *(const unsigned char *)&one ? 0x80000080u : 0u;
+    unsigned hint = (((unsigned)(unsigned short)mess_type << 8) & 0x00ffff00u) | mark;
+    unsigned t = type | mark;
+    memset(buf, 0, 48);
+    memcpy(buf, &t, 4);
+    strncpy((char *)buf + 4, sender, 32);
+    memcpy(buf + 36, &num_groups, 4);
+    memcpy(buf + 40, &hint, 4);
+    memcpy(buf + 44, &data_len, 4);
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * harness: what integration and conformance tests share: free ports, a
+ * private daemon started from the build tree and stopped by pid, raw
+ * sockets to it, and waits that poll a condition until a deadline (tests
+ * never sleep for a fixed time and hope).
+ *
+ * A daemon started here has its own temporary directory holding its
+ * config, its log (stdout+stderr) and nothing else. Its unix socket is in
+ * SP_UNIX_SOCKET (where the library looks for "<port>" names), at a port
+ * whose socket file did not exist when the port was chosen.
+ */
+#ifndef COHORT_TESTS_HARNESS_H
+#define COHORT_TESTS_HARNESS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct th_daemon {
+    pid_t pid;
+    int port;
+    char dir[256];      /* temporary directory */
+    char conf[320];     /* config file path */
+    char log[320];      /* log file path */
+    char name[32];      /* daemon name, e.g. "localhost" */
+    char spread[64];    /* "<port>" (unix socket) */
+    char spread_tcp[64];/* "<port>@127.0.0.1" */
+};
+
+/* A port P such that TCP P and UDP P, P+1 on 127.0.0.1 are free and no
+ * unix socket file for P exists. Ports are spread by pid to keep parallel
+ * test programs apart. Returns P or -1. */
+int th_free_port(void);
+
+/* Start `$top_builddir/daemon/spread -n <name> -c <conf>` with a config of
+ * one segment 127.0.0.255:P holding `<name> 127.0.0.1`, followed by
+ * `extra` (may be NULL) as more config text. Waits until the daemon accepts
+ * on TCP and on its unix socket (deadline 10 s). Returns 0 or -1 (the log
+ * is then printed to stderr). */
+int th_daemon_start(struct th_daemon *d, const char *name, const char *extra);
+
+/* SIGTERM, wait up to 5 s, then SIGKILL. Returns the exit status as
+ * waitpid reports it, or -1. Removes the temporary directory. */
+int th_daemon_stop(struct th_daemon *d);
+
+/* True while the daemon process is alive (not reaped). */
+int th_daemon_alive(struct th_daemon *d);
+
+/* Wait until the daemon's log contains `text` (deadline ms). 1 if found. */
+int th_log_wait(const struct th_daemon *d, const char *text, int deadline_ms);
+
+/* Raw connections. Both return a blocking descriptor or -1. */
+int th_connect_tcp(int port);
+int th_connect_unix(int port);
+
+/* Write all of buf. 0 or -1. */
+int th_write_all(int fd, const void *buf, size_t len);
+
+/* Read exactly len bytes within deadline_ms. Returns len, the number read
+ * before end of stream, or -1 on error/timeout. */
+long th_read_exact(int fd, void *buf, size_t len, int deadline_ms);
+
+/* 1 if the peer ended the stream (EOF or reset) within deadline_ms without
+ * sending more bytes; 0 if bytes arrived; -1 on timeout. */
+int th_wait_eof(int fd, int deadline_ms);
+
+/* Milliseconds from a monotonic clock. */
+long long th_now_ms(void);
+
+/* Path of a program in the build tree (static buffer per call site: copy it). */
+const char *th_build_path(const char *rel);
+
+
+
+/* A raw session: TCP connect + 5.0.1 handshake with the NULL method, by
+ * hand (no libspread). Returns the descriptor or -1; *pg gets the private
+ * group name (MAX_GROUP_NAME bytes) when not NULL. */
+int th_raw_session(int port, const char *name, int membership, char *pg);
+
+/* Build a client frame header (host order) into buf[48]. */
+void th_raw_header(unsigned char *buf, unsigned type, const char *sender,
+                   int num_groups, short mess_type, int data_len);
+#endif

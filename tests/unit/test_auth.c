@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * Unit tests for daemon/auth.c: the access-list syntax and the IP method,
+ * including the deliberate fixes (unix lines, IPv6, empty lines).
+ */
+#include <check.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include "auth.h"
+
+static struct sockaddr_storage v4(const char *a)
+{
+    struct sockaddr_storage ss;
+    struct sockaddr_in *s = (struct sockaddr_in *)&ss;
+    memset(&ss, 0, sizeof ss);
+    s->sin_family = AF_INET;
+    inet_pton(AF_INET, a, &s->sin_addr);
+    return ss;
+}
+
+static struct sockaddr_storage v6(const char *a)
+{
+    struct sockaddr_storage ss;
+    struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ss;
+    memset(&ss, 0, sizeof ss);
+    s->sin6_family = AF_INET6;
+    inet_pton(AF_INET6, a, &s->sin6_addr);
+    return ss;
+}
+
+#define SA(x) ((const struct sockaddr *)&(x))
+
+START_TEST(rules)
+{
+    struct auth a;
+    char err[128];
+    struct sockaddr_storage p;
+    struct sockaddr_un un;
+
+    auth_init(&a, AUTH_IP, 0, "IP ");
+    ck_assert_int_eq(auth_parse_access(&a,
+        "# comment\n\n10.1.0.0/16\n192.168.1.7\n2001:db8::/32\n  unix\n", err,
+        sizeof err), 0);
+    p = v4("10.1.200.3");
+    ck_assert_int_eq(auth_check(&a, AUTH_IP, SA(p)), 1);
+    p = v4("10.2.0.1");
+    ck_assert_int_eq(auth_check(&a, AUTH_IP, SA(p)), 0);
+    p = v4("192.168.1.7");
+    ck_assert_int_eq(auth_check(&a, AUTH_IP, SA(p)), 1);
+    p = v4("192.168.1.8");
+    ck_assert_int_eq(auth_check(&a, AUTH_IP, SA(p)), 0);
+    p = v6("2001:db8:1::5");
+    ck_assert_int_eq(auth_check(&a, AUTH_IP, SA(p)), 1);
+    p = v6("::ffff:10.1.0.9");   /* mapped IPv4 */
+    ck_assert_int_eq(auth_check(&a, AUTH_IP, SA(p)), 1);
+    memset(&un, 0, sizeof un);
+    un.sun_family = AF_UNIX;
+    ck_assert_int_eq(auth_check(&a, AUTH_IP, (const struct sockaddr *)&un), 1);
+    ck_assert_int_eq(auth_check(&a, AUTH_NULL, NULL), 1);
+    auth_fini(&a);
+}
+END_TEST
+
+START_TEST(local_and_refusals)
+{
+    struct auth a;
+    char err[128];
+    struct sockaddr_storage p;
+
+    auth_init(&a, AUTH_IP, 0, "IP ");
+    ck_assert_int_eq(auth_parse_access(&a, "local\n", err, sizeof err), 0);
+    p = v4("127.0.0.5");
+    ck_assert_int_eq(auth_check(&a, AUTH_IP, SA(p)), 1);
+    p = v6("::1");
+    ck_assert_int_eq(auth_check(&a, AUTH_IP, SA(p)), 1);
+    ck_assert_int_eq(auth_check(&a, AUTH_IP, NULL), 0);  /* no unix line */
+    ck_assert_int_eq(auth_check(&a, 0, NULL), 0);
+    auth_fini(&a);
+    auth_init(&a, AUTH_IP, 0, "IP ");
+    ck_assert_int_eq(auth_parse_access(&a, "10.0.0.1\nbogus\n", err, sizeof err), -1);
+    ck_assert_str_eq(err, "line 2: not an address, address/prefix, `unix' or `local'");
+    ck_assert_int_eq(auth_parse_access(&a, "10.0.0.0/33\n", err, sizeof err), -1);
+    auth_fini(&a);
+}
+END_TEST
+
+START_TEST(method_names)
+{
+    ck_assert_uint_eq(auth_method_bit("NULL", 4), AUTH_NULL);
+    ck_assert_uint_eq(auth_method_bit("IP", 2), AUTH_IP);
+    ck_assert_uint_eq(auth_method_bit("NUL", 3), 0);
+    ck_assert_uint_eq(auth_method_bit("PWORD", 5), 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("auth");
+    TCase *tc = tcase_create("ip");
+    SRunner *sr;
+    int failed;
+
+    tcase_set_timeout(tc, 10);
+    tcase_add_test(tc, rules);
+    tcase_add_test(tc, local_and_refusals);
+    tcase_add_test(tc, method_names);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_FORK);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * Unit tests for daemon/ev.c: timers fire in deadline order, stopped
+ * timers do not fire, fd watchers see readiness, phases run each pass and
+ * a busy phase keeps the poll from blocking.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ev.h"
+
+struct rec {
+    int order[8];
+    int n;
+    int reads;
+    int phase_runs;
+    int busy_left;
+};
+
+static void tcb(struct ev *ev, struct ev_timer *t)
+{
+    struct rec *r = t->data;
+    (void)ev;
+    r->order[r->n++] = (int)(t->when_ms % 1000);
+}
+
+START_TEST(timer_order)
+{
+    struct ev ev;
+    struct ev_timer t[4];
+    struct rec r;
+    uint64_t base;
+    int i;
+
+    memset(&r, 0, sizeof r);
+    ck_assert_int_eq(ev_init(&ev), 0);
+    ev_timer_init(&t[0], tcb, &r);
+    ev_timer_init(&t[1], tcb, &r);
+    ev_timer_init(&t[2], tcb, &r);
+    ev_timer_init(&t[3], tcb, &r);
+    ev_timer_start(&ev, &t[0], 30);
+    ev_timer_start(&ev, &t[1], 10);
+    ev_timer_start(&ev, &t[2], 20);
+    ev_timer_start(&ev, &t[3], 15);
+    ev_timer_stop(&ev, &t[3]);
+    ck_assert(!ev_timer_active(&t[3]));
+    base = t[1].when_ms;
+    for (i = 0; i < 20 && r.n < 3; i++)
+        ev_run_once(&ev, 50);
+    ck_assert_int_eq(r.n, 3);
+    ck_assert_int_eq(r.order[0], (int)(base % 1000));
+    ck_assert_int_eq(r.order[1], (int)((base + 10) % 1000));
+    ck_assert_int_eq(r.order[2], (int)((base + 20) % 1000));
+    ev_fini(&ev);
+}
+END_TEST
+
+static void rcb(struct ev *ev, struct ev_io *w, unsigned re)
+{
+    struct rec *r = w->data;
+    char c;
+    (void)ev;
+    ck_assert(re & EV_READ);
+    ck_assert_int_eq(read(w->fd, &c, 1), 1);
+    r->reads++;
+}
+
+static int phase(struct ev *ev, void *ctx)
+{
+    struct rec *r = ctx;
+    (void)ev;
+    r->phase_runs++;
+    if (r->busy_left > 0)
+        return r->busy_left-- > 0;
+    return 0;
+}
+
+START_TEST(io_and_phases)
+{
+    struct ev ev;
+    struct ev_io w;
+    struct rec r;
+    int p[2];
+
+    memset(&r, 0, sizeof r);
+    ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(ev_init(&ev), 0);
+    ev_io_init(&w, p[0], rcb, &r);
+    ck_assert_int_eq(ev_io_set(&ev, &w, EV_READ), 0);
+    ck_assert_int_eq(ev_add_phase(&ev, "count", phase, &r), 0);
+    ck_assert_int_eq(write(p[1], "ab", 2), 2);
+    ev_run_once(&ev, 100);
+    ev_run_once(&ev, 100);
+    ck_assert_int_eq(r.reads, 2);
+    ck_assert_int_eq(r.phase_runs, 2);
+    r.busy_left = 1;
+    ck_assert_int_eq(ev_run_once(&ev, 0), 1);
+    ev_io_stop(&ev, &w);
+    ck_assert_int_eq(write(p[1], "c", 1), 1);
+    ev_run_once(&ev, 10);
+    ck_assert_int_eq(r.reads, 2);
+    ev_fini(&ev);
+    close(p[0]);
+    close(p[1]);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("ev");
+    TCase *tc = tcase_create("loop");
+    SRunner *sr;
+    int failed;
+
+    tcase_set_timeout(tc, 10);
+    tcase_add_test(tc, timer_order);
+    tcase_add_test(tc, io_and_phases);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_FORK);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

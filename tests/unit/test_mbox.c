@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * test_mbox: the mailbox table's contract (libspread/mbox.h): lookup,
+ * reference counting, removal while referenced (the descriptor stays open
+ * until the last reference), generations, growth to large descriptor
+ * numbers, and concurrent lookup/unref against unlink.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "mbox.h"
+
+static int fd_open(int fd)
+{
+    return fcntl(fd, F_GETFD) != -1 || errno != EBADF;
+}
+
+/* A fresh descriptor to own (one end of a pipe; the other is closed). */
+static int new_fd(void)
+{
+    int p[2];
+
+    ck_assert_int_eq(pipe(p), 0);
+    close(p[1]);
+    return p[0];
+}
+
+static struct spl_mbox_table T;
+
+static void setup(void)
+{
+    ck_assert_int_eq(spl_mbox_table_init(&T), 0);
+}
+
+static void teardown(void)
+{
+    spl_mbox_table_fini(&T);
+}
+
+START_TEST(lookup_and_unknown)
+{
+    int fd = new_fd();
+    struct spl_sess *s = spl_mbox_sess_new(fd, "#a#localhost"), *g;
+
+    ck_assert_ptr_nonnull(s);
+    ck_assert_ptr_null(spl_mbox_lookup(&T, fd));
+    ck_assert_int_eq(spl_mbox_link(&T, s), 0);
+    ck_assert_uint_eq(spl_mbox_count(&T), 1);
+    g = spl_mbox_lookup(&T, fd);
+    ck_assert_ptr_eq(g, s);
+    ck_assert_str_eq(g->private_group, "#a#localhost");
+    spl_mbox_unref(g);
+    ck_assert_ptr_null(spl_mbox_lookup(&T, fd + 1));
+    ck_assert_ptr_null(spl_mbox_lookup(&T, -1));
+    ck_assert_ptr_null(spl_mbox_lookup(&T, 1 << 20));
+    spl_mbox_unref(s);                      /* creator's reference */
+    ck_assert(fd_open(fd));               /* the table still holds one */
+    ck_assert_int_eq(spl_mbox_unlink(&T, s), 0);
+    ck_assert(!fd_open(fd));
+}
+END_TEST
+
+START_TEST(link_rules)
+{
+    int fd = new_fd();
+    struct spl_sess *s = spl_mbox_sess_new(fd, NULL);
+    struct spl_sess *t = spl_mbox_sess_new(fd, NULL);
+    struct spl_sess *bad = spl_mbox_sess_new(-1, NULL);
+
+    ck_assert_int_eq(spl_mbox_link(&T, s), 0);
+    ck_assert_int_eq(spl_mbox_link(&T, s), -EINVAL);
+    ck_assert_int_eq(spl_mbox_link(&T, t), -EEXIST);
+    ck_assert_int_eq(spl_mbox_link(&T, bad), -EINVAL);
+    ck_assert_int_eq(spl_mbox_unlink(&T, t), -ENOENT);
+    spl_mbox_sess_forget_fd(t);
+    spl_mbox_unref(t);
+    spl_mbox_unref(bad);
+    ck_assert(fd_open(fd));
+    spl_mbox_unref(s);
+}
+END_TEST
+
+START_TEST(remove_while_referenced)
+{
+    int fd = new_fd();
+    struct spl_sess *s = spl_mbox_sess_new(fd, NULL), *held;
+
+    ck_assert_int_eq(spl_mbox_link(&T, s), 0);
+    spl_mbox_unref(s);
+    held = spl_mbox_lookup(&T, fd);          /* a call in flight */
+    ck_assert_ptr_nonnull(held);
+    ck_assert_int_eq(spl_mbox_unlink(&T, held), 0);
+    ck_assert_int_eq(spl_mbox_unlink(&T, held), -ENOENT);
+    ck_assert_ptr_null(spl_mbox_lookup(&T, fd));   /* retired: unknown */
+    ck_assert_uint_eq(spl_mbox_count(&T), 0);
+    ck_assert(fd_open(fd));               /* not closed under the call */
+    spl_mbox_ref(held);
+    spl_mbox_unref(held);
+    ck_assert(fd_open(fd));
+    spl_mbox_unref(held);                   /* last reference */
+    ck_assert(!fd_open(fd));
+}
+END_TEST
+
+START_TEST(generations)
+{
+    int fd = new_fd(), copy;
+    struct spl_sess *s1 = spl_mbox_sess_new(fd, NULL), *s2, *g;
+    uint64_t gen1, gen2;
+
+    ck_assert_int_eq(spl_mbox_link(&T, s1), 0);
+    gen1 = s1->gen;
+    ck_assert_uint_ne(gen1, 0);
+    g = spl_mbox_lookup_gen(&T, fd, gen1);
+    ck_assert_ptr_eq(g, s1);
+    spl_mbox_unref(g);
+    /* Retire s1 but keep it referenced; the number then comes back for a
+     * new session (as the kernel would after the close). */
+    ck_assert_int_eq(spl_mbox_unlink(&T, s1), 0);
+    copy = dup(fd);
+    spl_mbox_sess_forget_fd(s1);
+    spl_mbox_unref(s1);
+    ck_assert(fd_open(fd));
+    s2 = spl_mbox_sess_new(fd, NULL);
+    ck_assert_int_eq(spl_mbox_link(&T, s2), 0);
+    gen2 = s2->gen;
+    ck_assert_uint_gt(gen2, gen1);
+    ck_assert_ptr_null(spl_mbox_lookup_gen(&T, fd, gen1));
+    g = spl_mbox_lookup_gen(&T, fd, gen2);
+    ck_assert_ptr_eq(g, s2);
+    spl_mbox_unref(g);
+    spl_mbox_unref(s2);
+    ck_assert_int_eq(spl_mbox_unlink(&T, s2), 0);
+    ck_assert(!fd_open(fd));
+    close(copy);
+}
+END_TEST
+
+START_TEST(grows_for_large_descriptors)
+{
+    int base = new_fd(), big = 5000 + (int)(getpid() % 1000), i;
+    struct spl_sess *s;
+
+    if (dup2(base, big) < 0) {
+        close(base);
+        return;     /* descriptor limit too low here; nothing to test */
+    }
+    close(base);
+    s = spl_mbox_sess_new(big, NULL);
+    ck_assert_int_eq(spl_mbox_link(&T, s), 0);
+    spl_mbox_unref(s);
+    ck_assert_uint_ge(T.cap, (size_t)big + 1);
+    for (i = 0; i < big; i++)
+        ck_assert_ptr_null(T.slots[i]);
+    s = spl_mbox_lookup(&T, big);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(spl_mbox_unlink(&T, s), 0);
+    spl_mbox_unref(s);
+    ck_assert(!fd_open(big));
+}
+END_TEST
+
+/* Threads hammer lookup/unref while the main thread unlinks: each lookup
+ * fails or returns a live record, and the descriptor closes exactly once,
+ * after the last unref. */
+struct hammer {
+    int fd;
+    int stop;
+    long hits;
+};
+
+static void *hammer_main(void *arg)
+{
+    struct hammer *h = arg;
+
+    while (!__atomic_load_n(&h->stop, __ATOMIC_ACQUIRE)) {
+        struct spl_sess *s = spl_mbox_lookup(&T, h->fd);
+        if (s == NULL)
+            continue;
+        ck_assert_int_eq(s->fd, h->fd);
+        ck_assert(fd_open(s->fd));
+        __atomic_add_fetch(&h->hits, 1, __ATOMIC_RELAXED);
+        spl_mbox_unref(s);
+    }
+    return NULL;
+}
+
+START_TEST(concurrent_get_put_unlink)
+{
+    pthread_t th[4];
+    struct hammer h;
+    int round, i;
+
+    for (round = 0; round < 200; round++) {
+        struct spl_sess *s;
+        h.fd = new_fd();
+        h.stop = 0;
+        h.hits = 0;
+        s = spl_mbox_sess_new(h.fd, NULL);
+        ck_assert_int_eq(spl_mbox_link(&T, s), 0);
+        spl_mbox_unref(s);
+        for (i = 0; i < 4; i++)
+            pthread_create(&th[i], NULL, hammer_main, &h);
+        while (__atomic_load_n(&h.hits, __ATOMIC_RELAXED) < 50)
+            ;
+        s = spl_mbox_lookup(&T, h.fd);
+        ck_assert_int_eq(spl_mbox_unlink(&T, s), 0);
+        spl_mbox_unref(s);
+        __atomic_store_n(&h.stop, 1, __ATOMIC_RELEASE);
+        for (i = 0; i < 4; i++)
+            pthread_join(th[i], NULL);
+        ck_assert(!fd_open(h.fd));
+    }
+}
+END_TEST
+
+START_TEST(fini_releases_linked)
+{
+    int fd = new_fd();
+    struct spl_sess *s = spl_mbox_sess_new(fd, NULL);
+
+    ck_assert_int_eq(spl_mbox_link(&T, s), 0);
+    spl_mbox_unref(s);
+    spl_mbox_table_fini(&T);
+    ck_assert(!fd_open(fd));
+    ck_assert_int_eq(spl_mbox_table_init(&T), 0);
+}
+END_TEST
+
+START_TEST(global_table)
+{
+    ck_assert_ptr_eq(spl_mbox_global(), spl_mbox_global());
+    ck_assert_ptr_null(spl_mbox_lookup(spl_mbox_global(), 0));
+}
+END_TEST
+
+static Suite *mbox_suite(void)
+{
+    Suite *s = suite_create("mbox");
+    TCase *tc = tcase_create("table");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, lookup_and_unknown);
+    tcase_add_test(tc, link_rules);
+    tcase_add_test(tc, remove_while_referenced);
+    tcase_add_test(tc, generations);
+    tcase_add_test(tc, grows_for_large_descriptors);
+    tcase_add_test(tc, concurrent_get_put_unlink);
+    tcase_add_test(tc, fini_releases_linked);
+    tcase_add_test(tc, global_table);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(mbox_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,547 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * Unit tests for daemon/sess*.c with the real loop, order, groups and
+ * deliver modules in this process (no configuration file, no daemon
+ * binary): handshakes split and pipelined, timeouts, quota, name clashes,
+ * framing across arbitrary fragments, invalid frames and slow receivers.
+ * The test drives the loop itself between client steps.
+ */
+#include <check.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "internal/wire.h"
+#include "auth.h"
+#include "conf.h"
+#include "deliver.h"
+#include "ev.h"
+#include "groups.h"
+#include "log.h"
+#include "order.h"
+#include "sess_int.h"
+
+struct rig {
+    struct conf conf;
+    struct log log;
+    struct auth auth;
+    struct ev ev;
+    struct order order;
+    struct groups groups;
+    struct deliver deliver;
+    struct sessions ss;
+    char dir[64];
+    uint16_t port;
+};
+
+static struct rig *R;
+
+static int phase_deliver(struct ev *ev, void *ctx)
+{
+    (void)ev;
+    return order_run(ctx);
+}
+
+static void rig_up(struct sess_opts *so)
+{
+    struct order_ops ops = {deliver_request, deliver_view};
+    struct conf_daemon *d;
+    char err[256];
+    int tries;
+
+    R = calloc(1, sizeof *R);
+    snprintf(R->dir, sizeof R->dir, "/tmp/cohort-sess-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(R->dir));
+    log_init(&R->log);
+    log_configure(&R->log, LOG_FATAL_LEVEL, 0, NULL, 0);
+    auth_init(&R->auth, AUTH_NULL, 0, "NULL ");
+    ck_assert_int_eq(ev_init(&R->ev), 0);
+    groups_init(&R->groups);
+    order_init(&R->order, 0, 482711334u, &ops, &R->deliver);
+    ck_assert_int_eq(sess_init(&R->ss, &R->ev, &R->log, &R->order, &R->auth,
+                               0, "localhost", so), 0);
+    deliver_init(&R->deliver, &R->groups, &R->ss, &R->log, 0);
+    R->conf.n_segments = 1;
+    R->conf.n_daemons = 1;
+    R->conf.unix_socket_dir = R->dir;
+    R->conf.unix_socket_mode = 0600;
+    d = &R->conf.daemons[0];
+    strcpy(d->name, "localhost");
+    d->addr.family = AF_INET;
+    d->n_ifaces = 1;
+    d->ifaces[0].roles = CONF_IF_ANY | CONF_IF_CLIENT | CONF_IF_DAEMON;
+    d->ifaces[0].addr.family = AF_INET;
+    d->ifaces[0].addr.bytes[0] = 127;
+    d->ifaces[0].addr.bytes[3] = 1;
+    d->ifaces[0].roles = CONF_IF_CLIENT; /* bind 127.0.0.1 only */
+    for (tries = 0; tries < 50; tries++) {
+        R->port = (uint16_t)(20000 + (getpid() * 7 + tries * 13) % 30000);
+        R->conf.segments[0].port = R->port;
+        if (sess_listen(&R->ss, &R->conf, 0, err, sizeof err) == 0)
+            break;
+        sess_fini(&R->ss);
+        ck_assert_int_eq(sess_init(&R->ss, &R->ev, &R->log, &R->order,
+                                   &R->auth, 0, "localhost", so), 0);
+    }
+    ck_assert_msg(tries < 50, "no port: %s", err);
+    ev_add_phase(&R->ev, "deliver", phase_deliver, &R->order);
+    ev_add_phase(&R->ev, "flush", sess_flush, &R->ss);
+    ev_add_phase(&R->ev, "reap", sess_reap, &R->ss);
+    order_start(&R->order, 1000);
+}
+
+static void pump(int ms)
+{
+    uint64_t end;
+    ev_update_time(&R->ev);
+    end = ev_now(&R->ev) + (uint64_t)ms;
+    do {
+        ev_run_once(&R->ev, 5);
+    } while (ev_now(&R->ev) < end);
+}
+
+static int cli_tcp(void)
+{
+    struct sockaddr_in a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons(R->port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    pump(20);
+    return fd;
+}
+
+static int cli_unix(void)
+{
+    struct sockaddr_un a;
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    snprintf(a.sun_path, sizeof a.sun_path, "%s/%u", R->dir, R->port);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    pump(20);
+    return fd;
+}
+
+static void put(int fd, const void *b, size_t n)
+{
+    ck_assert_int_eq(write(fd, b, n), (ssize_t)n);
+}
+
+/* Read exactly n bytes, running the loop meanwhile. 0 on EOF/timeout. */
+static int get(int fd, void *b, size_t n, int ms)
+{
+    size_t got = 0;
+    int waited = 0;
+    while (got < n && waited < ms) {
+        ssize_t r = read(fd, (char *)b + got, n - got);
+        if (r == 0)
+            return 0;
+        if (r > 0) {
+            got += (size_t)r;
+            continue;
+        }
+        pump(5);
+        waited += 5;
+    }
+    return got == n;
+}
+
+/* 1 when the daemon closed the connection within ms. */
+static int closed(int fd, int ms)
+{
+    char b[4096];
+    int waited = 0;
+    while (waited < ms) {
+        ssize_t r = read(fd, b, sizeof b);
+        if (r == 0 || (r < 0 && errno != EAGAIN))
+            return 1;
+        if (r < 0) {
+            pump(5);
+            waited += 5;
+        }
+    }
+    return 0;
+}
+
+static void connect_msg(unsigned char *b, size_t *n, const char *name, int flags)
+{
+    size_t l = strlen(name);
+    b[0] = 5; b[1] = 0; b[2] = 1; b[3] = (unsigned char)flags;
+    b[4] = (unsigned char)l;
+    memcpy(b + 5, name, l);
+    *n = 5 + l;
+}
+
+static int login(const char *name, int unix_sock)
+{
+    unsigned char b[128], choice[90];
+    size_t n;
+    int fd = unix_sock ? cli_unix() : cli_tcp();
+
+    connect_msg(b, &n, name, 1);
+    put(fd, b, n);
+    ck_assert(get(fd, b, 6, 2000));
+    ck_assert_mem_eq(b, "\x05NULL ", 6);
+    memset(choice, 0, sizeof choice);
+    memcpy(choice, "NULL", 4);
+    put(fd, choice, 90);
+    ck_assert(get(fd, b, 5, 2000));
+    ck_assert_int_eq(b[0], 1);
+    ck_assert(get(fd, b + 5, b[4], 2000));
+    return fd;
+}
+
+static size_t frame(unsigned char *out, uint32_t type, const char *sender,
+                    const char *const *groups, int ng, const void *body,
+                    int32_t len)
+{
+    struct spw_header h;
+    int i;
+    memset(&h, 0, sizeof h);
+    h.type = type;
+    memcpy(h.sender, sender, strlen(sender));
+    h.num_groups = ng;
+    h.hint = spw_native_mark();
+    h.data_len = len;
+    spw_header_encode(out, &h);
+    for (i = 0; i < ng; i++) {
+        memset(out + 48 + 32 * i, 0, 32);
+        strncpy((char *)out + 48 + 32 * i, groups[i], 32);
+    }
+    if (len > 0)
+        memcpy(out + 48 + 32 * ng, body, (size_t)len);
+    return 48 + 32 * (size_t)ng + (size_t)(len > 0 ? len : 0);
+}
+
+/* Read one daemon frame; returns its type, fills body length. */
+static uint32_t recv_frame(int fd, unsigned char *buf, size_t cap, int32_t *dl)
+{
+    struct spw_header h;
+    size_t rest;
+    ck_assert(get(fd, buf, 48, 2000));
+    spw_header_decode(buf, &h);
+    rest = 32 * (size_t)h.num_groups + (size_t)h.data_len;
+    ck_assert_uint_le(48 + rest, cap);
+    ck_assert(get(fd, buf + 48, rest, 2000));
+    *dl = h.data_len;
+    return h.type;
+}
+
+static void teardown(void)
+{
+    char p[128];
+    sess_fini(&R->ss);
+    order_fini(&R->order);
+    groups_fini(&R->groups);
+    ev_fini(&R->ev);
+    snprintf(p, sizeof p, "%s/%u", R->dir, R->port);
+    ck_assert_int_ne(access(p, F_OK), 0);  /* unix socket removed */
+    rmdir(R->dir);
+}
+
+static void setup_default(void)
+{
+    struct sess_opts so;
+    sess_opts_default(&so);
+    so.connect_ms = 200;
+    so.partial_ms = 100;
+    rig_up(&so);
+}
+
+START_TEST(handshake_split_bytes)
+{
+    unsigned char b[128], choice[90];
+    static const unsigned char accept_alice[] = {
+        1, 5, 0, 1, 16, '#', 'a', 'l', 'i', 'c', 'e', '#', 'l', 'o', 'c', 'a',
+        'l', 'h', 'o', 's', 't'};
+    size_t n, i;
+    int fd;
+
+    setup_default();
+    fd = cli_tcp();
+    connect_msg(b, &n, "alice", 1);
+    for (i = 0; i < n; i++) {
+        put(fd, b + i, 1);
+        pump(10);
+    }
+    ck_assert(get(fd, b, 6, 1000));
+    memset(choice, 0, sizeof choice);
+    memcpy(choice, "NULL", 4);
+    for (i = 0; i < 90; i += 30) {
+        put(fd, choice + i, 30);
+        pump(10);
+    }
+    ck_assert(get(fd, b, sizeof accept_alice, 1000));
+    ck_assert_mem_eq(b, accept_alice, sizeof accept_alice);
+    close(fd);
+    pump(20);
+    teardown();
+}
+END_TEST
+
+START_TEST(handshake_pipelined_and_old)
+{
+    unsigned char b[256];
+    static const unsigned char old314[] = {3, 14, 1, 3, 'o', 'l', 'd'};
+    static const unsigned char acc314[] = {1, 5, 0, 14, '#', 'o', 'l', 'd',
+                                           '#', 'l', 'o', 'c', 'a', 'l', 'h',
+                                           'o', 's', 't'};
+    size_t n;
+    int fd;
+
+    setup_default();
+    fd = cli_unix();
+    connect_msg(b, &n, "pipe", 0);
+    memset(b + n, 0, 90);
+    memcpy(b + n, "NULL", 4);
+    put(fd, b, n + 90);
+    ck_assert(get(fd, b, 6 + 5, 1000));
+    ck_assert_int_eq(b[6], 1);
+    close(fd);
+    fd = cli_tcp();
+    put(fd, old314, sizeof old314);
+    ck_assert(get(fd, b, sizeof acc314, 1000));
+    ck_assert_mem_eq(b, acc314, sizeof acc314);
+    close(fd);
+    pump(20);
+    teardown();
+}
+END_TEST
+
+START_TEST(handshake_rejects_and_timeouts)
+{
+    unsigned char b[128];
+    size_t n;
+    int a, fd;
+
+    setup_default();
+    a = login("dup", 0);
+    fd = cli_tcp();
+    connect_msg(b, &n, "dup", 1);
+    put(fd, b, n);
+    ck_assert(get(fd, b, 1, 1000));
+    ck_assert_int_eq((signed char)b[0], REJECT_NOT_UNIQUE);
+    ck_assert(closed(fd, 1000));
+    close(fd);
+    /* Silent client: closed without a byte. */
+    fd = cli_tcp();
+    ck_assert(closed(fd, 1000));
+    close(fd);
+    /* Name cut short: REJECT_ILLEGAL_NAME after the timeout. */
+    fd = cli_tcp();
+    connect_msg(b, &n, "abcdef", 1);
+    put(fd, b, n - 2);
+    ck_assert(get(fd, b, 1, 1000));
+    ck_assert_int_eq((signed char)b[0], REJECT_ILLEGAL_NAME);
+    close(fd);
+    /* Short auth choice: REJECT_AUTH after the partial timeout. */
+    fd = cli_tcp();
+    connect_msg(b, &n, "short", 1);
+    put(fd, b, n);
+    ck_assert(get(fd, b, 6, 1000));
+    put(fd, "NULL\0\0\0\0\0\0", 10);
+    ck_assert(get(fd, b, 1, 1000));
+    ck_assert_int_eq((signed char)b[0], REJECT_AUTH);
+    close(fd);
+    close(a);
+    pump(20);
+    teardown();
+}
+END_TEST
+
+START_TEST(quota)
+{
+    struct sess_opts so;
+    unsigned char b[8];
+    int a, c, fd;
+
+    sess_opts_default(&so);
+    so.max_sessions = 2;
+    rig_up(&so);
+    a = login("a", 0);
+    c = login("c", 1);
+    fd = cli_tcp();
+    ck_assert(get(fd, b, 1, 1000));
+    ck_assert_int_eq((signed char)b[0], REJECT_QUOTA);
+    close(fd);
+    close(a);
+    pump(50);
+    fd = login("d", 0);   /* a's place is free again */
+    close(fd);
+    close(c);
+    pump(20);
+    teardown();
+}
+END_TEST
+
+START_TEST(join_multicast_fragments)
+{
+    unsigned char f[4096], r[4096];
+    const char *grp[] = {"g"};
+    const char *multi[] = {"g", "#bob#localhost", "nobody", "g"};
+    int a, bfd, i;
+    int32_t dl;
+    size_t n;
+
+    setup_default();
+    a = login("alice", 0);
+    bfd = login("bob", 1);
+    n = frame(f, SPW_JOIN_MESS, "#alice#localhost", grp, 1, NULL, 0);
+    put(a, f, n);
+    ck_assert_uint_eq(recv_frame(a, r, sizeof r, &dl), 0x80001180u);
+    ck_assert_int_eq(dl, 56);
+    n = frame(f, SPW_JOIN_MESS, "#bob#localhost", grp, 1, NULL, 0);
+    put(bfd, f, n);
+    ck_assert_uint_eq(recv_frame(a, r, sizeof r, &dl), 0x80001180u);
+    ck_assert_uint_eq(spw_get32(r + SPW_OFF_NUM_GROUPS), 2);
+    ck_assert_uint_eq(spw_get32(r + 48 + 64 + 8), 2);  /* index */
+    ck_assert_uint_eq(recv_frame(bfd, r, sizeof r, &dl), 0x80001180u);
+    /* One multicast to 4 destinations, written one byte at a time: bob
+     * (member and named) and alice (member) get exactly one copy each. */
+    n = frame(f, AGREED_MESS, "#bob#localhost", multi, 4, "hello", 5);
+    for (i = 0; i < (int)n; i++) {
+        put(bfd, f + i, 1);
+        if (i % 17 == 0)
+            pump(1);
+    }
+    ck_assert_uint_eq(recv_frame(a, r, sizeof r, &dl), 0x80000090u);
+    ck_assert_mem_eq(r + 48 + 128, "hello", 5);
+    ck_assert_uint_eq(recv_frame(bfd, r, sizeof r, &dl), 0x80000090u);
+    /* SELF_DISCARD: only alice. */
+    n = frame(f, AGREED_MESS | SELF_DISCARD, "#bob#localhost", grp, 1, "x", 1);
+    put(bfd, f, n);
+    ck_assert_uint_eq(recv_frame(a, r, sizeof r, &dl), 0x800000d0u);
+    pump(20);
+    ck_assert_int_eq(read(bfd, r, sizeof r), -1);
+    /* Bob leaves: self-leave for bob (membership flag), alice has none. */
+    n = frame(f, SPW_LEAVE_MESS, "#bob#localhost", grp, 1, NULL, 0);
+    put(bfd, f, n);
+    ck_assert_uint_eq(recv_frame(bfd, r, sizeof r, &dl), 0x80000280u);
+    close(a);
+    close(bfd);
+    pump(20);
+    teardown();
+}
+END_TEST
+
+START_TEST(invalid_frames_drop_only_the_sender)
+{
+    unsigned char f[4096], r[4096];
+    const char *grp[] = {"g"};
+    int a, bfd;
+    int32_t dl;
+    size_t n;
+
+    setup_default();
+    a = login("alice", 0);
+    bfd = login("bob", 1);
+    n = frame(f, SPW_JOIN_MESS, "#alice#localhost", grp, 1, NULL, 0);
+    put(a, f, n);
+    n = frame(f, SPW_JOIN_MESS, "#bob#localhost", grp, 1, NULL, 0);
+    put(bfd, f, n);
+    ck_assert_uint_eq(recv_frame(bfd, r, sizeof r, &dl), 0x80001180u);
+    /* Forged sender. */
+    n = frame(f, AGREED_MESS, "#bob#localhost", grp, 1, "x", 1);
+    put(a, f, n);
+    ck_assert(closed(a, 1000));
+    ck_assert_uint_eq(recv_frame(bfd, r, sizeof r, &dl), 0x80001480u);
+    close(a);
+    /* Two data bits. */
+    a = login("alice", 0);
+    n = frame(f, AGREED_MESS | SAFE_MESS, "#alice#localhost", grp, 1, "x", 1);
+    put(a, f, n);
+    ck_assert(closed(a, 1000));
+    close(a);
+    /* 101 groups: header alone is enough. */
+    a = login("alice", 0);
+    n = frame(f, AGREED_MESS, "#alice#localhost", NULL, 0, NULL, 0);
+    spw_put32(f + SPW_OFF_NUM_GROUPS, 101);
+    put(a, f, 48);
+    ck_assert(closed(a, 1000));
+    close(a);
+    close(bfd);
+    pump(20);
+    teardown();
+}
+END_TEST
+
+START_TEST(slow_receiver_dropped)
+{
+    struct sess_opts so;
+    unsigned char *f = malloc(20000), r[4096];
+    const char *grp[] = {"s"};
+    int a, bfd, i, small = 4096;
+    int32_t dl;
+    size_t n;
+
+    sess_opts_default(&so);
+    so.max_queued = 5;
+    rig_up(&so);
+    a = login("fast", 0);
+    bfd = login("slow", 0);
+    setsockopt(bfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    n = frame(f, SPW_JOIN_MESS, "#slow#localhost", grp, 1, NULL, 0);
+    put(bfd, f, n);
+    pump(20);
+    memset(r, 'z', sizeof r);
+    n = frame(f, AGREED_MESS, "#fast#localhost", grp, 1, r, 4000);
+    for (i = 0; i < 400; i++) {
+        ssize_t w = write(a, f, n);
+        if (w != (ssize_t)n)
+            break;
+        if (i % 10 == 0)
+            pump(2);
+    }
+    pump(50);
+    ck_assert(closed(bfd, 2000));
+    /* The sender is fine. */
+    grp[0] = "#fast#localhost";
+    n = frame(f, AGREED_MESS, "#fast#localhost", grp, 1, "me", 2);
+    put(a, f, n);
+    ck_assert_uint_eq(recv_frame(a, r, sizeof r, &dl), 0x80000090u);
+    ck_assert_uint_ge(R->ss.n_dropped, 1);
+    close(a);
+    close(bfd);
+    free(f);
+    pump(20);
+    teardown();
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("sess");
+    TCase *tc = tcase_create("sessions");
+    SRunner *sr;
+    int failed;
+
+    tcase_set_timeout(tc, 20);
+    tcase_add_test(tc, handshake_split_bytes);
+    tcase_add_test(tc, handshake_pipelined_and_old);
+    tcase_add_test(tc, handshake_rejects_and_timeouts);
+    tcase_add_test(tc, quota);
+    tcase_add_test(tc, join_multicast_fragments);
+    tcase_add_test(tc, invalid_frames_drop_only_the_sender);
+    tcase_add_test(tc, slow_receiver_dropped);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_FORK);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
