@@ -87,6 +87,10 @@ static void fatal(struct daemon *d, const char *fmt, ...)
     log_print(&d->log, "%s", buf);
     log_print(&d->log, "spread: exiting because of the error above");
     log_flush(&d->log);
+    /* Give back the unix socket path, which would otherwise stay behind
+     * in a shared directory; nothing else matters at exit. */
+    if (d->sessions_up)
+        sess_remove_socket(&d->sessions);
     fflush(stdout);
     fflush(stderr);
     exit(1);
@@ -349,7 +353,8 @@ static void start_runtime(struct daemon *d, unsigned fd_limit)
     if (sess_listen(&d->sessions, c, d->self, err, sizeof err) < 0)
         fatal(d, "%s", err);
     if (priv_drop(&d->log, c->runtime_dir, c->daemon_user, c->daemon_group,
-                  err, sizeof err) < 0)
+                  d->sessions.unix_bound ? d->sessions.unix_path : NULL, err,
+                  sizeof err) < 0)
         fatal(d, "%s", err);
     if (d->opt.activity_log) {
         rc = actlog_open(&d->actlog, &d->ev, me->name);

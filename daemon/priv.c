@@ -46,7 +46,8 @@ int priv_check_socket_dir(struct log *log, const char *dir, char *err,
 }
 
 int priv_drop(struct log *log, const char *runtime_dir, const char *user,
-              const char *group, char *err, size_t errlen)
+              const char *group, const char *own_path, char *err,
+              size_t errlen)
 {
     struct passwd *pw;
     struct group *gr;
@@ -59,24 +60,18 @@ int priv_drop(struct log *log, const char *runtime_dir, const char *user,
     }
     gr = getgrnam(group);
     pw = getpwnam(user);
-    if ((gr == NULL || pw == NULL) && strcmp(user, SPREAD_DEFAULT_USER) == 0 &&
-        strcmp(group, SPREAD_DEFAULT_GROUP) == 0) {
-        /* Deliberate difference: upstream refused to start when the
-         * built-in default account is missing. A configuration that names
-         * no account gets a loud warning instead; a named account that is
-         * missing is still fatal below. */
-        log_msg(log, LOG_C_SECURITY | LOG_C_PRINT, LOG_WARNING,
-                "security: STILL RUNNING AS ROOT: the default account %s/%s "
-                "does not exist; create it or set DaemonUser/DaemonGroup",
-                user, group);
-        return 0;
-    }
     if (gr == NULL || pw == NULL) {
-        snprintf(err, errlen, "privilege drop failed: unknown %s '%s'",
+        snprintf(err, errlen,
+                 "privilege drop failed: unknown %s '%s' (create it, or name "
+                 "another account with DaemonUser and DaemonGroup)",
                  gr == NULL ? "group" : "user", gr == NULL ? group : user);
         return -1;
     }
     gid = gr->gr_gid;
+    if (own_path != NULL && chown(own_path, pw->pw_uid, gid) < 0)
+        log_msg(log, LOG_C_SECURITY, LOG_WARNING,
+                "cannot hand %s to %s/%s: %s; it may stay behind at exit",
+                own_path, user, group, strerror(errno));
     if (chdir(runtime_dir) < 0 || chroot(runtime_dir) < 0 || chdir("/") < 0) {
         snprintf(err, errlen, "chroot to '%s' failed: %s", runtime_dir,
                  strerror(errno));

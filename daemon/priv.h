@@ -23,7 +23,13 @@ int priv_is_root(void);
 int priv_check_socket_dir(struct log *log, const char *dir, char *err,
                           size_t errlen);
 
+/* When root: chroot into runtime_dir and become user/group; a missing
+ * account or a failing step is an error (the daemon must not go on as
+ * root by accident). `own_path`, if not NULL, is handed to the new
+ * identity first (the unix socket: so that the daemon can remove it from
+ * a sticky directory such as /tmp at exit). */
 int priv_drop(struct log *log, const char *runtime_dir, const char *user,
-              const char *group, char *err, size_t errlen);
+              const char *group, const char *own_path, char *err,
+              size_t errlen);
 
 #endif /* COHORT_DAEMON_PRIV_H */

@@ -38,6 +38,10 @@
 #define SESS_IOV_MAX 64
 #define SESS_RBUF_KEEP 4096u
 #define SESS_ACCEPT_BATCH 64
+/* Queued messages that make a delivery write at once instead of waiting
+ * for the flush phase: one pass may carry many senders' messages to one
+ * receiver, more than its queue may hold. */
+#define SESS_EAGER_FLUSH 32
 
 static const char *const state_names[] = {
     [SESS_HS_CONNECT] = "handshake-connect",
@@ -69,6 +73,7 @@ int sess_init(struct sessions *ss, struct ev *ev, struct log *log,
               const char *my_name, const struct sess_opts *opts)
 {
     memset(ss, 0, sizeof *ss);
+    ss->unix_dirfd = -1;
     ss->ev = ev;
     ss->log = log;
     ss->order = order;
@@ -209,8 +214,17 @@ static int wq_push(struct sess *s, struct msg *m)
     return 0;
 }
 
+static void write_some(struct sess *s);
+
 void sess_deliver(struct sessions *ss, struct sess *s, struct msg *m)
 {
+    unsigned eager = ss->opts.max_queued / 2 < SESS_EAGER_FLUSH
+                         ? ss->opts.max_queued / 2 : SESS_EAGER_FLUSH;
+
+    if (s->state != SESS_OPEN)
+        return;
+    if (s->wq_len > 0 && s->wq_len >= eager)
+        write_some(s);   /* hand the kernel what it takes before counting */
     if (s->state != SESS_OPEN)
         return;
     if (s->wq_len >= ss->opts.max_queued) {
@@ -287,7 +301,6 @@ static void write_some(struct sess *s)
             return;
         }
         wq_advance(s, (size_t)w);
-        if (getenv("QDEBUG")) fprintf(stderr, "write %u n=%d total=%zu w=%zd left=%zu woff=%zu\n", s->id, n, total, w, s->wq_len, s->woff);
         if ((size_t)w < total)
             break;
     }
@@ -439,7 +452,6 @@ static void sess_io_cb(struct ev *ev, struct ev_io *w, unsigned revents)
     struct sess *s = w->data;
 
     (void)ev;
-    if (getenv("QDEBUG")) fprintf(stderr, "io %u revents %x wq %zu\n", s->id, revents, s->wq_len);
     if ((revents & EV_WRITE) && s->state == SESS_OPEN)
         write_some(s);
     if (!(revents & EV_READ))
@@ -468,10 +480,10 @@ void sess_throttle(struct sessions *ss, struct sess *s)
     if (s->state != SESS_OPEN || s->paused_until > now)
         return;
     /* Congested again right after the last pause: the receiver is slower
-     * than that, so pause twice as long (up to 128 ms). A receiver that
+     * than that, so pause twice as long (up to 64 ms). A receiver that
      * does not read at all still fills its queue and is dropped. */
     if (s->pause_ms != 0 && now <= s->paused_until + s->pause_ms)
-        s->pause_ms = s->pause_ms * 2 > 128 ? 128 : s->pause_ms * 2;
+        s->pause_ms = s->pause_ms * 2 > 64 ? 64 : s->pause_ms * 2;
     else
         s->pause_ms = ss->opts.pause_ms;
     s->paused_until = now + s->pause_ms;
@@ -687,6 +699,10 @@ static int listen_unix(struct sessions *ss, const char *dir, unsigned mode,
         return -1;
     }
     ss->unix_bound = 1;
+    /* Kept open so that the socket can be removed at exit even from inside
+     * the RuntimeDir chroot of a root start (upstream left it behind). */
+    ss->unix_dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    ss->unix_name = ss->unix_path + strlen(dir) + 1;
     if (chmod(ss->unix_path, (mode_t)mode) < 0 || listen(fd, SOMAXCONN) < 0) {
         snprintf(err, errlen, "unix socket %s: %s", ss->unix_path,
                  strerror(errno));
@@ -717,6 +733,20 @@ int sess_listen(struct sessions *ss, const struct conf *c, int self,
                        c->unix_socket_mode, port, err, errlen);
 }
 
+void sess_remove_socket(struct sessions *ss)
+{
+    if (ss->unix_bound) {
+        if (ss->unix_dirfd >= 0)
+            unlinkat(ss->unix_dirfd, ss->unix_name, 0);
+        else
+            unlink(ss->unix_path);
+        ss->unix_bound = 0;
+    }
+    if (ss->unix_dirfd >= 0)
+        close(ss->unix_dirfd);
+    ss->unix_dirfd = -1;
+}
+
 void sess_fini(struct sessions *ss)
 {
     int i;
@@ -735,10 +765,7 @@ void sess_fini(struct sessions *ss)
         close(ss->lst[i].io.fd);
     }
     ss->n_lst = 0;
-    if (ss->unix_bound) {
-        unlink(ss->unix_path);
-        ss->unix_bound = 0;
-    }
+    sess_remove_socket(ss);
     hmap_fini(&ss->by_name);
     free(ss->scratch);
     ss->scratch = NULL;

@@ -23,7 +23,9 @@
  *   like an abrupt disconnect) for an invalid frame, a read or write error,
  *   or more than max_queued undelivered messages.
  * - sess_deliver() takes its own message reference; writes happen in the
- *   flush phase (sess_flush), so several messages leave in one writev.
+ *   flush phase (sess_flush), so several messages leave in one writev, or
+ *   at once when a queue reaches 32 messages (or half of max_queued), so
+ *   that only what the kernel refuses counts against max_queued.
  * - Flow: a session's frames are handled at most IO_FRAMES_PER_PASS per
  *   loop pass, and a sender whose messages land in a congested receiver's
  *   queue is paused briefly (sess_throttle), so a receiver that reads at
@@ -126,6 +128,9 @@ struct sessions {
     int n_lst;
     char unix_path[128];
     int unix_bound;
+    int unix_dirfd;            /* the socket's directory, to remove the
+                                * socket at exit even after a chroot */
+    const char *unix_name;     /* points into unix_path */
     struct hmap by_name;       /* reserved private group names */
     struct sess *all;          /* every session not yet reaped */
     size_t n_sess;             /* sessions counting against the quota */
@@ -147,6 +152,10 @@ int sess_init(struct sessions *ss, struct ev *ev, struct log *log,
               const char *my_name, const struct sess_opts *opts);
 /* Close every connection and listener, unlink the unix socket. */
 void sess_fini(struct sessions *ss);
+
+/* Remove the unix socket's file (also after a chroot); safe to call on
+ * the fatal path and more than once. sess_fini() calls it. */
+void sess_remove_socket(struct sessions *ss);
 
 /* Bind the TCP listeners of daemon `self` of `c` and the unix socket.
  * Returns 0 or -1 with a message in err. */

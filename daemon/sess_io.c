@@ -17,8 +17,6 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
-#include <stdio.h>
-#include <stdlib.h>
 
 #include "internal/wire.h"
 #include "groups.h"
@@ -28,6 +26,7 @@
 
 #define IO_BUDGET (1024u * 1024u)   /* bytes per wake-up, for fairness */
 #define IO_FRAMES_PER_PASS 64       /* frames per session per loop pass */
+#define IO_READ_CHUNK (64u * 1024u) /* bytes per read beyond a pending frame */
 
 static void submit(struct sess *s, struct order_req *r)
 {
@@ -180,12 +179,32 @@ static int io_later(struct sess *s, int limited)
     return 0;
 }
 
+/* How much to read on top of `have` pending bytes: 64 KiB, or what the
+ * pending frame still needs. Bounded so that a paused sender keeps at
+ * most about that much input while it waits. */
+static size_t read_room(const struct sessions *ss, size_t have)
+{
+    size_t want = IO_READ_CHUNK;
+
+    if (have >= SPW_HEADER_LEN) {
+        struct spw_header h;
+        size_t need;
+        spw_header_decode(ss->scratch, &h);   /* already validated */
+        need = SPW_HEADER_LEN + (size_t)MAX_GROUP_NAME * (size_t)h.num_groups +
+               (size_t)h.data_len;
+        if (need > have + want)
+            want = need - have;
+    }
+    if (want > ss->scratch_cap - have)
+        want = ss->scratch_cap - have;
+    return want;
+}
+
 void sess_io_readable(struct sess *s)
 {
     struct sessions *ss = s->ss;
     size_t budget = IO_BUDGET;
     int limited = 0;
-    if (getenv("QDEBUG")) fprintf(stderr, "readable %u rlen %zu paused %ld timer %d fed %u\n", s->id, s->rlen, (long)(s->paused_until - ev_now(ss->ev)), ev_timer_active(&s->timer), s->io.fed);
 
     while (s->state == SESS_OPEN && budget > 0 && !io_later(s, limited)) {
         size_t have = s->rlen, used;
@@ -197,7 +216,7 @@ void sess_io_readable(struct sess *s)
         /* Frames left over from the last pass are handled before the
          * socket is read again once they fill half the buffer. */
         if (have < ss->scratch_cap / 2) {
-            size_t room = ss->scratch_cap - have;
+            size_t room = read_room(ss, have);
             n = read(s->fd, ss->scratch + have, room);
             if (n == 0) {
                 sess_drop(s, ORDER_F_ABRUPT, 0, "connection closed by the client");
@@ -221,7 +240,6 @@ void sess_io_readable(struct sess *s)
         }
         have += (size_t)n;
         used = parse_frames(s, ss->scratch, have, &limited);
-        if (getenv("QDEBUG")) fprintf(stderr, "  read %zd have %zu used %zu limited %d drained %d\n", n, have, used, limited, drained);
         keep_tail(s, ss->scratch + used, have - used);
         budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
         if (drained) {

@@ -10,10 +10,10 @@ TEST_CLIENT_LIBS = tests/lib/libtestclient.la tests/lib/libtesthelp.la \
 
 check_PROGRAMS += tests/integration/test_sessions \
 	tests/integration/test_robustness tests/integration/test_limits \
-	tests/integration/test_threads
+	tests/integration/test_threads tests/integration/test_daemon
 TESTS += tests/integration/test_sessions \
 	tests/integration/test_robustness tests/integration/test_limits \
-	tests/integration/test_threads
+	tests/integration/test_threads tests/integration/test_daemon
 
 tests_integration_test_sessions_SOURCES = tests/integration/test_sessions.c
 tests_integration_test_sessions_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
@@ -27,6 +27,9 @@ tests_integration_test_limits_LDADD = $(TEST_CLIENT_LIBS)
 tests_integration_test_threads_SOURCES = tests/integration/test_threads.c
 tests_integration_test_threads_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_integration_test_threads_LDADD = $(TEST_CLIENT_LIBS)
+tests_integration_test_daemon_SOURCES = tests/integration/test_daemon.c
+tests_integration_test_daemon_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integration_test_daemon_LDADD = $(TEST_CLIENT_LIBS)
 endif
 
 # The tools, driven through pipes like the harnesses that use them.

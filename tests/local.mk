@@ -26,3 +26,16 @@ tests_conformance_test_daemon_vectors_SOURCES = tests/conformance/test_daemon_ve
 tests_conformance_test_daemon_vectors_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_conformance_test_daemon_vectors_LDADD = $(TEST_HELP_LIBS)
 endif
+
+if HAVE_CHECK
+# ABI: type layouts and constants of sp.h, a few daemon-free behaviours.
+check_PROGRAMS += tests/unit/test_abi
+TESTS += tests/unit/test_abi
+tests_unit_test_abi_SOURCES = tests/unit/test_abi.c
+tests_unit_test_abi_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_abi_LDADD = libspread/libspread.la $(CHECK_LIBS)
+endif
+
+# Sonames, exported symbols and dependencies of the shared libraries.
+TESTS += tests/integration/test_symbols.sh
+EXTRA_DIST += tests/integration/test_symbols.sh

@@ -1072,8 +1072,12 @@ static Suite *vectors_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(vectors_suite());
+    SRunner *sr;
     int failed;
+
+    if (!vec_available())
+        return 77;
+    sr = srunner_create(vectors_suite());
 
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);

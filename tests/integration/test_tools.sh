@@ -33,23 +33,48 @@ wait_for() {
     done
 }
 
-port=
-for p in $(seq $((30000 + ($$ % 5000) * 2)) 2 39998); do
-    [ -e "$sockdir/$p" ] && continue
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
-    port=$p; break
-done
-[ -n "$port" ] || { echo "no free port"; exit 99; }
-cat > "$work/spread.conf" <<CONF
+# A port below the ephemeral range (so no client connection holds it),
+# whose unix socket name is unused; retried if the daemon cannot bind it.
+low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+# Started as root, the daemon must be given an account to switch to.
+root_keys=
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+    chmod 755 "$work"
+    root_keys="RuntimeDir = \"$work\"
+DaemonUser = nobody
+DaemonGroup = $(id -gn nobody)"
+fi
+start_daemon() {
+    local p tries=0
+    for p in $(seq $((12000 + ($$ * 2 + RANDOM * 2) % (low - 14000))) 2 $((low - 2))); do
+        [ -e "$sockdir/$p" ] && continue
+        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+        port=$p
+        cat > "$work/spread.conf" <<CONF
 Spread_Segment 127.0.0.255:$port {
     localhost 127.0.0.1
 }
 UnixSocketDir = "$sockdir"
+$root_keys
 CONF
-"$top_builddir/daemon/spread" -n localhost -c "$work/spread.conf" > "$work/daemon.log" 2>&1 &
-dpid=$!
-pids+=($dpid)
-wait_for "$work/daemon.log" "Membership id is" 10 || exit 99
+        : > "$work/daemon.log"
+        "$top_builddir/daemon/spread" -n localhost -c "$work/spread.conf" > "$work/daemon.log" 2>&1 &
+        dpid=$!
+        pids+=($dpid)
+        local end=$((SECONDS + 10))
+        while [ $SECONDS -lt $end ]; do
+            grep -qF "Membership id is" "$work/daemon.log" && return 0
+            kill -0 $dpid 2>/dev/null || break
+            sleep 0.02
+        done
+        kill $dpid 2>/dev/null; wait $dpid 2>/dev/null
+        tries=$((tries + 1))
+        [ $tries -lt 5 ] || break
+    done
+    cat "$work/daemon.log"
+    return 1
+}
+start_daemon || { echo "daemon did not start"; exit 99; }
 
 # start_user NAME PROGRAM SPREADNAME: a client reading commands from a fifo.
 start_user() {

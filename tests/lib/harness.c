@@ -9,6 +9,9 @@
 #include "harness.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <grp.h>
+#include <pwd.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -91,14 +94,33 @@ static int port_is_free(int type, int port)
     return ok;
 }
 
+/* Lowest port the kernel hands out as an ephemeral (client) port: test
+ * ports stay below it, so no outgoing connection can take one between the
+ * probe and the daemon's bind. */
+static int ephemeral_low(void)
+{
+    FILE *fp = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    int low = 32768, high;
+    if (fp != NULL) {
+        if (fscanf(fp, "%d %d", &low, &high) != 2)
+            low = 32768;
+        fclose(fp);
+    }
+    return low;
+}
+
 int th_free_port(void)
 {
-    /* Even ports in 20000..59998, starting from a pid-derived offset so that
-     * test programs running in parallel rarely probe the same ones. */
-    int span = 20000, i;
-    int start = (int)((getpid() * 7919L) % span);
+    /* Even ports from 10000 up to the ephemeral range, starting from a
+     * pid-derived offset so that test programs running in parallel rarely
+     * probe the same ones. */
+    int top = ephemeral_low() - 2, span, i, start;
+    if (top < 12000)
+        top = 12000;
+    span = (top - 10000) / 2;
+    start = (int)((getpid() * 7919L) % span);
     for (i = 0; i < span; i++) {
-        int port = 20000 + 2 * ((start + i) % span);
+        int port = 10000 + 2 * ((start + i) % span);
         char path[300];
         struct stat st;
         snprintf(path, sizeof path, "%s/%d", SP_UNIX_SOCKET, port);
@@ -109,6 +131,25 @@ int th_free_port(void)
             return port;
     }
     return -1;
+}
+
+/* A daemon started as root must drop its privileges (it refuses to go on
+ * as root), so give it an account that exists here and its own directory
+ * as RuntimeDir. These lines come last, so the extra text's line numbers
+ * stay as documented; a test that sets the keys itself sets no_root_keys
+ * (the last setting of a key wins). */
+static void write_root_keys(FILE *fp, const struct th_daemon *d)
+{
+    struct passwd *pw;
+    struct group *gr;
+    if (geteuid() != 0 || d->no_root_keys)
+        return;
+    pw = getpwnam("nobody");
+    gr = pw != NULL ? getgrgid(pw->pw_gid) : NULL;
+    if (pw == NULL || gr == NULL)
+        return;
+    fprintf(fp, "RuntimeDir = \"%s\"\nDaemonUser = %s\nDaemonGroup = %s\n",
+            d->dir, pw->pw_name, gr->gr_name);
 }
 
 static int write_config(struct th_daemon *d, const char *extra)
@@ -122,6 +163,7 @@ static int write_config(struct th_daemon *d, const char *extra)
                 "Spread_Segment 127.0.0.255:%d {\n\t%s 127.0.0.1\n}\n"
                 "UnixSocketDir = \"%s\"\n%s\n",
             d->port, d->name, SP_UNIX_SOCKET, extra ? extra : "");
+    write_root_keys(fp, d);
     return fclose(fp);
 }
 
@@ -152,16 +194,31 @@ static int daemon_ready(struct th_daemon *d)
     return 1;
 }
 
-int th_daemon_start(struct th_daemon *d, const char *name, const char *extra)
+int th_daemon_prepare(struct th_daemon *d)
 {
-    long long deadline;
     char tmpl[] = "/tmp/cohort-test-XXXXXX";
-
     memset(d, 0, sizeof *d);
     d->pid = -1;
     if (mkdtemp(tmpl) == NULL)
         return -1;
+    /* The daemon may drop privileges to an unprivileged account. */
+    chmod(tmpl, 0755);
     snprintf(d->dir, sizeof d->dir, "%s", tmpl);
+    return 0;
+}
+
+int th_daemon_start(struct th_daemon *d, const char *name, const char *extra)
+{
+    if (th_daemon_prepare(d) < 0)
+        return -1;
+    return th_daemon_launch(d, name, extra, 1);
+}
+
+int th_daemon_launch(struct th_daemon *d, const char *name, const char *extra,
+                     int wait_ready)
+{
+    long long deadline;
+
     snprintf(d->conf, sizeof d->conf, "%s/spread.conf", d->dir);
     snprintf(d->log, sizeof d->log, "%s/daemon.log", d->dir);
     snprintf(d->name, sizeof d->name, "%s", name);
@@ -181,16 +238,26 @@ int th_daemon_start(struct th_daemon *d, const char *name, const char *extra)
 #ifdef HAVE_SYS_PRCTL_H
         prctl(PR_SET_PDEATHSIG, SIGTERM);
 #endif
+        /* Relative files (access list, activity log, EventLogFile) live
+         * in the daemon's own directory. */
+        if (chdir(d->dir) != 0)
+            _exit(126);
         if (fd >= 0) {
             dup2(fd, 1);
             dup2(fd, 2);
             close(fd);
         }
-        execl(prog, "spread", "-n", d->name, "-c", d->conf, (char *)NULL);
+        if (d->extra_arg[0] != '\0')
+            execl(prog, "spread", "-n", d->name, "-c", d->conf, d->extra_arg,
+                  (char *)NULL);
+        else
+            execl(prog, "spread", "-n", d->name, "-c", d->conf, (char *)NULL);
         fprintf(stderr, "harness: exec %s: %s\n", prog, strerror(errno));
         _exit(127);
     }
     track(d, 1);
+    if (!wait_ready)
+        return 0;
     deadline = th_now_ms() + 10000;
     while (th_now_ms() < deadline) {
         if (!th_daemon_alive(d))
@@ -219,19 +286,22 @@ int th_daemon_alive(struct th_daemon *d)
 
 static void remove_dir(const char *dir)
 {
-    char path[512];
-    const char *files[] = {"spread.conf", "daemon.log", "spread.access_ip", NULL};
-    int i;
-    if (dir[0] == '\0')
+    char path[600];
+    DIR *dp;
+    struct dirent *e;
+    if (dir[0] == '\0' || (dp = opendir(dir)) == NULL)
         return;
-    for (i = 0; files[i] != NULL; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+    while ((e = readdir(dp)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         unlink(path);
     }
+    closedir(dp);
     rmdir(dir);
 }
 
-int th_daemon_stop(struct th_daemon *d)
+int th_daemon_stop_keep(struct th_daemon *d)
 {
     int status = -1;
     long long deadline;
@@ -256,15 +326,26 @@ int th_daemon_stop(struct th_daemon *d)
         d->pid = -1;
     } else if (d->pid < -1) {
         status = -(d->pid + 1000);
+        d->pid = -1;
     }
+    if (status == -1 && d->port > 0) {
+        /* Only if the daemon could not remove it itself. */
+        snprintf(sock, sizeof sock, "%s/%d", SP_UNIX_SOCKET, d->port);
+        unlink(sock);
+    }
+    return status;
+}
+
+void th_daemon_cleanup(struct th_daemon *d)
+{
     if (getenv("COHORT_KEEP_LOGS") == NULL)
         remove_dir(d->dir);
-    if (d->port > 0) {
-        snprintf(sock, sizeof sock, "%s/%d", SP_UNIX_SOCKET, d->port);
-        /* Only if the daemon left it behind after a crash. */
-        if (status == -1)
-            unlink(sock);
-    }
+}
+
+int th_daemon_stop(struct th_daemon *d)
+{
+    int status = th_daemon_stop_keep(d);
+    th_daemon_cleanup(d);
     return status;
 }
 
@@ -423,4 +504,36 @@ void th_raw_header(unsigned char *buf, unsigned type, const char *sender,
     memcpy(buf + 36, &num_groups, 4);
     memcpy(buf + 40, &hint, 4);
     memcpy(buf + 44, &data_len, 4);
+}
+
+int th_daemon_wait_exit(struct th_daemon *d, int deadline_ms)
+{
+    long long deadline = th_now_ms() + deadline_ms;
+    int status;
+    if (d->pid < -1)
+        status = -(d->pid + 1000);
+    else {
+        for (;;) {
+            if (d->pid > 0 && waitpid(d->pid, &status, WNOHANG) == d->pid)
+                break;
+            if (th_now_ms() >= deadline)
+                return -1;
+            usleep(5000);
+        }
+        d->pid = -status - 1000;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int th_file_contains(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "r");
+    char line[4096];
+    int found = 0;
+    if (fp == NULL)
+        return 0;
+    while (!found && fgets(line, sizeof line, fp) != NULL)
+        found = strstr(line, text) != NULL;
+    fclose(fp);
+    return found;
 }

@@ -26,6 +26,9 @@ struct th_daemon {
     char name[32];      /* daemon name, e.g. "localhost" */
     char spread[64];    /* "<port>" (unix socket) */
     char spread_tcp[64];/* "<port>@127.0.0.1" */
+    char extra_arg[16]; /* one more daemon argument (e.g. "-k"), or "" */
+    int no_root_keys;   /* don't add RuntimeDir/DaemonUser/DaemonGroup
+                         * for a root start (the test sets them) */
 };
 
 /* A port P such that TCP P and UDP P, P+1 on 127.0.0.1 are free and no
@@ -40,9 +43,29 @@ int th_free_port(void);
  * is then printed to stderr). */
 int th_daemon_start(struct th_daemon *d, const char *name, const char *extra);
 
+/* The same in two steps, for tests that put files in d->dir first or
+ * expect the daemon not to come up: prepare makes the directory; launch
+ * writes the config and starts the daemon, waiting for it only when
+ * wait_ready is set. */
+int th_daemon_prepare(struct th_daemon *d);
+int th_daemon_launch(struct th_daemon *d, const char *name, const char *extra,
+                     int wait_ready);
+
 /* SIGTERM, wait up to 5 s, then SIGKILL. Returns the exit status as
  * waitpid reports it, or -1. Removes the temporary directory. */
 int th_daemon_stop(struct th_daemon *d);
+
+/* th_daemon_stop() in two steps, to look at the daemon's files after it
+ * has exited: stop (same result) and then remove the directory. */
+int th_daemon_stop_keep(struct th_daemon *d);
+void th_daemon_cleanup(struct th_daemon *d);
+
+/* Wait for the daemon to exit by itself. Returns its exit code (128 + n
+ * for a signal), or -1 at the deadline. */
+int th_daemon_wait_exit(struct th_daemon *d, int deadline_ms);
+
+/* 1 if the file has a line containing text. */
+int th_file_contains(const char *path, const char *text);
 
 /* True while the daemon process is alive (not reaped). */
 int th_daemon_alive(struct th_daemon *d);

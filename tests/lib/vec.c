@@ -216,13 +216,38 @@ int vec_match(const struct vec_frame *f, const unsigned char *buf, size_t len)
     return 1;
 }
 
-const char *vec_dir(void)
+const char *vec_shared_dir(void)
 {
     static char buf[4096];
-    const char *env = getenv("COHORT_VECTORS");
+    const char *env = getenv("COHORT_SHARED");
     const char *top = getenv("top_srcdir");
     if (env != NULL && *env)
         return env;
-    snprintf(buf, sizeof buf, "%s/../shared/vectors", top ? top : ".");
+    snprintf(buf, sizeof buf, "%s/../shared", top ? top : ".");
     return buf;
+}
+
+const char *vec_dir(void)
+{
+    static char buf[4200];
+    const char *env = getenv("COHORT_VECTORS");
+    if (env != NULL && *env)
+        return env;
+    snprintf(buf, sizeof buf, "%s/vectors", vec_shared_dir());
+    return buf;
+}
+
+int vec_available(void)
+{
+    char probe[4300];
+    FILE *fp;
+    snprintf(probe, sizeof probe, "%s/README.md", vec_dir());
+    fp = fopen(probe, "r");
+    if (fp == NULL) {
+        printf("SKIP: no capture vectors at %s (set COHORT_SHARED or "
+               "configure --with-shared)\n", vec_dir());
+        return 0;
+    }
+    fclose(fp);
+    return 1;
 }

@@ -40,7 +40,14 @@ void vec_free(struct vec_file *v);
 /* 1 if buf equals the frame outside its masked bytes. */
 int vec_match(const struct vec_frame *f, const unsigned char *buf, size_t len);
 
-/* Directory of the vectors: $COHORT_VECTORS, else $top_srcdir/../shared/vectors. */
+/* The shared material: $COHORT_SHARED, else $top_srcdir/../shared. */
+const char *vec_shared_dir(void);
+
+/* Directory of the vectors: $COHORT_VECTORS, else <shared>/vectors. */
 const char *vec_dir(void);
+
+/* 1 if the vectors are there; else 0, after printing why (a test program
+ * then exits 77, automake's "skipped"). */
+int vec_available(void);
 
 #endif

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * Integration: the daemon as an administrator sees it: configuration
+ * checking (-k) and errors reported as file:line: reason, EventLogFile,
+ * IP authentication (including the unix-socket rule upstream ignores),
+ * clean exit on SIGTERM, and the privilege drop of a root start.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../lib/client.h"
+#include "../lib/harness.h"
+
+/* The harness writes 5 lines before the extra text: the extra text's first
+ * line is line 6 of spread.conf. */
+#define EXTRA_FIRST_LINE 6
+
+static int run_check(const char *extra, struct th_daemon *d)
+{
+    ck_assert_int_eq(th_daemon_prepare(d), 0);
+    snprintf(d->extra_arg, sizeof d->extra_arg, "-k");
+    ck_assert_int_eq(th_daemon_launch(d, "localhost", extra, 0), 0);
+    return th_daemon_wait_exit(d, 10000);
+}
+
+START_TEST(check_mode_accepts)
+{
+    struct th_daemon d;
+    ck_assert_int_eq(run_check("MaxSessionMessages = 50", &d), 0);
+    th_daemon_stop(&d);
+}
+END_TEST
+
+START_TEST(check_mode_reports_line)
+{
+    struct th_daemon d;
+    char where[400];
+    ck_assert_int_eq(run_check("MaxSessionMessages = 50\nWindow = 0", &d), 1);
+    snprintf(where, sizeof where, "spread.conf:%d:", EXTRA_FIRST_LINE + 1);
+    ck_assert_msg(th_file_contains(d.log, where), "no '%s' in the output", where);
+    th_daemon_stop(&d);
+}
+END_TEST
+
+START_TEST(bad_config_refuses_to_start)
+{
+    struct th_daemon d;
+    char where[400];
+    ck_assert_int_eq(th_daemon_prepare(&d), 0);
+    ck_assert_int_eq(th_daemon_launch(&d, "localhost", "\nBogusKey = 3", 0), 0);
+    ck_assert_int_eq(th_daemon_wait_exit(&d, 10000), 1);
+    snprintf(where, sizeof where, "spread.conf:%d:", EXTRA_FIRST_LINE + 1);
+    ck_assert_msg(th_file_contains(d.log, where), "no '%s' in the output", where);
+    th_daemon_stop(&d);
+}
+END_TEST
+
+START_TEST(event_log_file)
+{
+    struct th_daemon d;
+    char path[400];
+    mailbox mb;
+    char pg[MAX_GROUP_NAME];
+    ck_assert_int_eq(th_daemon_start(&d, "localhost", "EventLogFile = events.log"), 0);
+    snprintf(path, sizeof path, "%s/events.log", d.dir);
+    ck_assert_int_eq(SP_connect(d.spread, "logme", 0, 0, &mb, pg), ACCEPT_SESSION);
+    SP_disconnect(mb);
+    ck_assert_int_eq(th_daemon_stop_keep(&d), 0);
+    ck_assert_msg(th_file_contains(path, "Spread daemon exiting normally!"),
+                  "EventLogFile did not receive the log");
+    th_daemon_cleanup(&d);
+}
+END_TEST
+
+static int accept_cb(int fd, void *data)
+{
+    (void)fd;
+    (void)data;
+    return 1;
+}
+
+static void write_access(const struct th_daemon *d, const char *text)
+{
+    char path[400];
+    FILE *fp;
+    snprintf(path, sizeof path, "%s/spread.access_ip", d->dir);
+    fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+START_TEST(ip_auth_unix_rule)
+{
+    struct th_daemon d;
+    mailbox mb;
+    char pg[MAX_GROUP_NAME];
+    ck_assert_int_eq(th_daemon_prepare(&d), 0);
+    write_access(&d, "# only local unix-socket clients\nunix\n");
+    ck_assert_int_eq(th_daemon_launch(&d, "localhost", "AllowedAuthMethods = IP", 1), 0);
+    ck_assert_int_eq(SP_set_auth_method("IP", accept_cb, NULL), 1);
+    ck_assert_int_eq(SP_connect(d.spread, "viaunix", 0, 0, &mb, pg), ACCEPT_SESSION);
+    SP_disconnect(mb);
+    ck_assert_int_eq(SP_connect(d.spread_tcp, "viatcp", 0, 0, &mb, pg), REJECT_AUTH);
+    /* The default method, NULL, is not offered any more. */
+    ck_assert_int_eq(SP_set_auth_method("NULL", accept_cb, NULL), 1);
+    ck_assert_int_eq(SP_connect(d.spread, "null", 0, 0, &mb, pg), REJECT_AUTH);
+    ck_assert_int_eq(th_daemon_stop(&d), 0);
+}
+END_TEST
+
+START_TEST(ip_auth_address_rule)
+{
+    struct th_daemon d;
+    mailbox mb;
+    char pg[MAX_GROUP_NAME];
+    ck_assert_int_eq(th_daemon_prepare(&d), 0);
+    write_access(&d, "127.0.0.0/8\n");
+    ck_assert_int_eq(th_daemon_launch(&d, "localhost", "AllowedAuthMethods = IP", 1), 0);
+    ck_assert_int_eq(SP_set_auth_method("IP", accept_cb, NULL), 1);
+    ck_assert_int_eq(SP_connect(d.spread_tcp, "viatcp", 0, 0, &mb, pg), ACCEPT_SESSION);
+    SP_disconnect(mb);
+    ck_assert_int_eq(SP_connect(d.spread, "viaunix", 0, 0, &mb, pg), REJECT_AUTH);
+    ck_assert_int_eq(th_daemon_stop(&d), 0);
+}
+END_TEST
+
+START_TEST(clean_exit)
+{
+    struct th_daemon d;
+    mailbox mb;
+    char pg[MAX_GROUP_NAME], sock[300];
+    struct stat st;
+    ck_assert_int_eq(th_daemon_start(&d, "localhost", NULL), 0);
+    snprintf(sock, sizeof sock, "%s/%d", SP_UNIX_SOCKET, d.port);
+    ck_assert_int_eq(stat(sock, &st), 0);
+    ck_assert_int_eq(SP_connect(d.spread, "stay", 0, 1, &mb, pg), ACCEPT_SESSION);
+    SP_join(mb, "g");
+    ck_assert_int_eq(th_daemon_stop_keep(&d), 0);
+    ck_assert(th_file_contains(d.log, "Spread daemon exiting normally!"));
+    ck_assert_msg(stat(sock, &st) != 0, "unix socket left behind");
+    SP_kill(mb);
+    th_daemon_cleanup(&d);
+}
+END_TEST
+
+static const char *getgrgid_name(gid_t gid)
+{
+    struct group *gr = getgrgid(gid);
+    return gr != NULL ? gr->gr_name : "nogroup";
+}
+
+START_TEST(privilege_drop)
+{
+    struct th_daemon d;
+    struct passwd *pw = getpwnam("nobody");
+    char extra[600], status_path[64], line[256], want[64];
+    mailbox mb;
+    char pg[MAX_GROUP_NAME];
+    FILE *fp;
+    int found = 0;
+
+    if (geteuid() != 0 || pw == NULL) {
+        printf("privilege_drop: skipped (needs root and user nobody)\n");
+        return;
+    }
+    ck_assert_int_eq(th_daemon_prepare(&d), 0);
+    d.no_root_keys = 1;
+    snprintf(extra, sizeof extra,
+             "RuntimeDir = \"%s\"\nDaemonUser = nobody\nDaemonGroup = %s",
+             d.dir, getgrgid_name(pw->pw_gid));
+    ck_assert_int_eq(th_daemon_launch(&d, "localhost", extra, 1), 0);
+    snprintf(status_path, sizeof status_path, "/proc/%d/status", (int)d.pid);
+    snprintf(want, sizeof want, "Uid:\t%u\t%u", (unsigned)pw->pw_uid, (unsigned)pw->pw_uid);
+    fp = fopen(status_path, "r");
+    ck_assert_ptr_nonnull(fp);
+    while (fgets(line, sizeof line, fp) != NULL)
+        found |= strncmp(line, want, strlen(want)) == 0;
+    fclose(fp);
+    ck_assert_msg(found, "daemon does not run as nobody");
+    ck_assert_int_eq(SP_connect(d.spread, "after", 0, 0, &mb, pg), ACCEPT_SESSION);
+    SP_disconnect(mb);
+    ck_assert_int_eq(th_daemon_stop(&d), 0);
+}
+END_TEST
+
+START_TEST(root_without_account_refuses)
+{
+    struct th_daemon d;
+    if (geteuid() != 0) {
+        printf("root_without_account_refuses: skipped (needs root)\n");
+        return;
+    }
+    ck_assert_int_eq(th_daemon_prepare(&d), 0);
+    d.no_root_keys = 1;
+    ck_assert_int_eq(th_daemon_launch(&d, "localhost",
+                                      "DaemonUser = no-such-user-here\nDaemonGroup = root", 0), 0);
+    ck_assert_int_eq(th_daemon_wait_exit(&d, 10000), 1);
+    ck_assert(th_file_contains(d.log, "privilege drop failed"));
+    th_daemon_stop(&d);
+}
+END_TEST
+
+static Suite *daemon_suite(void)
+{
+    Suite *s = suite_create("daemon");
+    TCase *tc = tcase_create("admin");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, check_mode_accepts);
+    tcase_add_test(tc, check_mode_reports_line);
+    tcase_add_test(tc, bad_config_refuses_to_start);
+    tcase_add_test(tc, event_log_file);
+    tcase_add_test(tc, ip_auth_unix_rule);
+    tcase_add_test(tc, ip_auth_address_rule);
+    tcase_add_test(tc, clean_exit);
+    tcase_add_test(tc, privilege_drop);
+    tcase_add_test(tc, root_without_account_refuses);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(daemon_suite());
+    int failed;
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
