@@ -9,6 +9,7 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/auth.c daemon/auth.h \
 	daemon/deliver.c daemon/deliver.h \
 	daemon/ev.c daemon/ev.h \
+	daemon/frame.c daemon/frame.h \
 	daemon/groups.c daemon/groups.h \
 	daemon/hmap.c daemon/hmap.h \
 	daemon/log.c daemon/log.h \

@@ -22,6 +22,7 @@
 #include "groups.h"
 #include "log.h"
 #include "order.h"
+#include "frame.h"
 #include "sess_int.h"
 
 #define IO_BUDGET (1024u * 1024u)   /* bytes per wake-up, for fairness */
@@ -36,39 +37,33 @@ static void submit(struct sess *s, struct order_req *r)
         sess_drop(s, ORDER_F_ABRUPT, 1, "out of memory queueing its request");
 }
 
-static void handle_data(struct sess *s, const struct spw_header *h,
-                        const unsigned char *frame, size_t len)
+static void handle_data(struct sess *s, const struct frame *f)
 {
     struct order_req r;
-    struct spw_header hd;
-    struct msg *m = msg_new(len);
+    struct msg *m = msg_new(f->len);
 
     if (m == NULL) {
-        sess_drop(s, ORDER_F_ABRUPT, 1, "out of memory for a %zu-byte message", len);
+        sess_drop(s, ORDER_F_ABRUPT, 1, "out of memory for a %zu-byte message",
+                  f->len);
         return;
     }
-    memcpy(m->data, frame, len);
-    /* Daemon order and marker for type/num_groups/data_len; sender, hint,
-     * groups and body stay exactly as the client sent them. The REJECT bit
-     * is the daemon's to set: a client's is cleared and the message
-     * delivered as ordinary data (upstream echoed it to the sender as a
-     * malformed reject notice, vector 24). */
-    hd = *h;
-    hd.type &= ~(uint32_t)REJECT_MESS;
-    spw_header_encode(m->data, &hd);
+    /* Built once, as every receiver gets it. A client's REJECT bit is
+     * cleared there (upstream echoed it to the sender as a malformed
+     * reject notice, vector 24). */
+    frame_for_delivery(f, m->data);
     memset(&r, 0, sizeof r);
     r.kind = ORDER_DATA;
-    r.cls = order_class_of(h->type);
+    r.cls = order_class_of(f->h.type);
     r.msg = m;
     submit(s, &r);
 }
 
-static void handle_group_req(struct sess *s, const struct spw_header *h,
-                             const unsigned char *frame, enum order_kind kind)
+static void handle_group_req(struct sess *s, const struct frame *f,
+                             enum order_kind kind)
 {
     struct order_req r;
 
-    if (h->num_groups < 1) {
+    if (f->h.num_groups < 1) {
         log_msg(s->ss->log, LOG_C_SESSION, LOG_DEBUG,
                 "session %u: %s without a group name ignored", s->id,
                 kind == ORDER_JOIN ? "join" : "leave");
@@ -77,22 +72,21 @@ static void handle_group_req(struct sess *s, const struct spw_header *h,
     memset(&r, 0, sizeof r);
     r.kind = kind;
     r.cls = ORDER_AGREED;
-    groups_name_key(r.group, (const char *)frame + SPW_HEADER_LEN);
+    groups_name_key(r.group, (const char *)f->bytes + SPW_HEADER_LEN);
     log_msg(s->ss->log, LOG_C_SESSION, LOG_DEBUG, "session %u: %s %s",
             s->id, kind == ORDER_JOIN ? "join" : "leave", r.group);
     submit(s, &r);
 }
 
-static void handle_frame(struct sess *s, const struct spw_header *h,
-                         const unsigned char *frame, size_t len)
+static void handle_frame(struct sess *s, const struct frame *f)
 {
     s->n_in++;
-    if (h->type & REGULAR_MESS)
-        handle_data(s, h, frame, len);
-    else if (h->type & SPW_JOIN_MESS)
-        handle_group_req(s, h, frame, ORDER_JOIN);
-    else if (h->type & SPW_LEAVE_MESS)
-        handle_group_req(s, h, frame, ORDER_LEAVE);
+    if (f->h.type & REGULAR_MESS)
+        handle_data(s, f);
+    else if (f->h.type & SPW_JOIN_MESS)
+        handle_group_req(s, f, ORDER_JOIN);
+    else if (f->h.type & SPW_LEAVE_MESS)
+        handle_group_req(s, f, ORDER_LEAVE);
     else
         sess_drop(s, 0, 0, "disconnect requested");
 }
@@ -106,34 +100,23 @@ static size_t parse_frames(struct sess *s, const unsigned char *buf,
     int frames = 0;
 
     *limited = 0;
-    while (s->state == SESS_OPEN && len - off >= SPW_HEADER_LEN) {
-        struct spw_header h;
-        size_t need;
-        int fault;
+    while (s->state == SESS_OPEN) {
+        struct frame f;
+        char why[128];
+        int st = frame_next(buf + off, len - off, s->pgroup, &f, why, sizeof why);
 
-        spw_header_decode(buf + off, &h);
-        fault = spw_header_check_client(&h);
-        if (fault != SPW_HDR_OK) {
-            sess_drop(s, ORDER_F_ABRUPT, 1, "invalid message header: %s",
-                      spw_header_fault_str(fault));
+        if (st == FRAME_INVALID) {
+            sess_drop(s, ORDER_F_ABRUPT, 1, "%s", why);
             return len;
         }
-        if (strncmp(h.sender, s->pgroup, MAX_GROUP_NAME) != 0) {
-            sess_drop(s, ORDER_F_ABRUPT, 1,
-                      "sender field '%.32s' is not its private group",
-                      h.sender);
-            return len;
-        }
-        need = SPW_HEADER_LEN + (size_t)MAX_GROUP_NAME * (size_t)h.num_groups +
-               (size_t)h.data_len;
-        if (len - off < need)
+        if (st == FRAME_PARTIAL)
             break;
         if (frames++ == IO_FRAMES_PER_PASS) {
             *limited = 1;
             break;
         }
-        handle_frame(s, &h, buf + off, need);
-        off += need;
+        handle_frame(s, &f);
+        off += f.len;
     }
     return off;
 }

@@ -24,3 +24,28 @@ fuzz_fuzz_conf_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
 fuzz_fuzz_conf_CFLAGS = $(AM_CFLAGS) -g -fsanitize=fuzzer,address,undefined
 fuzz_fuzz_conf_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
 endif
+
+# The daemon's client-frame decoder (daemon/frame.c).
+EXTRA_DIST += fuzz/corpus/frame
+check_PROGRAMS += fuzz/replay_frame
+TESTS += fuzz/replay_frame
+fuzz_replay_frame_SOURCES = fuzz/fuzz_frame.c fuzz/replay_frame.c
+fuzz_replay_frame_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
+fuzz_replay_frame_LDADD = daemon/libdaemon.la tests/lib/libtesthelp.la
+
+if ENABLE_FUZZERS
+noinst_PROGRAMS += fuzz/fuzz_frame
+fuzz_fuzz_frame_SOURCES = fuzz/fuzz_frame.c daemon/frame.c
+fuzz_fuzz_frame_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
+fuzz_fuzz_frame_CFLAGS = $(AM_CFLAGS) -g -fsanitize=fuzzer,address,undefined
+fuzz_fuzz_frame_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+endif
+
+# What scripts/fuzz builds.
+fuzz-targets:
+if ENABLE_FUZZERS
+	$(MAKE) $(AM_MAKEFLAGS) fuzz/fuzz_conf$(EXEEXT) fuzz/fuzz_frame$(EXEEXT)
+else
+	@echo "configure with CC=clang --enable-fuzzers to build the fuzz targets"; exit 1
+endif
+.PHONY: fuzz-targets
