@@ -23,6 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char pg[MAX_GROUP_NAME] = "#alice#localhost";
     size_t off = 0;
 
+    if (data == NULL || size == 0)
+        return 0;
     for (;;) {
         struct frame f;
         struct spw_header g;

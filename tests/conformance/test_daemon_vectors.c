@@ -29,6 +29,7 @@
 
 #include "../lib/harness.h"
 #include "../lib/vec.h"
+#include "../lib/ckmain.h"
 
 static const char *const files[] = {
     "01_connect_tcp_nomemb", "02_connect_tcp_memb_prio1",
@@ -179,14 +180,7 @@ static Suite *vectors_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
-    int failed;
-
     if (!vec_available())
         return 77;
-    sr = srunner_create(vectors_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run_suite(vectors_suite());
 }

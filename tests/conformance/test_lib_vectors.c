@@ -27,6 +27,7 @@
 
 #include "sp.h"
 #include "test_lib_replay.h"
+#include "../lib/ckmain.h"
 
 /* ---- connect and disconnect (01-07) ---------------------------------- */
 
@@ -1072,15 +1073,7 @@ static Suite *vectors_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
-    int failed;
-
     if (!vec_available())
         return 77;
-    sr = srunner_create(vectors_suite());
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return ck_run_suite(vectors_suite());
 }

@@ -17,6 +17,7 @@
 
 #include "../lib/client.h"
 #include "../lib/harness.h"
+#include "../lib/ckmain.h"
 
 static struct th_daemon daemon_;
 static struct tc_msg *msg;
@@ -202,10 +203,5 @@ static Suite *limits_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(limits_suite());
-    int failed;
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run_suite(limits_suite());
 }

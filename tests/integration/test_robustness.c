@@ -18,6 +18,7 @@
 #include "../lib/client.h"
 #include "../lib/harness.h"
 #include "internal/wire.h"
+#include "../lib/ckmain.h"
 
 static struct th_daemon daemon_;
 static struct tc_msg *msg;
@@ -233,10 +234,5 @@ static Suite *robustness_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(robustness_suite());
-    int failed;
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run_suite(robustness_suite());
 }

@@ -10,8 +10,6 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
-#include <grp.h>
-#include <pwd.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -133,23 +131,18 @@ int th_free_port(void)
     return -1;
 }
 
-/* A daemon started as root must drop its privileges (it refuses to go on
- * as root), so give it an account that exists here and its own directory
- * as RuntimeDir. These lines come last, so the extra text's line numbers
- * stay as documented; a test that sets the keys itself sets no_root_keys
- * (the last setting of a key wins). */
+/* A daemon started as root switches to DaemonUser/DaemonGroup inside
+ * RuntimeDir and refuses to go on if that account is missing. Test daemons
+ * are told to stay root in "/", which changes no credentials: sanitizers
+ * (LeakSanitizer above all) cannot inspect a process that switched uid.
+ * The switch itself is tested by test_daemon.c's privilege_drop, which
+ * sets no_root_keys and its own keys. These lines come last, so the extra
+ * text's line numbers stay as documented. */
 static void write_root_keys(FILE *fp, const struct th_daemon *d)
 {
-    struct passwd *pw;
-    struct group *gr;
     if (geteuid() != 0 || d->no_root_keys)
         return;
-    pw = getpwnam("nobody");
-    gr = pw != NULL ? getgrgid(pw->pw_gid) : NULL;
-    if (pw == NULL || gr == NULL)
-        return;
-    fprintf(fp, "RuntimeDir = \"%s\"\nDaemonUser = %s\nDaemonGroup = %s\n",
-            d->dir, pw->pw_name, gr->gr_name);
+    fprintf(fp, "RuntimeDir = \"/\"\nDaemonUser = root\nDaemonGroup = root\n");
 }
 
 static int write_config(struct th_daemon *d, const char *extra)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <sp.h>
+#include "../lib/ckmain.h"
 
 START_TEST(type_layouts)
 {
@@ -101,10 +102,5 @@ static Suite *abi_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(abi_suite());
-    int failed;
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run_suite(abi_suite());
 }

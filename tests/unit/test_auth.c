@@ -12,6 +12,7 @@
 #include <sys/un.h>
 
 #include "auth.h"
+#include "../lib/ckmain.h"
 
 static struct sockaddr_storage v4(const char *a)
 {
@@ -102,18 +103,11 @@ int main(void)
 {
     Suite *s = suite_create("auth");
     TCase *tc = tcase_create("ip");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, rules);
     tcase_add_test(tc, local_and_refusals);
     tcase_add_test(tc, method_names);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run_suite(s);
 }

@@ -20,6 +20,7 @@
 
 #include "conf.h"
 #include "test_conf.h"
+#include "../lib/ckmain.h"
 
 #ifndef CONF_TOP_SRCDIR
 #define CONF_TOP_SRCDIR "."
@@ -424,10 +425,5 @@ static Suite *conf_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(conf_suite());
-    int failed;
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return ck_run_suite(conf_suite());
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ev.h"
+#include "../lib/ckmain.h"
 
 struct rec {
     int order[8];
@@ -112,17 +113,10 @@ int main(void)
 {
     Suite *s = suite_create("ev");
     TCase *tc = tcase_create("loop");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, timer_order);
     tcase_add_test(tc, io_and_phases);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run_suite(s);
 }

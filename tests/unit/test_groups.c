@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "groups.h"
+#include "../lib/ckmain.h"
 
 static const char *key(char buf[32], const char *s)
 {
@@ -129,8 +130,6 @@ int main(void)
 {
     Suite *s = suite_create("groups");
     TCase *tc = tcase_create("table");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, order_and_index);
@@ -139,10 +138,5 @@ int main(void)
     tcase_add_test(tc, many_members);
     tcase_add_test(tc, name_key_cuts);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run_suite(s);
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sp.h"
+#include "../lib/ckmain.h"
 
 static sp_time T(long sec, long usec)
 {
@@ -219,11 +220,5 @@ static Suite *events_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(events_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return ck_run_suite(events_suite());
 }

@@ -17,6 +17,7 @@
 #include "sp.h"
 #include "internal/wire.h"
 #include "test_lib_fake.h"
+#include "../lib/ckmain.h"
 
 static struct fake_daemon D;
 static int dfd = -1;
@@ -484,11 +485,5 @@ static Suite *recv_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(recv_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return ck_run_suite(recv_suite());
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "mbox.h"
+#include "../lib/ckmain.h"
 
 static int fd_open(int fd)
 {
@@ -262,11 +263,5 @@ static Suite *mbox_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(mbox_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return ck_run_suite(mbox_suite());
 }

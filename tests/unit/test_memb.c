@@ -14,6 +14,7 @@
 #include "internal/wire.h"
 #include "memb.h"
 #include "../lib/vec.h"
+#include "../lib/ckmain.h"
 
 static void field(char out[32], const char *s)
 {
@@ -186,8 +187,6 @@ int main(void)
 {
     Suite *s = suite_create("memb");
     TCase *tc = tcase_create("frames");
-    SRunner *sr;
-    int failed;
 
     if (!vec_available())
         return 77;
@@ -199,10 +198,5 @@ int main(void)
     tcase_add_test(tc, network_sets);
     tcase_add_test(tc, transition);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run_suite(s);
 }

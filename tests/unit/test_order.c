@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "order.h"
+#include "../lib/ckmain.h"
 
 struct rec {
     struct order *o;
@@ -113,18 +114,11 @@ int main(void)
 {
     Suite *s = suite_create("order");
     TCase *tc = tcase_create("single-daemon");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, arrival_order);
     tcase_add_test(tc, submit_during_delivery);
     tcase_add_test(tc, classes);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run_suite(s);
 }

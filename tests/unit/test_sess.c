@@ -29,6 +29,7 @@
 #include "log.h"
 #include "order.h"
 #include "sess_int.h"
+#include "../lib/ckmain.h"
 
 struct rig {
     struct conf conf;
@@ -589,8 +590,6 @@ int main(void)
 {
     Suite *s = suite_create("sess");
     TCase *tc = tcase_create("sessions");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 20);
     tcase_add_test(tc, handshake_split_bytes);
@@ -602,10 +601,5 @@ int main(void)
     tcase_add_test(tc, slow_receiver_dropped);
     tcase_add_test(tc, reading_receiver_kept);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run_suite(s);
 }

@@ -11,6 +11,7 @@
 #include "internal/wire.h"
 #include "auth.h"
 #include "sess_int.h"
+#include "../lib/ckmain.h"
 
 START_TEST(connect_501)
 {
@@ -135,8 +136,6 @@ int main(void)
 {
     Suite *s = suite_create("sess_hs");
     TCase *tc = tcase_create("parsers");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, connect_501);
@@ -146,10 +145,5 @@ int main(void)
     tcase_add_test(tc, in_name);
     tcase_add_test(tc, choices);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run_suite(s);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "internal/wire.h"
+#include "../lib/ckmain.h"
 
 /* Vector 09: alice's JOIN of grp1, little-endian. */
 static const unsigned char join_frame[48] = {
@@ -134,10 +135,5 @@ static Suite *wire_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(wire_suite());
-    int failed;
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run_suite(wire_suite());
 }
