@@ -213,6 +213,78 @@ START_TEST(root_without_account_refuses)
 }
 END_TEST
 
+START_TEST(quota_reject)
+{
+    /* With 128 descriptors the daemon keeps 64 for itself and serves 64
+     * sessions; the next connection gets the quota reject byte. */
+    enum { SESSIONS = 64 };
+    static mailbox mb[SESSIONS];
+    struct th_daemon d;
+    char pg[MAX_GROUP_NAME], name[16];
+    mailbox extra;
+    int k;
+    ck_assert_int_eq(th_daemon_prepare(&d), 0);
+    d.nofile = 128;
+    ck_assert_int_eq(th_daemon_launch(&d, "localhost", NULL, 1), 0);
+    for (k = 0; k < SESSIONS; k++) {
+        snprintf(name, sizeof name, "q%d", k);
+        ck_assert_int_eq(SP_connect(d.spread, name, 0, 0, &mb[k], pg), ACCEPT_SESSION);
+    }
+    ck_assert_int_eq(SP_connect(d.spread, "onemore", 0, 0, &extra, pg), REJECT_QUOTA);
+    /* A freed place is usable again. */
+    SP_disconnect(mb[0]);
+    {
+        long long deadline = th_now_ms() + 5000;
+        int r;
+        do
+            r = SP_connect(d.spread, "onemore", 0, 0, &extra, pg);
+        while (r == REJECT_QUOTA && th_now_ms() < deadline);
+        ck_assert_int_eq(r, ACCEPT_SESSION);
+        SP_disconnect(extra);
+    }
+    for (k = 1; k < SESSIONS; k++)
+        SP_disconnect(mb[k]);
+    ck_assert_int_eq(th_daemon_stop(&d), 0);
+}
+END_TEST
+
+START_TEST(log_controls)
+{
+    struct th_daemon d;
+    mailbox mb;
+    char pg[MAX_GROUP_NAME];
+    /* Debug level and every category: session requests are logged, each
+     * line behind a timestamp. */
+    ck_assert_int_eq(th_daemon_start(&d, "localhost",
+                                     "EventPriority = pDEBUG\n"
+                                     "DebugFlags = { ALL }\n"
+                                     "EventTimeStamp = \"<%Y>\""), 0);
+    ck_assert_int_eq(SP_connect(d.spread, "talk", 0, 0, &mb, pg), ACCEPT_SESSION);
+    SP_join(mb, "loggedgroup");
+    SP_disconnect(mb);
+    ck_assert_msg(th_log_wait(&d, "loggedgroup", 5000), "debug line missing");
+    ck_assert_int_eq(th_daemon_stop_keep(&d), 0);
+    ck_assert(th_file_contains(d.log, "<20"));
+    th_daemon_cleanup(&d);
+
+    /* The defaults: no debug lines. */
+    ck_assert_int_eq(th_daemon_start(&d, "localhost", NULL), 0);
+    ck_assert_int_eq(SP_connect(d.spread, "talk", 0, 0, &mb, pg), ACCEPT_SESSION);
+    SP_join(mb, "loggedgroup");
+    SP_disconnect(mb);
+    ck_assert_int_eq(th_daemon_stop_keep(&d), 0);
+    ck_assert(!th_file_contains(d.log, "loggedgroup"));
+    th_daemon_cleanup(&d);
+
+    /* No categories at all: informational lines go, script lines stay. */
+    ck_assert_int_eq(th_daemon_start(&d, "localhost", "DebugFlags = { }"), 0);
+    ck_assert_int_eq(th_daemon_stop_keep(&d), 0);
+    ck_assert(th_file_contains(d.log, "Spread daemon exiting normally!"));
+    ck_assert(!th_file_contains(d.log, "accepting up to"));
+    th_daemon_cleanup(&d);
+}
+END_TEST
+
 static Suite *daemon_suite(void)
 {
     Suite *s = suite_create("daemon");
@@ -227,6 +299,8 @@ static Suite *daemon_suite(void)
     tcase_add_test(tc, clean_exit);
     tcase_add_test(tc, privilege_drop);
     tcase_add_test(tc, root_without_account_refuses);
+    tcase_add_test(tc, quota_reject);
+    tcase_add_test(tc, log_controls);
     suite_add_tcase(s, tc);
     return s;
 }

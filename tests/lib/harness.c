@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -231,6 +232,11 @@ int th_daemon_launch(struct th_daemon *d, const char *name, const char *extra,
 #ifdef HAVE_SYS_PRCTL_H
         prctl(PR_SET_PDEATHSIG, SIGTERM);
 #endif
+        if (d->nofile > 0) {
+            struct rlimit rl;
+            rl.rlim_cur = rl.rlim_max = (rlim_t)d->nofile;
+            setrlimit(RLIMIT_NOFILE, &rl);
+        }
         /* Relative files (access list, activity log, EventLogFile) live
          * in the daemon's own directory. */
         if (chdir(d->dir) != 0)

@@ -29,6 +29,8 @@ struct th_daemon {
     char extra_arg[16]; /* one more daemon argument (e.g. "-k"), or "" */
     int no_root_keys;   /* don't add RuntimeDir/DaemonUser/DaemonGroup
                          * for a root start (the test sets them) */
+    int nofile;         /* if > 0, the daemon's descriptor limit (soft
+                         * and hard), which bounds its session count */
 };
 
 /* A port P such that TCP P and UDP P, P+1 on 127.0.0.1 are free and no
