@@ -16,3 +16,30 @@ install-data-local:
 uninstall-local:
 	-cmp -s '$(srcdir)/docs/spread.conf.sample' '$(DESTDIR)$(sysconfdir)/spread.conf' && \
 	  rm -f '$(DESTDIR)$(sysconfdir)/spread.conf'
+
+man_MANS += docs/man/libspread.3 \
+	docs/man/SP_connect.3 \
+	docs/man/SP_connect_timeout.3 \
+	docs/man/SP_disconnect.3 \
+	docs/man/SP_equal_group_ids.3 \
+	docs/man/SP_error.3 \
+	docs/man/SP_get_memb_info.3 \
+	docs/man/SP_get_vs_sets_info.3 \
+	docs/man/SP_get_vs_set_members.3 \
+	docs/man/SP_join.3 \
+	docs/man/SP_kill.3 \
+	docs/man/SP_leave.3 \
+	docs/man/SP_multicast.3 \
+	docs/man/SP_multigroup_multicast.3 \
+	docs/man/SP_multigroup_scat_multicast.3 \
+	docs/man/SP_poll.3 \
+	docs/man/SP_receive.3 \
+	docs/man/SP_scat_get_memb_info.3 \
+	docs/man/SP_scat_get_vs_sets_info.3 \
+	docs/man/SP_scat_get_vs_set_members.3 \
+	docs/man/SP_scat_multicast.3 \
+	docs/man/SP_scat_receive.3 \
+	docs/man/SP_set_auth_method.3 \
+	docs/man/SP_set_auth_methods.3 \
+	docs/man/SP_strerror.3 \
+	docs/man/SP_version.3
