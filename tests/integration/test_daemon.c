@@ -285,6 +285,59 @@ START_TEST(log_controls)
 }
 END_TEST
 
+START_TEST(socket_mode)
+{
+    struct th_daemon d;
+    char sock[300];
+    struct stat st;
+    ck_assert_int_eq(th_daemon_start(&d, "localhost", NULL), 0);
+    snprintf(sock, sizeof sock, "%s/%d", SP_UNIX_SOCKET, d.port);
+    ck_assert_int_eq(stat(sock, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0666); /* upstream's default */
+    ck_assert_int_eq(th_daemon_stop(&d), 0);
+    ck_assert_int_eq(th_daemon_start(&d, "localhost", "UnixSocketMode = 0600"), 0);
+    snprintf(sock, sizeof sock, "%s/%d", SP_UNIX_SOCKET, d.port);
+    ck_assert_int_eq(stat(sock, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    ck_assert_int_eq(th_daemon_stop(&d), 0);
+}
+END_TEST
+
+START_TEST(activity_log)
+{
+    struct th_daemon d;
+    char path[400];
+    mailbox mb;
+    char pg[MAX_GROUP_NAME];
+    char extra[400] = "";
+    ck_assert_int_eq(th_daemon_prepare(&d), 0);
+    snprintf(d.extra_arg, sizeof d.extra_arg, "-l");
+    snprintf(d.extra_arg2, sizeof d.extra_arg2, "y");
+    if (geteuid() == 0) {
+        /* A root start writes the log inside its RuntimeDir chroot, where
+         * LeakSanitizer cannot work (no /proc). */
+        d.no_root_keys = 1;
+        setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+        snprintf(extra, sizeof extra,
+                 "RuntimeDir = \"%s\"\nDaemonUser = root\nDaemonGroup = root",
+                 d.dir);
+    }
+    ck_assert_int_eq(th_daemon_launch(&d, "localhost", extra, 1), 0);
+    ck_assert_int_eq(SP_connect(d.spread, "active", 0, 0, &mb, pg), ACCEPT_SESSION);
+    SP_disconnect(mb);
+    ck_assert_int_eq(th_daemon_stop_keep(&d), 0);
+    /* Named after the daemon, in its directory: start, view, connect and
+     * disconnect lines. */
+    snprintf(path, sizeof path, "%s/localhost", d.dir);
+    ck_assert_msg(th_file_contains(path, "B "), "no start line in %s", path);
+    ck_assert(th_file_contains(path, "M "));
+    ck_assert(th_file_contains(path, "C "));
+    ck_assert(th_file_contains(path, "active"));
+    ck_assert(th_file_contains(path, "D "));
+    th_daemon_cleanup(&d);
+}
+END_TEST
+
 static Suite *daemon_suite(void)
 {
     Suite *s = suite_create("daemon");
@@ -301,6 +354,8 @@ static Suite *daemon_suite(void)
     tcase_add_test(tc, root_without_account_refuses);
     tcase_add_test(tc, quota_reject);
     tcase_add_test(tc, log_controls);
+    tcase_add_test(tc, socket_mode);
+    tcase_add_test(tc, activity_log);
     suite_add_tcase(s, tc);
     return s;
 }

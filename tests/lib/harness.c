@@ -246,7 +246,10 @@ int th_daemon_launch(struct th_daemon *d, const char *name, const char *extra,
             dup2(fd, 2);
             close(fd);
         }
-        if (d->extra_arg[0] != '\0')
+        if (d->extra_arg2[0] != '\0')
+            execl(prog, "spread", "-n", d->name, "-c", d->conf, d->extra_arg,
+                  d->extra_arg2, (char *)NULL);
+        else if (d->extra_arg[0] != '\0')
             execl(prog, "spread", "-n", d->name, "-c", d->conf, d->extra_arg,
                   (char *)NULL);
         else

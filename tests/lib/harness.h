@@ -27,6 +27,7 @@ struct th_daemon {
     char spread[64];    /* "<port>" (unix socket) */
     char spread_tcp[64];/* "<port>@127.0.0.1" */
     char extra_arg[16]; /* one more daemon argument (e.g. "-k"), or "" */
+    char extra_arg2[16];/* and its value, or "" */
     int no_root_keys;   /* don't add RuntimeDir/DaemonUser/DaemonGroup
                          * for a root start (the test sets them) */
     int nofile;         /* if > 0, the daemon's descriptor limit (soft
