@@ -171,6 +171,18 @@ fail:
 
 /* ---- handshake ---------------------------------------------------- */
 
+/* A daemon that refuses a connection at once (REJECT_QUOTA) writes its
+ * code and closes, possibly before our connect message is out, so that
+ * message's send fails. The code may still be waiting to be read: report
+ * it rather than a bare CONNECTION_CLOSED. */
+static int hs_early_reject(int fd)
+{
+    signed char code;
+    if (recv(fd, &code, 1, MSG_DONTWAIT) == 1 && code < 0)
+        return code;
+    return CONNECTION_CLOSED;
+}
+
 static int hs_send_connect(int fd, const char *private_name, int priority,
                            int group_membership, const struct timespec *dl)
 {
@@ -188,7 +200,7 @@ static int hs_send_connect(int fd, const char *private_name, int priority,
     if (n > 0)
         memcpy(msg + 5, private_name, n);
     if (spl_io_send_by(fd, msg, 5 + n, dl) < 0)
-        return CONNECTION_CLOSED;
+        return hs_early_reject(fd);
     return 0;
 }
 

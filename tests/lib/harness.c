@@ -30,10 +30,14 @@
 #include <sys/prctl.h>
 #endif
 
-/* Daemons started by this process and not yet stopped. A test that fails
- * leaves through exit() without its teardown, so they are stopped from an
- * exit handler; a test killed outright takes its daemons along through
- * PR_SET_PDEATHSIG. Either way no daemon outlives its test. */
+/* Daemons started by this process and not yet stopped. No daemon may
+ * outlive its test, however the test ends:
+ * - a test that returns or exit()s: the exit handler below stops them;
+ * - a test that fails (Check's fork mode then uses _exit) or is killed:
+ *   each daemon has a watchdog process that keeps its credentials, dies
+ *   with the test through PR_SET_PDEATHSIG and then kills the daemon. The
+ *   daemon's own PDEATHSIG would not do: the kernel clears it when the
+ *   daemon switches to an unprivileged account. */
 #define MAX_RUNNING 16
 static struct th_daemon *running[MAX_RUNNING];
 
@@ -201,6 +205,40 @@ int th_daemon_prepare(struct th_daemon *d)
     return 0;
 }
 
+/* The watchdog of daemon d (see above). Returns its pid, or -1. */
+static pid_t spawn_watchdog(const struct th_daemon *d)
+{
+    sigset_t set;
+    int sig;
+    char sock[300];
+    pid_t parent = getpid(), w = fork();
+    if (w != 0)
+        return w;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+#ifdef HAVE_SYS_PRCTL_H
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
+    if (getppid() == parent)
+        sigwait(&set, &sig);
+    /* Here only when the test is gone (a normal stop SIGKILLs us first):
+     * kill the daemon and remove the socket it can no longer remove. */
+    kill(d->pid, SIGKILL);
+    snprintf(sock, sizeof sock, "%s/%d", SP_UNIX_SOCKET, d->port);
+    unlink(sock);
+    _exit(0);
+}
+
+static void stop_watchdog(struct th_daemon *d)
+{
+    if (d->watchdog > 0) {
+        kill(d->watchdog, SIGKILL);
+        waitpid(d->watchdog, NULL, 0);
+        d->watchdog = 0;
+    }
+}
+
 int th_daemon_start(struct th_daemon *d, const char *name, const char *extra)
 {
     if (th_daemon_prepare(d) < 0)
@@ -258,6 +296,7 @@ int th_daemon_launch(struct th_daemon *d, const char *name, const char *extra,
         _exit(127);
     }
     track(d, 1);
+    d->watchdog = spawn_watchdog(d);
     if (!wait_ready)
         return 0;
     deadline = th_now_ms() + 10000;
@@ -281,6 +320,7 @@ int th_daemon_alive(struct th_daemon *d)
         return 0;
     if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
         d->pid = -status - 1000; /* reaped; remember it is gone */
+        stop_watchdog(d);        /* its pid may be reused from now on */
         return 0;
     }
     return 1;
@@ -310,6 +350,7 @@ int th_daemon_stop_keep(struct th_daemon *d)
     char sock[300];
 
     track(d, 0);
+    stop_watchdog(d);
     if (d->pid > 0) {
         kill(d->pid, SIGTERM);
         deadline = th_now_ms() + 5000;
@@ -523,6 +564,7 @@ int th_daemon_wait_exit(struct th_daemon *d, int deadline_ms)
             usleep(5000);
         }
         d->pid = -status - 1000;
+        stop_watchdog(d);
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -30,6 +30,7 @@ struct th_daemon {
     char extra_arg2[16];/* and its value, or "" */
     int no_root_keys;   /* don't add RuntimeDir/DaemonUser/DaemonGroup
                          * for a root start (the test sets them) */
+    pid_t watchdog;     /* kills the daemon if the test dies first */
     int nofile;         /* if > 0, the daemon's descriptor limit (soft
                          * and hard), which bounds its session count */
 };
