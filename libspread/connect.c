@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -138,6 +139,36 @@ static int set_nonblocking(int fd, int on)
     return fcntl(fd, F_SETFL, fl);
 }
 
+/* A non-blocking connect to a unix socket whose accept queue is full
+ * fails with EAGAIN instead of waiting, and poll() cannot say when room
+ * appears. Upstream's blocking connect simply waited, so retry, backing
+ * off from 1 ms to 50 ms, until the deadline (none: until accepted). */
+static int unix_connect_retry(int fd, const struct target *t,
+                              const struct timespec *dl)
+{
+    long wait_us = 1000;
+
+    for (;;) {
+        struct timespec pause;
+        int left = spl_ms_until(dl);
+        if (left == 0)
+            break;
+        pause.tv_sec = 0;
+        pause.tv_nsec = wait_us * 1000;
+        if (left > 0 && (long)left * 1000 < wait_us)
+            pause.tv_nsec = (long)left * 1000000;
+        nanosleep(&pause, NULL);
+        if (connect(fd, (const struct sockaddr *)&t->addr, t->addrlen) == 0)
+            return fd;
+        if (errno != EAGAIN && errno != EINTR)
+            break;
+        if (wait_us < 50000)
+            wait_us *= 2;
+    }
+    close(fd);
+    return COULD_NOT_CONNECT;
+}
+
 /* Returns a connected non-blocking socket or a negative SP code. */
 static int open_socket(const struct target *t, const struct timespec *dl)
 {
@@ -153,6 +184,8 @@ static int open_socket(const struct target *t, const struct timespec *dl)
         goto fail;
     if (connect(fd, (const struct sockaddr *)&t->addr, t->addrlen) == 0)
         return fd;
+    if (t->family == AF_UNIX && errno == EAGAIN)
+        return unix_connect_retry(fd, t, dl);
     if (errno != EINPROGRESS && errno != EINTR)
         goto fail;
     if (spl_io_wait_writable(fd, dl) < 0) {

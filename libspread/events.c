@@ -492,6 +492,10 @@ static int ms_until(sp_time when)
 void E_handle_events(void)
 {
     make_wake_pipe();
+    /* Only an E_exit_events() from inside this run ends it (upstream
+     * forgets one made before the loop started); a signal-driven request
+     * is kept, since it may have arrived just before the call. */
+    ev.exit_flag = 0;
     while (!ev.exit_flag && !exit_async) {
         int n, ms = -1, rc;
 

@@ -27,8 +27,14 @@
 
 /* ---- time --------------------------------------------------------- */
 
+/* Timeouts beyond this many seconds (about 30,000 years) are treated as
+ * that long: adding them to the clock would overflow. */
+#define SPL_MAX_TIMEOUT_SEC (1L << 40)
+
 void spl_deadline_after(struct timespec *out, long sec, long usec)
 {
+    if (sec > SPL_MAX_TIMEOUT_SEC)
+        sec = SPL_MAX_TIMEOUT_SEC;
     clock_gettime(CLOCK_MONOTONIC, out);
     out->tv_sec += sec + usec / 1000000;
     out->tv_nsec += (usec % 1000000) * 1000;

@@ -108,6 +108,7 @@ static int table_reserve(struct spl_mbox_table *t, int fd)
 
 int spl_mbox_link(struct spl_mbox_table *t, struct spl_sess *s)
 {
+    struct spl_sess *stale = NULL;
     int rc;
 
     if (s->fd < 0)
@@ -116,17 +117,25 @@ int spl_mbox_link(struct spl_mbox_table *t, struct spl_sess *s)
     if (s->linked) {
         rc = -EINVAL;
     } else if ((rc = table_reserve(t, s->fd)) == 0) {
-        if (t->slots[s->fd] != NULL) {
-            rc = -EEXIST;
-        } else {
-            s->gen = t->next_gen++;
-            s->linked = 1;
-            atomic_fetch_add(&s->refs, 1);
-            t->slots[s->fd] = s;
-            t->count++;
+        /* The kernel just handed out this number, so a record still filed
+         * under it lost its descriptor to a close() outside the library
+         * (the library itself closes only after unlinking). Retire that
+         * record without letting it close the new descriptor. */
+        stale = t->slots[s->fd];
+        if (stale != NULL) {
+            spl_mbox_sess_forget_fd(stale);
+            stale->linked = 0;
+            t->count--;
         }
+        s->gen = t->next_gen++;
+        s->linked = 1;
+        atomic_fetch_add(&s->refs, 1);
+        t->slots[s->fd] = s;
+        t->count++;
     }
     pthread_mutex_unlock(&t->lock);
+    if (stale != NULL)
+        spl_mbox_unref(stale); /* the table's reference */
     return rc;
 }
 

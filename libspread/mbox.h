@@ -99,8 +99,11 @@ struct spl_sess *spl_mbox_sess_new(int fd, const char *private_group);
 void spl_mbox_sess_forget_fd(struct spl_sess *s);
 
 /* Enter s in the table under s->fd and take the table's reference.
- * Returns 0, -EEXIST if the slot is in use, -EINVAL for a negative fd or a
- * record already linked, -ENOMEM. */
+ * Returns 0, -EINVAL for a negative fd or a record already linked,
+ * -ENOMEM. A record still filed under the same number lost its descriptor
+ * to a close() outside the library (the kernel could not otherwise have
+ * handed the number out again): it is retired, and it will never close
+ * the descriptor, which is now s's. */
 int spl_mbox_link(struct spl_mbox_table *t, struct spl_sess *s);
 
 /* Look up a descriptor and take a reference. NULL if not linked. */

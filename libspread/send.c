@@ -147,9 +147,14 @@ static int scatter_iov(const scatter *scat, struct iovec *iov,
     if (scat == NULL || scat->num_elements > MAX_CLIENT_SCATTER_ELEMENTS)
         return -1;
     for (i = 0; i < scat->num_elements; i++) {
+        size_t len = scat->elements[i].len;
         iov[i].iov_base = scat->elements[i].buf;
-        iov[i].iov_len = scat->elements[i].len;
-        *total += (long long)scat->elements[i].len;
+        iov[i].iov_len = len;
+        /* Saturate instead of wrapping: anything this large is refused
+         * as MESSAGE_TOO_LONG by the caller, never sent. */
+        if (len > (size_t)SPW_MAX_MESSAGE_BODY_LEN + 1)
+            len = (size_t)SPW_MAX_MESSAGE_BODY_LEN + 1;
+        *total += (long long)len;
     }
     return (int)scat->num_elements;
 }

@@ -187,6 +187,42 @@ START_TEST(many_clients)
 }
 END_TEST
 
+START_TEST(library_edges)
+{
+    static char big[16];
+    scatter sc;
+    mailbox a, b;
+    char pg[MAX_GROUP_NAME];
+    sp_time forever = {1L << 62, 0};
+    start(NULL);
+
+    /* A scatter whose lengths add up past any limit is refused, and the
+     * session stays usable. */
+    memset(&sc, 0, sizeof sc);
+    sc.num_elements = 2;
+    sc.elements[0].buf = big;
+    sc.elements[0].len = (size_t)-1;
+    sc.elements[1].buf = big;
+    sc.elements[1].len = 2;
+    a = conn(daemon_.spread, "a", 0);
+    ck_assert_int_eq(SP_scat_multicast(a, AGREED_MESS, "g", 0, &sc), MESSAGE_TOO_LONG);
+    barrier(a, "#a#localhost");
+
+    /* A huge timeout means "wait as long as it takes", not "already late". */
+    ck_assert_int_eq(SP_connect_timeout(daemon_.spread_tcp, "late", 0, 0, &b, pg,
+                                        forever), ACCEPT_SESSION);
+    SP_disconnect(b);
+
+    /* The application closes a mailbox's descriptor itself; the library
+     * must not refuse the next session that gets the same number. */
+    close(a);
+    ck_assert_int_eq(SP_connect(daemon_.spread, "again", 0, 0, &b, pg), ACCEPT_SESSION);
+    barrier(b, "#again#localhost");
+    SP_disconnect(b);
+    stop();
+}
+END_TEST
+
 static Suite *limits_suite(void)
 {
     Suite *s = suite_create("limits");
@@ -197,6 +233,7 @@ static Suite *limits_suite(void)
     tcase_add_test(tc, library_refuses);
     tcase_add_test(tc, slow_receiver);
     tcase_add_test(tc, many_clients);
+    tcase_add_test(tc, library_edges);
     suite_add_tcase(s, tc);
     return s;
 }

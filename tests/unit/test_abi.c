@@ -88,6 +88,28 @@ START_TEST(library_basics)
 }
 END_TEST
 
+static int timer_ran;
+
+static void on_timer(int code, void *data)
+{
+    (void)code;
+    (void)data;
+    timer_ran = 1;
+    E_exit_events();
+}
+
+START_TEST(exit_before_loop_is_forgotten)
+{
+    sp_time soon = {0, 1000};
+    ck_assert_int_eq(E_init(), 0);
+    /* Upstream forgets an exit requested before the loop starts. */
+    E_exit_events();
+    E_queue(on_timer, 0, NULL, soon);
+    E_handle_events();
+    ck_assert_int_eq(timer_ran, 1);
+}
+END_TEST
+
 static Suite *abi_suite(void)
 {
     Suite *s = suite_create("abi");
@@ -96,6 +118,7 @@ static Suite *abi_suite(void)
     tcase_add_test(tc, constants);
     tcase_add_test(tc, macros);
     tcase_add_test(tc, library_basics);
+    tcase_add_test(tc, exit_before_loop_is_forgotten);
     suite_add_tcase(s, tc);
     return s;
 }
