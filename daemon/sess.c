@@ -81,6 +81,14 @@ int sess_init(struct sessions *ss, struct ev *ev, struct log *log,
     ss->my_index = my_index;
     snprintf(ss->my_name, sizeof ss->my_name, "%s", my_name);
     ss->opts = *opts;
+    /* A quarter of MaxSessionMessages: with senders throttled once a
+     * receiver's queue is a quarter full, one pass cannot take a receiver
+     * from below that mark past the limit. */
+    ss->pass_budget = opts->max_queued / 4;
+    if (ss->pass_budget < 16)
+        ss->pass_budget = 16;
+    if (ss->pass_budget > 512)
+        ss->pass_budget = 512;
     hmap_init(&ss->by_name);
     ss->scratch_cap = SESS_SCRATCH;
     ss->scratch = malloc(ss->scratch_cap);
@@ -320,6 +328,7 @@ int sess_flush(struct ev *ev, void *ctx)
 
     (void)ev;
     ss->flush_list = NULL;
+    ss->pass_frames = 0;        /* a new pass begins after this phase */
     while (s != NULL) {
         struct sess *next = s->flush_next;
         s->flush_pending = 0;

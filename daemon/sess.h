@@ -141,6 +141,13 @@ struct sessions {
     uint32_t next_id;
     uint32_t rand_state;
     uint64_t n_accepted, n_dropped, n_rejected, n_throttled;
+    /* Frames all sessions together may hand to order in one loop pass.
+     * It bounds how much one deliver phase can queue for a receiver (so a
+     * receiver below the throttle threshold cannot pass MaxSessionMessages
+     * in one pass, however many senders burst at once) and how long the
+     * order queue can get. Reset by the flush phase. */
+    unsigned pass_budget;
+    unsigned pass_frames;
     struct actlog *actlog;     /* -l y, or NULL */
     const uint64_t *seq;       /* highest delivered sequence, for actlog */
 };

@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -91,10 +92,21 @@ static void handle_frame(struct sess *s, const struct frame *f)
         sess_drop(s, 0, 0, "disconnect requested");
 }
 
-/* Handle the complete frames of buf, at most IO_FRAMES_PER_PASS; returns
- * the bytes consumed and sets *limited when frames were left over. */
+/* Frames this session may still handle in this loop pass: its own share
+ * (IO_FRAMES_PER_PASS) and what is left of the pass's budget for all
+ * sessions together (see sess.h: pass_budget). */
+static int frames_allowed(const struct sess *s)
+{
+    const struct sessions *ss = s->ss;
+    unsigned left = ss->pass_frames >= ss->pass_budget
+                        ? 0 : ss->pass_budget - ss->pass_frames;
+    return left < IO_FRAMES_PER_PASS ? (int)left : IO_FRAMES_PER_PASS;
+}
+
+/* Handle the complete frames of buf, at most max_frames; returns the bytes
+ * consumed and sets *limited when whole frames were left over. */
 static size_t parse_frames(struct sess *s, const unsigned char *buf,
-                           size_t len, int *limited)
+                           size_t len, int max_frames, int *limited)
 {
     size_t off = 0;
     int frames = 0;
@@ -111,10 +123,11 @@ static size_t parse_frames(struct sess *s, const unsigned char *buf,
         }
         if (st == FRAME_PARTIAL)
             break;
-        if (frames++ == IO_FRAMES_PER_PASS) {
+        if (frames++ == max_frames) {
             *limited = 1;
             break;
         }
+        s->ss->pass_frames++;
         handle_frame(s, &f);
         off += f.len;
     }
@@ -183,6 +196,27 @@ static size_t read_room(const struct sessions *ss, size_t have)
     return want;
 }
 
+/* 1 if buf starts with a whole frame (or one that cannot be followed,
+ * which parse_frames() will refuse): nothing needs to be read first. */
+static int whole_frame_buffered(const struct sess *s, const unsigned char *buf,
+                                size_t len)
+{
+    struct frame f;
+    char why[8];
+    return frame_next(buf, len, s->pgroup, &f, why, sizeof why) != FRAME_PARTIAL;
+}
+
+/* The client's end of the stream (or a read error) came after `have`
+ * buffered bytes: its complete requests, a final KILL among them, are
+ * still handled, in order, before the session ends. */
+static void finish_at_eof(struct sess *s, size_t have, int warn, const char *why)
+{
+    int limited;
+    parse_frames(s, s->ss->scratch, have, INT_MAX, &limited);
+    if (s->state == SESS_OPEN)
+        sess_drop(s, ORDER_F_ABRUPT, warn, "%s", why);
+}
+
 void sess_io_readable(struct sess *s)
 {
     struct sessions *ss = s->ss;
@@ -190,27 +224,30 @@ void sess_io_readable(struct sess *s)
     int limited = 0;
 
     while (s->state == SESS_OPEN && budget > 0 && !io_later(s, limited)) {
-        size_t have = s->rlen, used;
+        size_t have = s->rlen, used, room = 0;
         ssize_t n = 0;
         int drained = 0;
 
         if (have > 0)
             memcpy(ss->scratch, s->rbuf, have);
-        /* Frames left over from the last pass are handled before the
-         * socket is read again once they fill half the buffer. */
-        if (have < ss->scratch_cap / 2) {
-            size_t room = read_room(ss, have);
+        /* Whole frames left from an earlier pass go first; the socket is
+         * read only when the first buffered frame is incomplete. Then
+         * read_room() always leaves room (a frame is at most 144048 bytes,
+         * the buffer 256 KiB), so every turn of this loop progresses. */
+        if (!whole_frame_buffered(s, ss->scratch, have)) {
+            room = read_room(ss, have);
             n = read(s->fd, ss->scratch + have, room);
             if (n == 0) {
-                sess_drop(s, ORDER_F_ABRUPT, 0, "connection closed by the client");
+                finish_at_eof(s, have, 0, "connection closed by the client");
                 return;
             }
             if (n < 0) {
+                char why[96];
                 if (errno == EINTR)
                     continue;
                 if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                    sess_drop(s, ORDER_F_ABRUPT, errno != ECONNRESET,
-                              "read error: %s", strerror(errno));
+                    snprintf(why, sizeof why, "read error: %s", strerror(errno));
+                    finish_at_eof(s, have, errno != ECONNRESET, why);
                     return;
                 }
                 n = 0;
@@ -222,7 +259,7 @@ void sess_io_readable(struct sess *s)
             drained = (size_t)n < room;
         }
         have += (size_t)n;
-        used = parse_frames(s, ss->scratch, have, &limited);
+        used = parse_frames(s, ss->scratch, have, frames_allowed(s), &limited);
         keep_tail(s, ss->scratch + used, have - used);
         budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
         if (drained) {

@@ -190,7 +190,7 @@ enum spw_header_fault {
     SPW_HDR_BAD_GROUPS,    /* num_groups outside 0..100 */
     SPW_HDR_BAD_HINT,      /* bits outside 0x80ffff80 */
     SPW_HDR_BAD_LENGTH,    /* data_len outside 0..144000 */
-    SPW_HDR_TOO_BIG        /* body + 32*groups above 144000 - 48 */
+    SPW_HDR_TOO_BIG        /* body + 32*groups above 144000 */
 };
 
 /* The header checks of a client frame that do not need session state (the
@@ -208,8 +208,11 @@ static inline int spw_header_check_client(const struct spw_header *h)
         return SPW_HDR_BAD_HINT;
     if (h->data_len < 0 || h->data_len > SPW_MAX_MESSAGE_BODY_LEN)
         return SPW_HDR_BAD_LENGTH;
+    /* Upstream's daemon refused above 144000 - 48 although its library
+     * sends up to 144000; this daemon accepts every message the library
+     * does (daemon.md §7). */
     if ((long)h->data_len + (long)MAX_GROUP_NAME * h->num_groups >
-        SPW_MAX_MESSAGE_BODY_LEN - SPW_HEADER_LEN)
+        SPW_MAX_MESSAGE_BODY_LEN)
         return SPW_HDR_TOO_BIG;
     return SPW_HDR_OK;
 }
@@ -222,7 +225,7 @@ static inline const char *spw_header_fault_str(int fault)
     case SPW_HDR_BAD_GROUPS: return "group count outside 0..100";
     case SPW_HDR_BAD_HINT: return "hint word has bits outside the message-type field";
     case SPW_HDR_BAD_LENGTH: return "body length outside 0..144000";
-    case SPW_HDR_TOO_BIG: return "body plus group names larger than 143952 bytes";
+    case SPW_HDR_TOO_BIG: return "body plus group names larger than 144000 bytes";
     }
     return "unknown fault";
 }

@@ -96,9 +96,9 @@ START_TEST(client_checks)
     h.num_groups = 1;
     h.data_len = -5;
     ck_assert_int_eq(spw_header_check_client(&h), SPW_HDR_BAD_LENGTH);
-    h.data_len = 143920; /* + 32 = 143952: the largest accepted */
+    h.data_len = 143968; /* + 32 = 144000: the largest the library sends */
     ck_assert_int_eq(spw_header_check_client(&h), SPW_HDR_OK);
-    h.data_len = 143921;
+    h.data_len = 143969;
     ck_assert_int_eq(spw_header_check_client(&h), SPW_HDR_TOO_BIG);
     h.data_len = 0;
     h.hint = 0x81000080u;
