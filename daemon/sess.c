@@ -321,6 +321,45 @@ static void write_some(struct sess *s)
               EV_READ | EV_EDGE | (s->wq_len ? EV_WRITE : 0));
 }
 
+void sess_backlog_push(struct sess *s, int served)
+{
+    struct sessions *ss = s->ss;
+    struct sess **head = served ? &ss->served_head : &ss->starved_head;
+    struct sess **tail = served ? &ss->served_tail : &ss->starved_tail;
+
+    if (s->in_backlog)
+        return;
+    s->in_backlog = 1;
+    s->backlog_next = NULL;
+    if (*tail != NULL)
+        (*tail)->backlog_next = s;
+    else
+        *head = s;
+    *tail = s;
+}
+
+/* Hand the backlog to the loop for the next pass, starved before served.
+ * Runs before the reap phase, so every session listed still exists. */
+static void backlog_feed(struct sessions *ss)
+{
+    struct sess *lists[2] = {ss->starved_head, ss->served_head};
+    int i;
+
+    ss->starved_head = ss->starved_tail = NULL;
+    ss->served_head = ss->served_tail = NULL;
+    for (i = 0; i < 2; i++) {
+        struct sess *s = lists[i];
+        while (s != NULL) {
+            struct sess *next = s->backlog_next;
+            s->in_backlog = 0;
+            s->backlog_next = NULL;
+            if (s->state == SESS_OPEN)
+                ev_io_feed(ss->ev, &s->io, EV_READ);
+            s = next;
+        }
+    }
+}
+
 int sess_flush(struct ev *ev, void *ctx)
 {
     struct sessions *ss = ctx;
@@ -328,6 +367,7 @@ int sess_flush(struct ev *ev, void *ctx)
 
     (void)ev;
     ss->flush_list = NULL;
+    backlog_feed(ss);
     ss->pass_frames = 0;        /* a new pass begins after this phase */
     while (s != NULL) {
         struct sess *next = s->flush_next;

@@ -100,6 +100,8 @@ struct sess {
     size_t woff;               /* bytes of wq[wq_head] already written */
     int flush_pending;
     struct sess *flush_next;
+    int in_backlog;            /* whole frames wait for a later pass */
+    struct sess *backlog_next;
     struct sess *reap_next;
     struct sess *all_prev, *all_next;
     uint64_t stamp;            /* last fan-out serial delivered (deliver.c) */
@@ -148,6 +150,11 @@ struct sessions {
      * order queue can get. Reset by the flush phase. */
     unsigned pass_budget;
     unsigned pass_frames;
+    /* Sessions left with whole frames by a per-pass limit, fed to the loop
+     * again at the end of the pass: those that got no turn first, then
+     * those that did, so that every session gets its turn. */
+    struct sess *starved_head, *starved_tail;
+    struct sess *served_head, *served_tail;
     struct actlog *actlog;     /* -l y, or NULL */
     const uint64_t *seq;       /* highest delivered sequence, for actlog */
 };

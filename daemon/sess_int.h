@@ -58,6 +58,9 @@ int hs_in_name(const unsigned char *b, size_t len);
 /* Read what the socket holds (edge-triggered: until a short read or the
  * fairness budget), starting with bytes left in the input buffer. */
 void sess_io_readable(struct sess *s);
+/* s has whole frames left that a per-pass limit kept it from handling;
+ * served: it handled some in this pass. See sessions.starved_head. */
+void sess_backlog_push(struct sess *s, int served);
 /* Right after acceptance: handle frames buffered with the handshake; read
  * on only when `more` (the last handshake read filled its buffer). */
 void sess_io_start(struct sess *s, int more);

@@ -158,8 +158,9 @@ void sess_io_start(struct sess *s, int more)
         sess_rbuf_consume(s, 0);
 }
 
-/* Not now: paused, or frames left for the next pass. */
-static int io_later(struct sess *s, int limited)
+/* Not now: paused, or frames left for the next pass (served: this
+ * session handled some in this pass). */
+static int io_later(struct sess *s, int limited, int served)
 {
     struct sessions *ss = s->ss;
 
@@ -169,7 +170,7 @@ static int io_later(struct sess *s, int limited)
         return 1;
     }
     if (limited) {
-        ev_io_feed(ss->ev, &s->io, EV_READ);
+        sess_backlog_push(s, served);
         return 1;
     }
     return 0;
@@ -221,9 +222,10 @@ void sess_io_readable(struct sess *s)
 {
     struct sessions *ss = s->ss;
     size_t budget = IO_BUDGET;
-    int limited = 0;
+    int limited = 0, served = 0;
 
-    while (s->state == SESS_OPEN && budget > 0 && !io_later(s, limited)) {
+    while (s->state == SESS_OPEN && budget > 0 &&
+           !io_later(s, limited, served)) {
         size_t have = s->rlen, used, room = 0;
         ssize_t n = 0;
         int drained = 0;
@@ -260,11 +262,12 @@ void sess_io_readable(struct sess *s)
         }
         have += (size_t)n;
         used = parse_frames(s, ss->scratch, have, frames_allowed(s), &limited);
+        served |= used > 0;
         keep_tail(s, ss->scratch + used, have - used);
         budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
         if (drained) {
             if (s->state == SESS_OPEN)
-                io_later(s, limited);
+                io_later(s, limited, served);
             return;
         }
     }
