@@ -65,22 +65,34 @@ static service parse_service(const char *s, const char **label)
     usage();
 }
 
+/* One receive (oversized bodies are cut, groups beyond MAX_GROUPS
+ * dropped); dies on an error. Returns the service type, fills sender and
+ * *ngroups. */
+static service receive_one(struct peer *p, char *buf, int cap,
+                           char sender[MAX_GROUP_NAME], int *ngroups,
+                           const char *what)
+{
+    static char groups[MAX_GROUPS][MAX_GROUP_NAME];
+    service st = DROP_RECV;
+    int endian, ret;
+    int16 mtype;
+
+    ret = SP_receive(p->mbox, &st, sender, MAX_GROUPS, ngroups, groups,
+                     &mtype, &endian, cap, buf);
+    if (ret < 0 && ret != BUFFER_TOO_SHORT)
+        die(what, ret);
+    return st;
+}
+
 /* Receives until a data message arrives (membership notices are skipped).
  * Returns the service type of the regular message. */
 static service receive_data(struct peer *p, char *buf, int cap)
 {
-    static char groups[MAX_GROUPS][MAX_GROUP_NAME];
     char sender[MAX_GROUP_NAME];
-    service st;
-    int ngroups, endian, ret;
-    int16 mtype;
+    int ngroups;
 
     for (;;) {
-        st = DROP_RECV;
-        ret = SP_receive(p->mbox, &st, sender, MAX_GROUPS, &ngroups, groups,
-                         &mtype, &endian, cap, buf);
-        if (ret < 0 && ret != BUFFER_TOO_SHORT)
-            die("receive", ret);
+        service st = receive_one(p, buf, cap, sender, &ngroups, "receive");
         if (Is_regular_mess(st))
             return st;
     }
@@ -90,18 +102,12 @@ static service receive_data(struct peer *p, char *buf, int cap)
 static void wait_members(struct peer *p, const char *group, int want,
                          char *buf, int cap)
 {
-    static char groups[MAX_GROUPS][MAX_GROUP_NAME];
     char sender[MAX_GROUP_NAME];
-    service st;
-    int ngroups, endian, ret;
-    int16 mtype;
+    int ngroups;
 
     for (;;) {
-        st = DROP_RECV;
-        ret = SP_receive(p->mbox, &st, sender, MAX_GROUPS, &ngroups, groups,
-                         &mtype, &endian, cap, buf);
-        if (ret < 0 && ret != BUFFER_TOO_SHORT)
-            die("receive (membership)", ret);
+        service st = receive_one(p, buf, cap, sender, &ngroups,
+                                 "receive (membership)");
         if (Is_reg_memb_mess(st) && strcmp(sender, group) == 0 &&
             ngroups >= want)
             return;
