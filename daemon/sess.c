@@ -2,13 +2,19 @@
  * Cohort, a maintained, clean-room fork of the Spread Toolkit.
  *
  * sess: listeners, the session table, state changes, write queues and the
- * session lifecycle (accept -> handshake -> open -> killed -> closed ->
- * reaped). Handshake and framed reads live in sess_hs.c and sess_io.c.
+ * session lifecycle (accept -> handshake -> open -> killed -> [draining ->]
+ * closed -> reaped). Handshake and framed reads live in sess_hs.c and
+ * sess_io.c.
  *
  * Output follows the bounded-queue pattern: deliver appends message
  * references, the flush phase writes as much as the socket takes with
  * writev, EV_WRITE is watched only while bytes remain, and a session whose
  * queue passes max_queued is dropped with a logged reason.
+ *
+ * Draining (the half-close acknowledgement, docs/protocol.md) is the one
+ * state that writes without the queue: its only output is a fixed 48-byte
+ * frame, so it keeps that frame in the session and writes it directly,
+ * then reads only to discard and to notice the client's end of stream.
  */
 #include "config.h"
 
@@ -48,6 +54,7 @@ static const char *const state_names[] = {
     [SESS_HS_AUTH] = "handshake-auth",
     [SESS_OPEN] = "open",
     [SESS_KILLED] = "killed",
+    [SESS_DRAINING] = "draining",
     [SESS_CLOSED] = "closed",
 };
 
@@ -66,6 +73,7 @@ void sess_opts_default(struct sess_opts *o)
     o->connect_ms = 1000;
     o->auth_ms = 10000;
     o->partial_ms = 500;
+    o->drain_ms = SESS_DRAIN_MS;
 }
 
 int sess_init(struct sessions *ss, struct ev *ev, struct log *log,
@@ -115,7 +123,9 @@ void sess_set_state(struct sess *s, enum sess_state st, const char *why)
             sess_label(s, lb, sizeof lb), sess_state_name(s->state),
             sess_state_name(st), why);
     s->state = st;
-    if (st >= SESS_KILLED)
+    if (st == SESS_DRAINING)
+        ev_timer_start(s->ss->ev, &s->timer, s->ss->opts.drain_ms);
+    else if (st >= SESS_KILLED)
         ev_timer_stop(s->ss->ev, &s->timer);
 }
 
@@ -377,10 +387,27 @@ int sess_flush(struct ev *ev, void *ctx)
             write_some(s);
         s = next;
     }
-    return 0;
+    /* A failed write drops its session, which queues a kill after this
+     * pass's deliver phase: poll without blocking so that it is delivered
+     * now, not when unrelated traffic next wakes the loop. */
+    return order_pending(ss->order) > 0;
 }
 
 /* ---- lifecycle ---- */
+
+/* The activity log's "D" line, once per accepted session, when the
+ * session ends for the rest of the daemon: at close, or for an
+ * acknowledged disconnect when the kill is delivered (the name may be
+ * taken by a new session before the draining socket closes). */
+static void log_disconnect(struct sess *s)
+{
+    struct sessions *ss = s->ss;
+
+    if (s->accepted && ss->actlog != NULL)
+        actlog_disconnect(ss->actlog, ss->seq ? *ss->seq : 0, s->fd,
+                          s->peer_ip, s->name, s->n_in);
+    s->accepted = 0;
+}
 
 static void to_reap(struct sess *s)
 {
@@ -389,15 +416,17 @@ static void to_reap(struct sess *s)
     ev_io_stop(ss->ev, &s->io);
     ev_timer_stop(ss->ev, &s->timer);
     if (s->fd >= 0) {
-        if (s->accepted && ss->actlog != NULL)
-            actlog_disconnect(ss->actlog, ss->seq ? *ss->seq : 0, s->fd,
-                              s->peer_ip, s->name, s->n_in);
+        log_disconnect(s);
         close(s->fd);
         s->fd = -1;
         ss->n_sess--;
     }
     release_name(s);
     wq_clear(s);
+    if (s->cut != NULL) {
+        msg_unref(s->cut);
+        s->cut = NULL;
+    }
     s->reap_next = ss->reap_list;
     ss->reap_list = s;
 }
@@ -446,6 +475,17 @@ void sess_drop(struct sess *s, unsigned kill_flags, int warn,
     }
     sess_set_state(s, SESS_KILLED, why);
     ev_io_stop(ss->ev, &s->io);
+    /* A client that waits for the acknowledgement parses the stream up to
+     * it, so a message already partly written must be finished first;
+     * everything not yet started is dropped, as without the ack. */
+    if ((kill_flags & ORDER_F_ACK) && s->wq_len > 0 && s->woff > 0) {
+        s->cut = msg_ref(s->wq[s->wq_head]);
+        s->cut_off = s->woff;
+        log_msg(ss->log, LOG_C_SESSION, LOG_DEBUG,
+                "%s: %zu of %zu bytes of a message written; the rest goes "
+                "before the acknowledgement", sess_label(s, lb, sizeof lb),
+                s->cut_off, (size_t)s->cut->len);
+    }
     wq_clear(s);
     s->kill_flags = kill_flags;
     memset(&r, 0, sizeof r);
@@ -464,12 +504,161 @@ void sess_drop(struct sess *s, unsigned kill_flags, int warn,
     }
 }
 
+/* ---- draining: the half-close acknowledgement ---- */
+
+/* Input a draining session may discard per wake-up before it yields to
+ * other sessions (it continues in the next pass). */
+#define SESS_DRAIN_BUDGET (1024u * 1024u)
+
+static void drain_end(struct sess *s, const char *why)
+{
+    char lb[128];
+
+    log_msg(s->ss->log, LOG_C_SESSION, LOG_INFO,
+            "%s: closed after its acknowledged disconnect: %s",
+            sess_label(s, lb, sizeof lb), why);
+    sess_set_state(s, SESS_CLOSED, why);
+    to_reap(s);
+}
+
+static int drain_fin_pending(const struct sess *s)
+{
+    return s->cut != NULL || s->fin_off < sizeof s->fin;
+}
+
+/* Watch for what is still to come: input until the client's end of
+ * stream, writability while the acknowledgement is not all written. */
+static void drain_watch(struct sess *s)
+{
+    unsigned ev = EV_EDGE | (s->peer_eof ? 0 : EV_READ) |
+                  (drain_fin_pending(s) ? EV_WRITE : 0);
+
+    if (ev_io_set(s->ss->ev, &s->io, ev) < 0)
+        drain_end(s, "cannot watch the socket");
+}
+
+/* Write what is left of a cut message and of the acknowledgement; once
+ * all is out, shut down the sending side. MSG_NOSIGNAL: the client may
+ * have closed already, which is an ordinary end here. */
+static void drain_write(struct sess *s)
+{
+    if (!drain_fin_pending(s))
+        return;
+    while (drain_fin_pending(s)) {
+        struct iovec iov[2];
+        struct msghdr mh;
+        int n = 0;
+        ssize_t w;
+
+        if (s->cut != NULL) {
+            iov[n].iov_base = s->cut->data + s->cut_off;
+            iov[n++].iov_len = s->cut->len - s->cut_off;
+        }
+        iov[n].iov_base = s->fin + s->fin_off;
+        iov[n++].iov_len = sizeof s->fin - s->fin_off;
+        memset(&mh, 0, sizeof mh);
+        mh.msg_iov = iov;
+        mh.msg_iovlen = (size_t)n;
+        w = sendmsg(s->fd, &mh, MSG_NOSIGNAL);
+        if (w < 0) {
+            char why[96];
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return;     /* the client is not reading: EV_WRITE */
+            snprintf(why, sizeof why, "write error: %s", strerror(errno));
+            drain_end(s, why);
+            return;
+        }
+        if (s->cut != NULL) {
+            size_t left = s->cut->len - s->cut_off;
+            if ((size_t)w < left) {
+                s->cut_off += (size_t)w;
+                continue;
+            }
+            w -= (ssize_t)left;
+            msg_unref(s->cut);
+            s->cut = NULL;
+        }
+        s->fin_off += (size_t)w;
+    }
+    /* ENOTCONN (the peer reset meanwhile) shows up as a read error. */
+    (void)shutdown(s->fd, SHUT_WR);
+    if (s->peer_eof)
+        drain_end(s, "acknowledged after the client's end of stream");
+    else
+        drain_watch(s);
+}
+
+/* Read and discard. The client's end of stream ends the session once the
+ * acknowledgement is out; before that, only writing is left to wait for. */
+static void drain_read(struct sess *s)
+{
+    struct sessions *ss = s->ss;
+    size_t budget = SESS_DRAIN_BUDGET;
+
+    while (budget > 0) {
+        ssize_t n = read(s->fd, ss->scratch, ss->scratch_cap);
+        if (n > 0) {
+            budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
+            continue;
+        }
+        if (n == 0) {
+            s->peer_eof = 1;
+            if (drain_fin_pending(s))
+                drain_watch(s);
+            else
+                drain_end(s, "end of stream from the client");
+            return;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+            char why[96];
+            snprintf(why, sizeof why, "read error: %s", strerror(errno));
+            drain_end(s, why);
+        }
+        return;
+    }
+    /* Budget spent: the edge-triggered watcher would not fire again for
+     * bytes already there, so continue in the next pass. */
+    ev_io_feed(ss->ev, &s->io, EV_READ);
+}
+
+static void drain_start(struct sess *s)
+{
+    struct spw_header h;
+
+    memset(&h, 0, sizeof h);
+    h.type = SPW_KILL_MESS | SPW_KILL_ACK;
+    memcpy(h.sender, s->pgroup, MAX_GROUP_NAME);
+    h.num_groups = 0;
+    h.hint = spw_native_mark();     /* like membership messages */
+    h.data_len = 0;
+    spw_header_encode(s->fin, &h);
+    s->fin_off = 0;
+    s->peer_eof = 0;
+    sess_set_state(s, SESS_DRAINING, "disconnect delivered, acknowledging");
+    drain_write(s);
+    if (s->state == SESS_DRAINING)
+        drain_watch(s);     /* no-op when drain_write() set it */
+    /* Bytes the client sent after its KILL are already waiting; reading
+     * now also sees an end of stream that came with them. */
+    if (s->state == SESS_DRAINING)
+        drain_read(s);
+}
+
 void sess_kill_delivered(struct sessions *ss, struct sess *s)
 {
     (void)ss;
-    /* Half-close acknowledgement (lifecycle.md) goes here: for a kill with
-     * ORDER_F_ACK, queue the ack frame, shutdown(SHUT_WR) and wait for the
-     * client's end of stream in a draining state instead of closing. */
+    /* The kill is delivered: the name is free for a new session now, also
+     * while this one drains. */
+    release_name(s);
+    if (s->kill_flags & ORDER_F_ACK) {
+        log_disconnect(s);
+        drain_start(s);
+        return;
+    }
     sess_set_state(s, SESS_CLOSED, "disconnect delivered");
     to_reap(s);
 }
@@ -501,6 +690,14 @@ static void sess_io_cb(struct ev *ev, struct ev_io *w, unsigned revents)
     struct sess *s = w->data;
 
     (void)ev;
+    if (s->state == SESS_DRAINING) {
+        if (revents & (EV_WRITE | EV_ERROR))
+            drain_write(s);
+        if (s->state == SESS_DRAINING && !s->peer_eof &&
+            (revents & (EV_READ | EV_ERROR)))
+            drain_read(s);
+        return;
+    }
     if ((revents & EV_WRITE) && s->state == SESS_OPEN)
         write_some(s);
     if (!(revents & EV_READ))
@@ -520,6 +717,14 @@ static void sess_timer_cb(struct ev *ev, struct ev_timer *t)
         sess_hs_timeout(s);
     else if (s->state == SESS_OPEN)
         sess_io_readable(s);    /* a pause is over */
+    else if (s->state == SESS_DRAINING) {
+        char why[64];
+        snprintf(why, sizeof why, "%s within %u ms",
+                 drain_fin_pending(s) ? "acknowledgement not written"
+                                      : "no end of stream",
+                 s->ss->opts.drain_ms);
+        drain_end(s, why);
+    }
 }
 
 void sess_throttle(struct sessions *ss, struct sess *s)

@@ -15,10 +15,23 @@
  *   groups (STYLE habit 3). Delivery comes back through deliver.c, which
  *   uses sess_find()/sess_deliver()/sess_kill_delivered().
  * - States: handshake-connect -> handshake-auth -> open -> killed ->
- *   closed; sess_set_state() is the only writer and logs transitions.
+ *   [draining ->] closed; sess_set_state() is the only writer and logs
+ *   transitions; from "killed" on it also owns the session timer (none
+ *   while killed, the drain bound while draining).
  *   "killed" = a kill was submitted: nothing more is read or written, the
- *   name stays reserved until the kill is delivered, then the socket is
- *   closed ("closed") and the memory reaped in the reap phase.
+ *   name stays reserved until the kill is delivered. Then the socket is
+ *   closed ("closed") and the memory reaped in the reap phase; or, when
+ *   the client asked for a half-close acknowledgement (a KILL frame with
+ *   SPW_KILL_WANTS_ACK, docs/protocol.md), the session goes to "draining".
+ * - "draining": the kill is delivered and the private name released (a
+ *   client may reconnect under it at once). The session writes one final
+ *   frame (the acknowledgement, after the rest of a message the kill cut
+ *   short, if any), shuts down its sending side, reads and discards input,
+ *   and closes at the client's end of stream, a read or write error, or
+ *   opts.drain_ms after the delivery, whichever comes first. A draining
+ *   session is in no group and not findable by name: nothing is delivered
+ *   to it, it is never a member and never a target. It still holds its
+ *   descriptor, so it still counts against max_sessions.
  * - A session is dropped (logged with its name, peer and reason; treated
  *   like an abrupt disconnect) for an invalid frame, a read or write error,
  *   or more than max_queued undelivered messages.
@@ -40,6 +53,7 @@
 #include <sys/socket.h>
 
 #include "sp.h"
+#include "internal/wire.h"
 #include "ev.h"
 #include "hmap.h"
 #include "msg.h"
@@ -55,8 +69,14 @@ enum sess_state {
     SESS_HS_AUTH,          /* auth list sent, reading the 90-byte choice */
     SESS_OPEN,             /* accepted: framed messages both ways */
     SESS_KILLED,           /* kill submitted, waiting for its delivery */
+    SESS_DRAINING,         /* kill delivered and acknowledged: waiting for
+                            * the client's end of stream (drain_ms) */
     SESS_CLOSED            /* socket closed, waiting for the reap phase */
 };
+
+/* How long a draining session waits for its client's end of stream (and,
+ * if the client does not read, for the acknowledgement to be written). */
+#define SESS_DRAIN_MS 5000
 
 struct sess_opts {
     unsigned max_sessions;     /* REJECT_QUOTA beyond; default 10000 */
@@ -65,6 +85,7 @@ struct sess_opts {
     unsigned connect_ms;       /* connect-message phase timeout: 1000 */
     unsigned auth_ms;          /* auth-choice phase timeout: 10000 */
     unsigned partial_ms;       /* a started auth choice must complete: 500 */
+    unsigned drain_ms;         /* draining state bound: SESS_DRAIN_MS */
 };
 
 struct sessions;
@@ -82,7 +103,8 @@ struct sess {
     char peer[64];             /* address and port, for logs */
     char peer_ip[48];          /* address only, for the activity log */
     struct sockaddr_storage peer_addr;
-    int accepted;              /* reached the open state */
+    int accepted;              /* reached the open state; cleared once its
+                                * activity-log "D" line is written */
     int hs_full;               /* the last handshake read filled its room */
     uint64_t paused_until;     /* reads paused (ms, ev clock): it feeds a
                                 * congested receiver */
@@ -107,6 +129,13 @@ struct sess {
     uint64_t stamp;            /* last fan-out serial delivered (deliver.c) */
     uint64_t n_in, n_out;
     unsigned kill_flags;
+    /* Half-close acknowledgement (killed with ORDER_F_ACK, draining). */
+    struct msg *cut;           /* the message the kill cut short after
+                                * cut_off bytes, finished before the ack */
+    size_t cut_off;
+    unsigned char fin[SPW_HEADER_LEN]; /* the acknowledgement frame */
+    size_t fin_off;            /* bytes of it written */
+    int peer_eof;              /* the client's end of stream was read */
 };
 
 #define SESS_MAX_LISTENERS 12
@@ -183,6 +212,9 @@ int sess_reap(struct ev *ev, void *ctx);
 /* For deliver.c. */
 struct sess *sess_find(const struct sessions *ss, const char *pgroup);
 void sess_deliver(struct sessions *ss, struct sess *s, struct msg *m);
+/* The kill of `s` was delivered (its group memberships are gone): close
+ * it, or start draining when it asked for an acknowledgement. Releases the
+ * private name either way; `s` stays valid until the reap phase. */
 void sess_kill_delivered(struct sessions *ss, struct sess *s);
 
 static inline int sess_wants_membership(const struct sess *s)

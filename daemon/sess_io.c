@@ -88,6 +88,8 @@ static void handle_frame(struct sess *s, const struct frame *f)
         handle_group_req(s, f, ORDER_JOIN);
     else if (f->h.type & SPW_LEAVE_MESS)
         handle_group_req(s, f, ORDER_LEAVE);
+    else if (f->h.type & SPW_KILL_WANTS_ACK)
+        sess_drop(s, ORDER_F_ACK, 0, "disconnect requested (acknowledged)");
     else
         sess_drop(s, 0, 0, "disconnect requested");
 }

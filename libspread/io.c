@@ -272,3 +272,70 @@ long spl_io_recv_by(int fd, void *buf, size_t len,
     }
     return (long)got;
 }
+
+/* ---- deadline-bounded session I/O (disconnect) --------------------- */
+
+/* These use MSG_DONTWAIT per call instead of changing the descriptor's
+ * mode: other threads may be blocked on the same socket, and the
+ * application may have chosen its mode itself. */
+
+int spl_io_send_dl(int fd, const void *buf, size_t len,
+                   const struct timespec *deadline)
+{
+    const char *p = buf;
+
+    while (len > 0) {
+        ssize_t n;
+
+        /* Checked on every turn, not only when the socket would block: a
+         * peer that keeps it ready must not stretch the deadline. */
+        if (spl_ms_until(deadline) == 0)
+            return SPL_IO_TIMEOUT;
+        n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                return SPL_IO_ENDED;
+            if (wait_for(fd, POLLOUT, deadline) < 0)
+                return SPL_IO_TIMEOUT;
+            continue;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int spl_io_recv_dl(int fd, void *buf, size_t len,
+                   const struct timespec *deadline)
+{
+    char scratch[DISCARD_CHUNK];
+    char *p = buf;
+
+    while (len > 0) {
+        size_t want = len;
+        ssize_t n;
+
+        if (spl_ms_until(deadline) == 0)
+            return SPL_IO_TIMEOUT;   /* see spl_io_send_dl */
+        if (buf == NULL && want > sizeof scratch)
+            want = sizeof scratch;
+        n = recv(fd, buf != NULL ? p : scratch, want, MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                return SPL_IO_ENDED;
+            if (wait_for(fd, POLLIN, deadline) < 0)
+                return SPL_IO_TIMEOUT;
+            continue;
+        }
+        if (n == 0)
+            return SPL_IO_ENDED;
+        if (buf != NULL)
+            p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}

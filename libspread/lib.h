@@ -10,7 +10,8 @@
  *   connect.c daemon names, socket set-up and the connect handshake
  *   init.c    one-time initialisation and fork handlers
  *   auth.c    the process-wide list of authentication methods
- *   send.c    SP_join/leave/multicast/disconnect/kill/poll
+ *   send.c    SP_join/leave/multicast/poll
+ *   close.c   SP_disconnect, SP_kill: ending sessions
  *   recv.c    SP_receive and SP_scat_receive
  *   memb.c    membership-body helpers over flat buffers and scatters
  *   errors.c  SP_strerror, SP_error, SP_version and other small entry points
@@ -65,6 +66,18 @@ int spl_io_send_by(int fd, const void *buf, size_t len,
 long spl_io_recv_by(int fd, void *buf, size_t len,
                     const struct timespec *deadline);
 
+/* Session I/O bounded by an absolute CLOCK_MONOTONIC deadline, without
+ * touching the descriptor's blocking mode (other threads may be blocked
+ * on it). recv with buf == NULL reads and discards len bytes. Both return
+ * 0 when all len bytes moved, SPL_IO_ENDED on end of stream or a socket
+ * error, SPL_IO_TIMEOUT when the deadline passed first. */
+#define SPL_IO_ENDED (-1)
+#define SPL_IO_TIMEOUT (-2)
+int spl_io_send_dl(int fd, const void *buf, size_t len,
+                   const struct timespec *deadline);
+int spl_io_recv_dl(int fd, void *buf, size_t len,
+                   const struct timespec *deadline);
+
 /* Wait for fd to become writable (a non-blocking connect). Returns 0, or
  * -1 on timeout or error. */
 int spl_io_wait_writable(int fd, const struct timespec *deadline);
@@ -103,6 +116,14 @@ struct spl_mbox_table *spl_lib_table(void);
 int spl_send_frame(struct spl_sess *s, uint32_t type, int16_t mess_type,
                    int num_groups, const void *groups,
                    const struct iovec *body, int nbody, int32_t data_len);
+
+/* ---- recv.c -------------------------------------------------------- */
+
+/* For SP_disconnect, with s->recv_lock held: read and drop whatever the
+ * daemon still sends until its acknowledgement or end of stream. Returns
+ * 0 when the daemon's side has ended, -1 if the deadline passed first.
+ * Either way the session is marked broken. */
+int spl_recv_drain(struct spl_sess *s, const struct timespec *deadline);
 
 /* ---- memb.c -------------------------------------------------------- */
 

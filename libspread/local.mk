@@ -13,6 +13,7 @@ libspread_libspread_impl_la_SOURCES = \
 	libspread/auth.c \
 	libspread/connect.c \
 	libspread/send.c \
+	libspread/close.c \
 	libspread/recv.c \
 	libspread/memb.c \
 	libspread/errors.c \

@@ -79,6 +79,7 @@ struct spl_sess *spl_mbox_sess_new(int fd, const char *private_group)
     atomic_init(&s->refs, 1);
     atomic_init(&s->broken, 0);
     atomic_init(&s->close_fd, 1);
+    atomic_init(&s->retired, SPL_RETIRED_ACTIVE);
     return s;
 }
 

@@ -51,6 +51,18 @@
 #include "sp.h"
 #include "internal/wire.h"
 
+/* spl_sess.retired: where a record is on its way out of service.
+ *   ACTIVE  in service.
+ *   ENDING  SP_disconnect is waiting for the daemon's side to end: sends
+ *           end with CONNECTION_CLOSED; receives go on reading (messages
+ *           sent before the acknowledgement) until the stream ends, then
+ *           return CONNECTION_CLOSED.
+ *   OUT     taken out of the table: calls starting now get
+ *           ILLEGAL_SESSION, calls in flight CONNECTION_CLOSED. */
+#define SPL_RETIRED_ACTIVE 0
+#define SPL_RETIRED_ENDING 1
+#define SPL_RETIRED_OUT 2
+
 struct spl_sess {
     /* Immutable once the record is linked. */
     int fd;
@@ -60,6 +72,7 @@ struct spl_sess {
     atomic_uint refs;
     atomic_int broken;      /* 1 once a send or receive failed */
     atomic_int close_fd;    /* 0: last unref must leave the descriptor open */
+    atomic_int retired;     /* SPL_RETIRED_*, only ever increasing */
 
     int linked;             /* table->lock */
     int inherited;          /* set in a fork child; table->lock */

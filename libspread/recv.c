@@ -54,7 +54,14 @@ static service out_type(const struct spl_sess *s)
     return (service)(t & ~(uint32_t)ENDIAN_RESERVED);
 }
 
-/* Read and park the next header (and a reject notice's old-type word). */
+/* The daemon's last frame after a marked KILL (wire.h, protocol.md). */
+static int is_kill_ack(const struct spw_header *h)
+{
+    return (h->type & SPW_KILL_MESS) && (h->type & SPW_KILL_ACK);
+}
+
+/* Read and park the next header (and a reject notice's old-type word).
+ * The disconnect acknowledgement is never parked: it ends the session. */
 static int read_header(struct spl_sess *s)
 {
     unsigned char buf[SPW_HEADER_LEN];
@@ -63,6 +70,8 @@ static int read_header(struct spl_sess *s)
     if (spl_io_recv(s->fd, buf, sizeof buf) < 0)
         return CONNECTION_CLOSED;
     spw_header_decode(buf, &s->pending_hdr);
+    if (is_kill_ack(&s->pending_hdr))
+        return CONNECTION_CLOSED;   /* empty by definition; nothing follows */
     s->pending_old_type = 0;
     if (s->pending_hdr.type & REJECT_MESS) {
         uint32_t w;
@@ -206,8 +215,16 @@ static int receive_locked(struct spl_sess *s, struct recv_args *a)
     size_t max_groups = a->max_groups > 0 ? (size_t)a->max_groups : 0;
     int groups_short, body_short;
 
+    /* Once the mailbox is on its way out, the end of the session is the
+     * expected outcome, not a network error; and after SP_kill or SP_close
+     * nothing more is read. */
+    int retired = atomic_load(&s->retired);
+
+    if (retired == SPL_RETIRED_OUT)
+        return CONNECTION_CLOSED;
     if (atomic_load(&s->broken))
-        return NET_ERROR_ON_SESSION;
+        return retired != SPL_RETIRED_ACTIVE ? CONNECTION_CLOSED
+                                             : NET_ERROR_ON_SESSION;
     if (!s->pending && read_header(s) < 0) {
         atomic_store(&s->broken, 1);
         return CONNECTION_CLOSED;
@@ -293,4 +310,46 @@ int SP_scat_receive(mailbox mbox, service *service_type,
     a.nbody = (int)scat_mess->num_elements;
     a.body_cap = cap;
     return receive(mbox, &a);
+}
+
+/* ---- draining for SP_disconnect ------------------------------------ */
+
+/* Bytes that follow a parked header: the reject word (if not yet read, it
+ * never is for parked headers: read_header takes it), groups and body. */
+static size_t rest_of(const struct spw_header *h)
+{
+    return (size_t)h->num_groups * MAX_GROUP_NAME + (size_t)h->data_len;
+}
+
+int spl_recv_drain(struct spl_sess *s, const struct timespec *deadline)
+{
+    unsigned char buf[SPW_HEADER_LEN];
+    struct spw_header h;
+    int rc = 0;
+
+    if (s->pending) {
+        s->pending = 0;
+        if (s->pending_hdr.num_groups >= 0 && s->pending_hdr.data_len >= 0)
+            rc = spl_io_recv_dl(s->fd, NULL, rest_of(&s->pending_hdr),
+                                deadline);
+        else
+            rc = SPL_IO_ENDED;  /* the stream cannot be followed */
+    }
+    while (rc == 0 && !atomic_load(&s->broken)) {
+        rc = spl_io_recv_dl(s->fd, buf, sizeof buf, deadline);
+        if (rc != 0)
+            break;
+        spw_header_decode(buf, &h);
+        if (is_kill_ack(&h) || h.num_groups < 0 || h.data_len < 0) {
+            rc = SPL_IO_ENDED;
+            break;
+        }
+        rc = spl_io_recv_dl(s->fd, NULL,
+                            rest_of(&h) + ((h.type & REJECT_MESS) ? 4 : 0),
+                            deadline);
+    }
+    /* Whatever happened, the stream is no longer usable: at the end, or cut
+     * inside a frame by the deadline. */
+    atomic_store(&s->broken, 1);
+    return rc == SPL_IO_TIMEOUT ? -1 : 0;
 }

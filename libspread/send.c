@@ -2,8 +2,7 @@
  * Cohort, a maintained, clean-room fork of the Spread Toolkit.
  *
  * send: the entry points that write to the daemon (join, leave, the
- * multicast family, disconnect) and the ones that only manage a mailbox
- * (kill, poll).
+ * multicast family) and SP_poll. Ending a session is close.c's.
  *
  * Every outgoing message is one writev of header + group names + body
  * under the session's send lock, so concurrent senders never interleave
@@ -48,7 +47,9 @@ int spl_send_frame(struct spl_sess *s, uint32_t type, int16_t mess_type,
         iov[n++] = body[i];
 
     pthread_mutex_lock(&s->send_lock);
-    if (atomic_load(&s->broken))
+    if (atomic_load(&s->retired))
+        rc = CONNECTION_CLOSED;   /* a call that raced SP_disconnect */
+    else if (atomic_load(&s->broken))
         rc = NET_ERROR_ON_SESSION;
     else if (spl_io_sendv(s->fd, iov, n) < 0) {
         atomic_store(&s->broken, 1);
@@ -214,39 +215,7 @@ int SP_multigroup_scat_multicast(mailbox mbox, service service_type,
                      n, total);
 }
 
-/* ---- disconnect / kill / poll ---------------------------------------- */
-
-int SP_disconnect(mailbox mbox)
-{
-    struct spl_mbox_table *t = spl_lib_table();
-    struct spl_sess *s = spl_mbox_lookup(t, mbox);
-
-    if (s == NULL)
-        return ILLEGAL_SESSION;
-    /* Whoever unlinks the record owns the disconnect; a concurrent second
-     * SP_disconnect finds it gone. Calls that already hold a reference
-     * finish on a still-open descriptor; the last one closes it. */
-    if (spl_mbox_unlink(t, s) != 0) {
-        spl_mbox_unref(s);
-        return ILLEGAL_SESSION;
-    }
-    /* KILL names the session's own private group; unlike upstream, the
-     * rest of that field is zeros. A failed send changes nothing. */
-    spl_send_frame(s, SPW_KILL_MESS, 0, 1, s->private_group, NULL, 0, 0);
-    spl_mbox_unref(s);
-    return 0;
-}
-
-void SP_kill(mailbox mbox)
-{
-    struct spl_mbox_table *t = spl_lib_table();
-    struct spl_sess *s = spl_mbox_lookup(t, mbox);
-
-    if (s == NULL)
-        return;
-    spl_mbox_unlink(t, s);
-    spl_mbox_unref(s);
-}
+/* ---- poll ---------------------------------------------------------- */
 
 int SP_poll(mailbox mbox)
 {

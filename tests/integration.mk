@@ -30,8 +30,27 @@ tests_integration_test_threads_LDADD = $(TEST_CLIENT_LIBS)
 tests_integration_test_daemon_SOURCES = tests/integration/test_daemon.c
 tests_integration_test_daemon_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_integration_test_daemon_LDADD = $(TEST_CLIENT_LIBS)
+
+# The daemon side of the half-close acknowledgement (raw sockets plus
+# libspread witnesses); daemon/ for SESS_DRAIN_MS.
+check_PROGRAMS += tests/integration/test_halfclose
+TESTS += tests/integration/test_halfclose
+tests_integration_test_halfclose_SOURCES = tests/integration/test_halfclose.c
+tests_integration_test_halfclose_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
+tests_integration_test_halfclose_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integration_test_halfclose_LDADD = $(TEST_CLIENT_LIBS)
 endif
 
 # The tools, driven through pipes like the harnesses that use them.
 TESTS += tests/integration/test_tools.sh
 EXTRA_DIST += tests/integration/test_tools.sh
+
+if HAVE_CHECK
+# The connection lifecycle (shared/spec/lifecycle.md), one program per
+# feature.
+check_PROGRAMS += tests/integration/test_lifecycle
+TESTS += tests/integration/test_lifecycle
+tests_integration_test_lifecycle_SOURCES = tests/integration/test_lifecycle.c
+tests_integration_test_lifecycle_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integration_test_lifecycle_LDADD = $(TEST_CLIENT_LIBS)
+endif

@@ -14,7 +14,8 @@ endif
 # Helpers shared by conformance and integration tests.
 check_LTLIBRARIES += tests/lib/libtesthelp.la
 tests_lib_libtesthelp_la_SOURCES = tests/lib/vec.c tests/lib/vec.h \
-	tests/lib/harness.c tests/lib/harness.h tests/lib/ckmain.h
+	tests/lib/harness.c tests/lib/harness.h tests/lib/ckmain.h \
+	tests/lib/ckdaemon.h
 
 if HAVE_CHECK
 TEST_HELP_LIBS = tests/lib/libtesthelp.la $(CHECK_LIBS)

@@ -35,6 +35,19 @@
 #define SPW_STATETRANS_MESS 0x00200000u
 #define SPW_NOT_REGULAR_MESS 0x00ffff00u
 
+/* Half-close acknowledgement (lifecycle.md; docs/protocol.md). Both bits
+ * lie outside every mask upstream defines or checks (data, membership,
+ * RESERVED, REJECT_MESS, DROP_RECV, the FL layer's 0x10000000 and above),
+ * and upstream's daemon ignores type bits of a KILL other than KILL_MESS.
+ *   SPW_KILL_WANTS_ACK  client -> daemon, on a KILL_MESS frame: please
+ *                       acknowledge before closing.
+ *   SPW_KILL_ACK        daemon -> client: the acknowledgement's type is
+ *                       KILL_MESS | SPW_KILL_ACK, sender = the client's
+ *                       private group, no groups, empty body; the daemon
+ *                       then shuts down its sending side. */
+#define SPW_KILL_WANTS_ACK 0x02000000u
+#define SPW_KILL_ACK 0x04000000u
+
 /* Limits shared by both sides. */
 #define SPW_HEADER_LEN 48
 #define SPW_MAX_GROUPS_PER_MESSAGE 100

@@ -19,35 +19,7 @@
 #include "../lib/harness.h"
 #include "../lib/ckmain.h"
 
-static struct th_daemon daemon_;
-static struct tc_msg *msg;
-
-static void setup(void)
-{
-    ck_assert_msg(th_daemon_start(&daemon_, "localhost", NULL) == 0,
-                  "daemon did not start");
-    msg = tc_msg_new();
-}
-
-static void teardown(void)
-{
-    tc_msg_free(msg);
-    ck_assert_int_eq(th_daemon_stop(&daemon_), 0);
-}
-
-static const char *spread_name(int transport)
-{
-    return transport == 0 ? daemon_.spread : daemon_.spread_tcp;
-}
-
-static mailbox connect_as(int transport, const char *name, int memb, char *pg)
-{
-    mailbox mb = -1;
-    char tmp[MAX_GROUP_NAME];
-    int r = SP_connect(spread_name(transport), name, 0, memb, &mb, pg ? pg : tmp);
-    ck_assert_msg(r == ACCEPT_SESSION, "connect %s: %d", name, r);
-    return mb;
-}
+#include "../lib/ckdaemon.h"
 
 START_TEST(all_services)
 {

@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -371,10 +373,13 @@ START_TEST(connect_disconnect_reuses_numbers)
 
     for (i = 0; i < 50; i++) {
         char hdr[256];
+        struct fake_disconnect d;
         fd = fake_session(&D, "me", 1, &M, G);
         ck_assert_int_ge(fd, 0);
-        ck_assert_int_eq(SP_disconnect(M), 0);
-        ck_assert_int_eq(fake_read(fd, hdr, 80, FAKE_TIMEOUT_MS), 0);
+        ck_assert_int_eq(fake_disconnect_start(&d, M), 0);
+        ck_assert_int_eq(fake_answer_disconnect(fd, G, i % 2,
+                                                (unsigned char *)hdr), 0);
+        ck_assert_int_eq(fake_disconnect_join(&d), 0);
         ck_assert_int_eq(fake_expect_eof(fd, FAKE_TIMEOUT_MS), 1);
         close(fd);
     }
@@ -386,6 +391,7 @@ END_TEST
 
 struct receiver {
     pthread_t th;
+    atomic_int tid;       /* the thread's kernel id, once it runs */
     mailbox m;
     int rc;
     service st;
@@ -401,6 +407,7 @@ static void *receiver_main(void *arg)
 {
     struct receiver *r = arg;
 
+    atomic_store(&r->tid, (int)syscall(SYS_gettid));
     r->st = 0;
     r->rc = SP_receive(r->m, &r->st, r->sender, 4, &r->ng, r->groups, &r->mt,
                        &r->em, sizeof r->body, r->body);
@@ -412,6 +419,34 @@ static void start_receiver(struct receiver *r)
     memset(r, 0, sizeof *r);
     r->m = M;
     ck_assert_int_eq(pthread_create(&r->th, NULL, receiver_main, r), 0);
+}
+
+/* Wait until the receiver sleeps in the kernel: blocked in its read, so a
+ * test exercises "blocked in SP_receive" and not a thread still starting
+ * (Linux /proc; elsewhere this only waits for the thread to run). */
+static void wait_receiver_blocked(struct receiver *r)
+{
+    int ms;
+
+    for (ms = 0; ms < FAKE_TIMEOUT_MS; ms++) {
+        char path[64], buf[256], *p;
+        FILE *f;
+        int tid = atomic_load(&r->tid);
+
+        if (tid != 0) {
+            snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+            f = fopen(path, "r");
+            if (f == NULL)
+                return;
+            p = fgets(buf, sizeof buf, f);
+            fclose(f);
+            p = p != NULL ? strrchr(buf, ')') : NULL;
+            if (p == NULL || (p[1] == ' ' && p[2] == 'S'))
+                return;
+        }
+        poll(NULL, 0, 1);
+    }
+    ck_abort_msg("the receiver never blocked");
 }
 
 static void daemon_send(const char *body, int16 mt)
@@ -519,21 +554,37 @@ START_TEST(disconnect_while_receiving)
     struct receiver r;
     char rg[1][MAX_GROUP_NAME], body[8];
     struct spw_header h;
+    struct fake_disconnect d;
+    unsigned char ack[SPW_HEADER_LEN];
+    size_t n;
 
     open_session();
     start_receiver(&r);
-    ck_assert_int_eq(SP_disconnect(M), 0);
+    wait_receiver_blocked(&r);
+    ck_assert_int_eq(fake_disconnect_start(&d, M), 0);
     h = read_frame((char *)rg, sizeof rg, body, sizeof body);
-    ck_assert_uint_eq(h.type & ~(uint32_t)ENDIAN_RESERVED, SPW_KILL_MESS);
+    ck_assert_uint_eq(h.type & ~(uint32_t)ENDIAN_RESERVED,
+                      SPW_KILL_MESS | SPW_KILL_WANTS_ACK);
     ck_assert_str_eq(rg[0], "#me#localhost");
     ck_assert(memcmp(rg[0], G, MAX_GROUP_NAME) == 0);
-    ck_assert_int_eq(SP_join(M, "g"), ILLEGAL_SESSION);
-    /* The daemon ends the session; the blocked receiver sees it. */
-    close(dfd);
-    dfd = -1;
+    /* While the disconnect waits for the daemon, sends are refused; */
+    ck_assert_int_eq(SP_join(M, "g"), CONNECTION_CLOSED);
+    /* a message sent before the acknowledgement may still be delivered;
+     * then the acknowledgement ends the blocked receive. */
+    daemon_send("late", 7);
+    n = fake_frame(ack, SPW_KILL_MESS | SPW_KILL_ACK, G, 0, NULL, 0, NULL, 0,
+                   0);
+    ck_assert_int_eq(fake_write(dfd, ack, n), 0);
+    shutdown(dfd, SHUT_WR);
     pthread_join(r.th, NULL);
-    ck_assert(r.rc == CONNECTION_CLOSED || r.rc == ILLEGAL_SESSION);
+    ck_assert_msg(r.rc == 4 || r.rc == CONNECTION_CLOSED, "rc %d", r.rc);
+    ck_assert_int_eq(fake_disconnect_join(&d), 0);
+    ck_assert_int_eq(fake_expect_eof(dfd, FAKE_TIMEOUT_MS), 1);
+    ck_assert_int_eq(SP_join(M, "g"), ILLEGAL_SESSION);
     ck_assert_int_eq(SP_poll(M), ILLEGAL_SESSION);
+    ck_assert_int_eq(SP_receive(M, &r.st, r.sender, 4, &r.ng, r.groups,
+                                &r.mt, &r.em, sizeof r.body, r.body),
+                     ILLEGAL_SESSION);
     M = -1;
 }
 END_TEST
@@ -604,6 +655,37 @@ START_TEST(fork_while_receiving)
 }
 END_TEST
 
+/* SP_disconnect keeps its 2 s bound against a peer that never
+ * acknowledges and keeps sending. */
+static void *flood_main(void *arg)
+{
+    unsigned char frame[SPW_HEADER_LEN + 4096];
+    static const char body[4096];
+    size_t n = fake_frame(frame, AGREED_MESS, "#x#y", 0, NULL, 1, body,
+                          (int32_t)sizeof body, 0);
+
+    while (fake_write(*(int *)arg, frame, n) == 0)
+        ;
+    return NULL;
+}
+
+START_TEST(disconnect_bounded_under_flood)
+{
+    struct fake_disconnect d;
+    pthread_t th;
+
+    open_session();
+    ck_assert_int_eq(pthread_create(&th, NULL, flood_main, &dfd), 0);
+    ck_assert_int_eq(fake_disconnect_start(&d, M), 0);
+    ck_assert_int_eq(fake_disconnect_join(&d), 0);
+    ck_assert_msg(d.elapsed_ms < 3500, "SP_disconnect took %ld ms",
+                  d.elapsed_ms);
+    /* The library shut the connection down: the flooder fails and ends. */
+    pthread_join(th, NULL);
+    M = -1;
+}
+END_TEST
+
 /* Lifecycle scenario 2 in small: rounds of connect, a receiver thread,
  * disconnect from this thread, connect again at once. Each connection's
  * messages carry its round number; no receiver may see another round's. */
@@ -613,15 +695,18 @@ START_TEST(disconnect_reconnect_rounds)
 
     for (round = 0; round < 300; round++) {
         struct receiver r;
-        char tag[16], rg[1][MAX_GROUP_NAME], body[8];
+        char tag[16];
         int len = snprintf(tag, sizeof tag, "round%d", round);
+        struct fake_disconnect d;
 
         open_session();
         start_receiver(&r);
         if (round % 2 == 0)
             daemon_send(tag, 1);
-        ck_assert_int_eq(SP_disconnect(M), 0);
-        read_frame((char *)rg, sizeof rg, body, sizeof body);
+        ck_assert_int_eq(fake_disconnect_start(&d, M), 0);
+        ck_assert_int_eq(fake_answer_disconnect(dfd, G, round % 3 != 0,
+                                                NULL), 0);
+        ck_assert_int_eq(fake_disconnect_join(&d), 0);
         close(dfd);
         dfd = -1;
         pthread_join(r.th, NULL);
@@ -769,6 +854,7 @@ static Suite *api_suite(void)
     tcase_add_test(tc, concurrent_senders_never_interleave);
     tcase_add_test(tc, disconnect_while_receiving);
     tcase_add_test(tc, fork_while_receiving);
+    tcase_add_test(tc, disconnect_bounded_under_flood);
     tcase_add_test(tc, nonblocking_mailbox);
     tcase_add_test(tc, disconnect_reconnect_rounds);
     tcase_add_test(tc, connect_over_ipv6);

@@ -244,3 +244,56 @@ size_t fake_frame(unsigned char *out, uint32_t type, const char *sender,
     }
     return off;
 }
+
+/* ---- disconnect -------------------------------------------------------- */
+
+static void *disconnect_main(void *arg)
+{
+    struct fake_disconnect *d = arg;
+    struct timespec a, b;
+
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    d->rc = SP_disconnect(d->mbox);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    d->elapsed_ms = (long)(b.tv_sec - a.tv_sec) * 1000 +
+                    (b.tv_nsec - a.tv_nsec) / 1000000;
+    return NULL;
+}
+
+int fake_disconnect_start(struct fake_disconnect *d, mailbox mbox)
+{
+    memset(d, 0, sizeof *d);
+    d->mbox = mbox;
+    return pthread_create(&d->th, NULL, disconnect_main, d) == 0 ? 0 : -1;
+}
+
+int fake_disconnect_join(struct fake_disconnect *d)
+{
+    pthread_join(d->th, NULL);
+    return d->rc;
+}
+
+int fake_answer_disconnect(int fd, const char group[MAX_GROUP_NAME], int ack,
+                           unsigned char kill[80])
+{
+    unsigned char buf[SPW_HEADER_LEN + MAX_GROUP_NAME];
+    struct spw_header h;
+
+    if (fake_read(fd, buf, sizeof buf, FAKE_TIMEOUT_MS) != 0)
+        return -1;
+    if (kill != NULL)
+        memcpy(kill, buf, sizeof buf);
+    spw_header_decode(buf, &h);
+    if ((h.type & ~(uint32_t)ENDIAN_RESERVED) !=
+        (SPW_KILL_MESS | SPW_KILL_WANTS_ACK))
+        return -1;
+    if (ack) {
+        unsigned char out[SPW_HEADER_LEN];
+        size_t n = fake_frame(out, SPW_KILL_MESS | SPW_KILL_ACK, group, 0,
+                              NULL, 0, NULL, 0, 0);
+        if (fake_write(fd, out, n) != 0)
+            return -1;
+    }
+    shutdown(fd, SHUT_WR);
+    return 0;
+}

@@ -71,4 +71,25 @@ size_t fake_frame(unsigned char *out, uint32_t type, const char *sender,
                   int16_t mess_type, const void *body, int32_t len,
                   int foreign);
 
+/* SP_disconnect in a thread, since it waits for the daemon's side of the
+ * stream to end (the acknowledgement or end of stream). */
+struct fake_disconnect {
+    pthread_t th;
+    mailbox mbox;
+    int rc;
+    long elapsed_ms;     /* how long SP_disconnect took */
+};
+
+int fake_disconnect_start(struct fake_disconnect *d, mailbox mbox);
+/* Joins the thread; returns SP_disconnect's result. */
+int fake_disconnect_join(struct fake_disconnect *d);
+
+/* Daemon side of a disconnect on fd: read the client's KILL frame (80
+ * bytes) into kill (may be NULL), check the acknowledgement marker, then
+ * either send the acknowledgement (ack != 0; this project's daemon) or
+ * not (an upstream daemon), and end the daemon's side of the stream with
+ * shutdown(SHUT_WR). Returns 0, or -1 if the frame was not a marked KILL. */
+int fake_answer_disconnect(int fd, const char group[MAX_GROUP_NAME], int ack,
+                           unsigned char kill[80]);
+
 #endif /* COHORT_TESTS_LIB_FAKE_H */
