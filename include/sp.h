@@ -80,6 +80,10 @@
 
 #define MAX_CLIENT_SCATTER_ELEMENTS 100
 
+/* Cohort extensions a program can test for with #ifdef (lifecycle, see
+ * libspread(3)): SP_close() and an SP_kill() that returns int. */
+#define SP_HAVE_CLOSE 1
+
 typedef int mailbox;
 typedef int service;
 

@@ -21,7 +21,11 @@ int SP_connect_timeout(const char *spread_name, const char *private_name,
                        char *private_group, sp_time time_out);
 
 int SP_disconnect(mailbox mbox);
-void SP_kill(mailbox mbox);
+/* Cohort: returns 0, or ILLEGAL_SESSION for an unknown mailbox (upstream
+ * declares it void; an int return is source and binary compatible). */
+int SP_kill(mailbox mbox);
+/* Cohort: release a mailbox for good (see SP_close(3); SP_HAVE_CLOSE). */
+int SP_close(mailbox mbox);
 
 int SP_join(mailbox mbox, const char *group);
 int SP_leave(mailbox mbox, const char *group);

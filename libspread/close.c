@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause
  * Cohort, a maintained, clean-room fork of the Spread Toolkit.
  *
- * close: ending a session (shared/spec/lifecycle.md): SP_disconnect and
- * SP_kill.
+ * close: ending a session (shared/spec/lifecycle.md): SP_disconnect,
+ * SP_close and SP_kill.
  *
  * SP_disconnect marks the record as ending, so sends end with
  * CONNECTION_CLOSED, asks the daemon for a half-close acknowledgement (a
@@ -16,7 +16,9 @@
  * thread still blocked on the socket. Only then is the mailbox taken out
  * of the table: later calls get ILLEGAL_SESSION.
  *
- * SP_kill takes the mailbox out of the table without a word to the daemon.
+ * SP_kill takes the mailbox out of the table without a word to the daemon;
+ * SP_close is the application's final word: it disconnects an active
+ * mailbox, then waits until every other call on it has returned.
  *
  * The descriptor is never closed here directly: the last reference to the
  * record closes it (mbox.h), so no running call can see its descriptor
@@ -128,22 +130,64 @@ int SP_disconnect(mailbox mbox)
         return ILLEGAL_SESSION;
     }
     end_session(s);
-    /* From here on ILLEGAL_SESSION. This fails only if SP_kill took the
-     * mailbox meanwhile. */
+    /* From here on ILLEGAL_SESSION. This fails only if SP_kill or SP_close
+     * took the mailbox meanwhile. */
     retire(t, s);
     spl_mbox_unref(s);
     return 0;
 }
 
-void SP_kill(mailbox mbox)
+/* Wait until at most `mine` references are held by calls: every other
+ * call on the mailbox has returned. Those calls were woken by the
+ * disconnect (or notice the retirement when they next touch the record),
+ * so this is short; it polls instead of making every call's unref signal
+ * a condition variable. */
+static void wait_for_calls(struct spl_sess *s, unsigned mine)
+{
+    struct timespec nap = { 0, 100000 };  /* 0.1 ms, doubling to 10 ms */
+
+    while (atomic_load(&s->refs) > mine) {
+        nanosleep(&nap, NULL);
+        nap.tv_nsec = nap.tv_nsec * 2 > 10000000L ? 10000000L
+                                                  : nap.tv_nsec * 2;
+    }
+}
+
+int SP_kill(mailbox mbox)
 {
     struct spl_mbox_table *t = spl_lib_table();
     struct spl_sess *s = spl_mbox_lookup(t, mbox);
+    int rc;
 
     if (s == NULL)
-        return;
+        return ILLEGAL_SESSION;
     /* No KILL, no shutdown(): after fork() another process may still use
      * this connection. The last reference closes the descriptor. */
-    retire(t, s);
+    rc = retire(t, s) == 0 ? 0 : ILLEGAL_SESSION;
     spl_mbox_unref(s);
+    return rc;
+}
+
+int SP_close(mailbox mbox)
+{
+    struct spl_mbox_table *t = spl_lib_table();
+    struct spl_sess *s = spl_mbox_lookup(t, mbox);
+    int ending;
+
+    if (s == NULL)
+        return ILLEGAL_SESSION;
+    /* Set by a disconnect already under way in another thread: that one
+     * talks to the daemon; this call only has to outlast it. */
+    ending = atomic_exchange(&s->retired, SPL_RETIRED_OUT) ==
+             SPL_RETIRED_ENDING;
+    if (spl_mbox_unlink(t, s) != 0) {
+        /* Another thread's SP_kill or SP_close got there first. */
+        spl_mbox_unref(s);
+        return ILLEGAL_SESSION;
+    }
+    if (!ending)
+        end_session(s);
+    wait_for_calls(s, 1);
+    spl_mbox_unref(s);   /* the last reference: closes the descriptor */
+    return 0;
 }

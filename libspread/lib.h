@@ -11,7 +11,7 @@
  *   init.c    one-time initialisation and fork handlers
  *   auth.c    the process-wide list of authentication methods
  *   send.c    SP_join/leave/multicast/poll
- *   close.c   SP_disconnect, SP_kill: ending sessions
+ *   close.c   SP_disconnect, SP_close, SP_kill: ending sessions
  *   recv.c    SP_receive and SP_scat_receive
  *   memb.c    membership-body helpers over flat buffers and scatters
  *   errors.c  SP_strerror, SP_error, SP_version and other small entry points

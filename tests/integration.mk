@@ -53,4 +53,9 @@ TESTS += tests/integration/test_lifecycle
 tests_integration_test_lifecycle_SOURCES = tests/integration/test_lifecycle.c
 tests_integration_test_lifecycle_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_integration_test_lifecycle_LDADD = $(TEST_CLIENT_LIBS)
+check_PROGRAMS += tests/integration/test_close
+TESTS += tests/integration/test_close
+tests_integration_test_close_SOURCES = tests/integration/test_close.c
+tests_integration_test_close_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integration_test_close_LDADD = $(TEST_CLIENT_LIBS)
 endif

@@ -88,6 +88,21 @@ START_TEST(library_basics)
 }
 END_TEST
 
+/* The lifecycle extensions keep upstream's signatures where upstream has
+ * the function (SP_kill gains only a return value) and are detectable. */
+START_TEST(lifecycle_extensions)
+{
+#ifndef SP_HAVE_CLOSE
+    ck_abort_msg("SP_HAVE_CLOSE is not defined");
+#endif
+    int (*kill_fn)(mailbox) = SP_kill;
+    int (*close_fn)(mailbox) = SP_close;
+
+    ck_assert_int_eq(kill_fn(12345), ILLEGAL_SESSION);
+    ck_assert_int_eq(close_fn(12345), ILLEGAL_SESSION);
+}
+END_TEST
+
 static int timer_ran;
 
 static void on_timer(int code, void *data)
@@ -118,6 +133,7 @@ static Suite *abi_suite(void)
     tcase_add_test(tc, constants);
     tcase_add_test(tc, macros);
     tcase_add_test(tc, library_basics);
+    tcase_add_test(tc, lifecycle_extensions);
     tcase_add_test(tc, exit_before_loop_is_forgotten);
     suite_add_tcase(s, tc);
     return s;

@@ -357,13 +357,14 @@ START_TEST(kill_sends_nothing)
 
     open_session();
     m = M;
-    SP_kill(m);
+    ck_assert_int_eq(SP_kill(m), 0);
     M = -1;
     ck_assert_int_eq(fake_expect_eof(dfd, FAKE_TIMEOUT_MS), 1);
     ck_assert_int_eq(SP_poll(m), ILLEGAL_SESSION);
     ck_assert_int_eq(SP_join(m, "g"), ILLEGAL_SESSION);
-    SP_kill(m);
-    SP_kill(-1);
+    ck_assert_int_eq(SP_kill(m), ILLEGAL_SESSION);
+    ck_assert_int_eq(SP_kill(-1), ILLEGAL_SESSION);
+    ck_assert_int_eq(SP_close(-1), ILLEGAL_SESSION);
 }
 END_TEST
 
@@ -546,6 +547,42 @@ START_TEST(concurrent_senders_never_interleave)
     }
     for (i = 0; i < SENDERS; i++)
         pthread_join(th[i], NULL);
+}
+END_TEST
+
+static int close_rc;
+
+static void *close_main(void *arg)
+{
+    close_rc = SP_close(*(mailbox *)arg);
+    return NULL;
+}
+
+/* SP_close on an active mailbox: the marked KILL goes out, a receive
+ * blocked in another thread ends with CONNECTION_CLOSED, and SP_close
+ * returns only after that call has left (the descriptor is closed: the
+ * daemon side sees end of stream). */
+START_TEST(close_waits_for_receiver)
+{
+    struct receiver r;
+    pthread_t th;
+    mailbox m;
+
+    open_session();
+    start_receiver(&r);
+    wait_receiver_blocked(&r);
+    m = M;
+    close_rc = 1;
+    ck_assert_int_eq(pthread_create(&th, NULL, close_main, &m), 0);
+    ck_assert_int_eq(fake_answer_disconnect(dfd, G, 1, NULL), 0);
+    pthread_join(th, NULL);
+    pthread_join(r.th, NULL);
+    ck_assert_int_eq(r.rc, CONNECTION_CLOSED);
+    ck_assert_int_eq(close_rc, 0);
+    ck_assert_int_eq(fake_expect_eof(dfd, FAKE_TIMEOUT_MS), 1);
+    ck_assert_int_eq(SP_close(M), ILLEGAL_SESSION);
+    ck_assert_int_eq(SP_kill(M), ILLEGAL_SESSION);
+    M = -1;
 }
 END_TEST
 
@@ -853,6 +890,7 @@ static Suite *api_suite(void)
     tcase_add_test(tc, concurrent_receivers_get_whole_messages);
     tcase_add_test(tc, concurrent_senders_never_interleave);
     tcase_add_test(tc, disconnect_while_receiving);
+    tcase_add_test(tc, close_waits_for_receiver);
     tcase_add_test(tc, fork_while_receiving);
     tcase_add_test(tc, disconnect_bounded_under_flood);
     tcase_add_test(tc, nonblocking_mailbox);
