@@ -83,6 +83,8 @@
 /* Cohort extensions a program can test for with #ifdef (lifecycle, see
  * libspread(3)): SP_close() and an SP_kill() that returns int. */
 #define SP_HAVE_CLOSE 1
+/* SP_init(), with fork handlers that make the library usable in a child. */
+#define SP_HAVE_INIT 1
 
 typedef int mailbox;
 typedef int service;

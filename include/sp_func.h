@@ -5,6 +5,10 @@
  * which defines the types used here; like upstream's, it has no guard.
  */
 
+/* Cohort: explicit one-time initialisation and fork handlers (see
+ * SP_init(3); SP_HAVE_INIT). Optional: every entry point runs it. */
+int SP_init(void);
+
 int SP_version(int *major_version, int *minor_version, int *patch_version);
 
 int SP_set_auth_method(const char *auth_name,

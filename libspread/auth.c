@@ -98,5 +98,10 @@ void spl_auth_atfork_parent(void)
 
 void spl_auth_atfork_child(void)
 {
+    /* Taken in prepare by the thread that forked, which is the one thread
+     * of the child: it releases its own lock, then the lock is made anew
+     * (see spl_mbox_atfork_child). */
+    pthread_mutex_unlock(&auth_lock);
+    pthread_mutex_destroy(&auth_lock);
     pthread_mutex_init(&auth_lock, NULL);
 }

@@ -185,7 +185,9 @@ int SP_close(mailbox mbox)
         spl_mbox_unref(s);
         return ILLEGAL_SESSION;
     }
-    if (!ending)
+    /* An inherited connection may still be the parent's: like SP_kill,
+     * close only this process's descriptor. */
+    if (!ending && !atomic_load(&s->inherited))
         end_session(s);
     wait_for_calls(s, 1);
     spl_mbox_unref(s);   /* the last reference: closes the descriptor */

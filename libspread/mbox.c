@@ -80,6 +80,7 @@ struct spl_sess *spl_mbox_sess_new(int fd, const char *private_group)
     atomic_init(&s->broken, 0);
     atomic_init(&s->close_fd, 1);
     atomic_init(&s->retired, SPL_RETIRED_ACTIVE);
+    atomic_init(&s->inherited, 0);
     return s;
 }
 
@@ -225,6 +226,13 @@ void spl_mbox_atfork_child(struct spl_mbox_table *t)
 {
     size_t i;
 
+    /* The table lock was taken in prepare by the thread that forked, the
+     * only thread of the child: releasing it is its owner's own unlock.
+     * It is then made anew like every other library lock. The session
+     * locks below are never taken by prepare; a parent thread that no
+     * longer exists may hold one, so they are only re-created. */
+    pthread_mutex_unlock(&t->lock);
+    pthread_mutex_destroy(&t->lock);
     pthread_mutex_init(&t->lock, NULL);
     for (i = 0; i < t->cap; i++) {
         struct spl_sess *s = t->slots[i];
@@ -233,6 +241,6 @@ void spl_mbox_atfork_child(struct spl_mbox_table *t)
         pthread_mutex_init(&s->send_lock, NULL);
         pthread_mutex_init(&s->recv_lock, NULL);
         atomic_store(&s->refs, 1);
-        s->inherited = 1;
+        atomic_store(&s->inherited, 1);
     }
 }

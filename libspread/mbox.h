@@ -32,11 +32,10 @@
  * spl_mbox_lookup_gen() for exactly that session and will not be handed a
  * later session that happens to use the same descriptor number.
  *
- * Lifecycle hooks for what comes next (shared/spec/lifecycle.md): the
- * quarantine of retired numbers attaches to the table (retired slots that
- * spl_mbox_lookup() reports as unknown); fork handling is below; the
- * `inherited` and `close_fd` fields carry the per-record state that
- * SP_close/SP_kill in a child will need.
+ * Fork: see spl_mbox_atfork_*() below. `inherited` tells SP_close and
+ * SP_kill that the connection may be shared with the parent process, so
+ * they must close only this process's descriptor and say nothing to the
+ * daemon.
  *
  * Nothing here logs, and no function blocks except on table->lock.
  */
@@ -75,7 +74,9 @@ struct spl_sess {
     atomic_int retired;     /* SPL_RETIRED_*, only ever increasing */
 
     int linked;             /* table->lock */
-    int inherited;          /* set in a fork child; table->lock */
+    atomic_int inherited;   /* 1 in a fork child for every record that
+                             * existed at the fork: the connection may be
+                             * shared with the parent */
 
     pthread_mutex_t send_lock;
     pthread_mutex_t recv_lock;

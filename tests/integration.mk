@@ -58,4 +58,9 @@ TESTS += tests/integration/test_close
 tests_integration_test_close_SOURCES = tests/integration/test_close.c
 tests_integration_test_close_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_integration_test_close_LDADD = $(TEST_CLIENT_LIBS)
+check_PROGRAMS += tests/integration/test_fork
+TESTS += tests/integration/test_fork
+tests_integration_test_fork_SOURCES = tests/integration/test_fork.c
+tests_integration_test_fork_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integration_test_fork_LDADD = $(TEST_CLIENT_LIBS)
 endif

@@ -9,7 +9,7 @@ set -u
 top_builddir=${top_builddir:-.}
 command -v readelf >/dev/null && command -v nm >/dev/null || { echo "no binutils"; exit 77; }
 fails=0
-want="SP_version SP_set_auth_method SP_set_auth_methods SP_connect SP_connect_timeout
+want="SP_init SP_version SP_set_auth_method SP_set_auth_methods SP_connect SP_connect_timeout
 SP_disconnect SP_kill SP_close SP_join SP_leave SP_multicast SP_scat_multicast
 SP_multigroup_multicast SP_multigroup_scat_multicast SP_receive SP_scat_receive
 SP_get_memb_info SP_get_vs_sets_info SP_get_vs_set_members SP_scat_get_memb_info

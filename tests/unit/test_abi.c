@@ -95,11 +95,16 @@ START_TEST(lifecycle_extensions)
 #ifndef SP_HAVE_CLOSE
     ck_abort_msg("SP_HAVE_CLOSE is not defined");
 #endif
+#ifndef SP_HAVE_INIT
+    ck_abort_msg("SP_HAVE_INIT is not defined");
+#endif
     int (*kill_fn)(mailbox) = SP_kill;
     int (*close_fn)(mailbox) = SP_close;
 
     ck_assert_int_eq(kill_fn(12345), ILLEGAL_SESSION);
     ck_assert_int_eq(close_fn(12345), ILLEGAL_SESSION);
+    ck_assert_int_eq(SP_init(), 0);
+    ck_assert_int_eq(SP_init(), 0);
 }
 END_TEST
 

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -663,32 +664,81 @@ START_TEST(nonblocking_mailbox)
 }
 END_TEST
 
-/* A fork while another thread is blocked in SP_receive: the child finds
- * the library usable (no inherited lock held), can drop the inherited
- * mailbox, and the parent's receiver carries on. */
+/* Lifecycle scenario 4 against the fake daemon: fork while another thread
+ * is blocked in SP_receive. The fork returns; in the child the mailbox is
+ * inherited, so SP_close closes only the child's descriptor and sends
+ * nothing; the parent's receiver and the connection are untouched (the
+ * next frame the daemon side reads is the parent's, not a KILL). */
 START_TEST(fork_while_receiving)
 {
     struct receiver r;
-    pid_t pid;
-    int status = -1;
+    char rg[1][MAX_GROUP_NAME], body[16];
+    struct spw_header h;
+    int round;
 
+    ck_assert_int_eq(SP_init(), 0);
     open_session();
-    start_receiver(&r);
+    for (round = 0; round < 20; round++) {
+        pid_t pid;
+        int status = -1, waited;
+
+        start_receiver(&r);
+        wait_receiver_blocked(&r);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            int ok = SP_init() == 0 && SP_close(M) == 0 &&
+                     SP_join(M, "g") == ILLEGAL_SESSION &&
+                     SP_kill(M) == ILLEGAL_SESSION;
+            _exit(ok ? 0 : 1);
+        }
+        for (waited = 0; waited < FAKE_TIMEOUT_MS; waited++) {
+            if (waitpid(pid, &status, WNOHANG) == pid)
+                break;
+            poll(NULL, 0, 1);
+        }
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                      "child failed (status %d)", status);
+        daemon_send("after fork", 9);
+        pthread_join(r.th, NULL);
+        ck_assert_int_eq(r.rc, 10);
+        ck_assert_int_eq(SP_multicast(M, AGREED_MESS, "g", 0, 2, "ok"), 2);
+        h = read_frame((char *)rg, sizeof rg, body, sizeof body);
+        ck_assert_uint_eq(h.type & ~(uint32_t)ENDIAN_RESERVED, AGREED_MESS);
+    }
+}
+END_TEST
+
+/* A fork handler the program registers (after the library's, which are
+ * registered when the library is loaded) may call the library in the
+ * child: the table lock is already re-created by then. */
+static void child_calls_library(void)
+{
+    if (SP_poll(12345) != ILLEGAL_SESSION)
+        _exit(3);
+}
+
+START_TEST(library_usable_in_program_fork_handler)
+{
+    pid_t pid;
+    int status = -1, waited;
+
+    ck_assert_int_eq(pthread_atfork(NULL, NULL, child_calls_library), 0);
     pid = fork();
     ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        int ok = SP_poll(M) == 0;
-        SP_kill(M);
-        ok = ok && SP_poll(M) == ILLEGAL_SESSION;
-        ok = ok && SP_join(M, "g") == ILLEGAL_SESSION;
-        _exit(ok ? 0 : 1);
+    if (pid == 0)
+        _exit(0);
+    for (waited = 0; waited < FAKE_TIMEOUT_MS; waited++) {
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            break;
+        poll(NULL, 0, 1);
     }
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    if (waited == FAKE_TIMEOUT_MS) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        ck_abort_msg("the child hung in its fork handler");
+    }
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    daemon_send("still here", 2);
-    pthread_join(r.th, NULL);
-    ck_assert_int_eq(r.rc, 10);
-    ck_assert_int_eq(SP_multicast(M, AGREED_MESS, "g", 0, 2, "ok"), 2);
 }
 END_TEST
 
@@ -892,6 +942,7 @@ static Suite *api_suite(void)
     tcase_add_test(tc, disconnect_while_receiving);
     tcase_add_test(tc, close_waits_for_receiver);
     tcase_add_test(tc, fork_while_receiving);
+    tcase_add_test(tc, library_usable_in_program_fork_handler);
     tcase_add_test(tc, disconnect_bounded_under_flood);
     tcase_add_test(tc, nonblocking_mailbox);
     tcase_add_test(tc, disconnect_reconnect_rounds);
