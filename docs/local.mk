@@ -18,6 +18,7 @@ uninstall-local:
 	  rm -f '$(DESTDIR)$(sysconfdir)/spread.conf'
 
 man_MANS += docs/man/libspread.3 \
+	docs/man/SP_close.3 \
 	docs/man/SP_connect.3 \
 	docs/man/SP_connect_timeout.3 \
 	docs/man/SP_disconnect.3 \
@@ -26,6 +27,7 @@ man_MANS += docs/man/libspread.3 \
 	docs/man/SP_get_memb_info.3 \
 	docs/man/SP_get_vs_sets_info.3 \
 	docs/man/SP_get_vs_set_members.3 \
+	docs/man/SP_init.3 \
 	docs/man/SP_join.3 \
 	docs/man/SP_kill.3 \
 	docs/man/SP_leave.3 \

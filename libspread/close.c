@@ -4,7 +4,7 @@
  * close: ending a session (shared/spec/lifecycle.md): SP_disconnect,
  * SP_close and SP_kill.
  *
- * SP_disconnect marks the record as ending, so sends end with
+ * SP_disconnect marks the record retired, so sends end with
  * CONNECTION_CLOSED, asks the daemon for a half-close acknowledgement (a
  * KILL frame carrying SPW_KILL_WANTS_ACK) and waits, at most
  * SPL_DISCONNECT_WAIT_MS, for the daemon's side of the stream to end: our
@@ -14,11 +14,12 @@
  * acknowledgement or the end of stream and returns CONNECTION_CLOSED. If
  * the daemon does not answer in time, shutdown(SHUT_RDWR) wakes every
  * thread still blocked on the socket. Only then is the mailbox taken out
- * of the table: later calls get ILLEGAL_SESSION.
- *
- * SP_kill takes the mailbox out of the table without a word to the daemon;
- * SP_close is the application's final word: it disconnects an active
- * mailbox, then waits until every other call on it has returned.
+ * of the table (later calls: ILLEGAL_SESSION) and its number filed in the
+ * quarantine (mbox.h), so SP_connect does not hand it out again while the
+ * application may still hold it. SP_kill retires a mailbox without a word to the daemon; SP_close
+ * is the application's final word: it disconnects an active mailbox, then
+ * waits until every other call on it has returned. Both release the
+ * number from the quarantine.
  *
  * The descriptor is never closed here directly: the last reference to the
  * record closes it (mbox.h), so no running call can see its descriptor
@@ -103,13 +104,13 @@ static void end_session(struct spl_sess *s)
 
 /* Take s out of the table (the caller holds a reference from its lookup):
  * calls that start afterwards get ILLEGAL_SESSION, calls in flight
- * CONNECTION_CLOSED. 0, or -1 if another call got there first. */
-static int retire(struct spl_mbox_table *t, struct spl_sess *s)
+ * CONNECTION_CLOSED. With `quarantine` the number is held back from
+ * SP_connect until the application releases it (mbox.h). 0, or -1 if
+ * another call got there first. */
+static int retire(struct spl_mbox_table *t, struct spl_sess *s,
+                  int quarantine)
 {
-    if (spl_mbox_unlink(t, s) != 0)
-        return -1;
-    atomic_store(&s->retired, SPL_RETIRED_OUT);
-    return 0;
+    return spl_mbox_retire(t, s, quarantine) == 0 ? 0 : -1;
 }
 
 int SP_disconnect(mailbox mbox)
@@ -130,9 +131,10 @@ int SP_disconnect(mailbox mbox)
         return ILLEGAL_SESSION;
     }
     end_session(s);
-    /* From here on ILLEGAL_SESSION. This fails only if SP_kill or SP_close
-     * took the mailbox meanwhile. */
-    retire(t, s);
+    /* From here on ILLEGAL_SESSION, and the number is held back. This
+     * fails only if SP_kill or SP_close took the mailbox meanwhile; they
+     * released the number, which is theirs to do. */
+    retire(t, s, 1);
     spl_mbox_unref(s);
     return 0;
 }
@@ -146,11 +148,25 @@ static void wait_for_calls(struct spl_sess *s, unsigned mine)
 {
     struct timespec nap = { 0, 100000 };  /* 0.1 ms, doubling to 10 ms */
 
-    while (atomic_load(&s->refs) > mine) {
+    while (spl_mbox_users(s) > mine) {
         nanosleep(&nap, NULL);
         nap.tv_nsec = nap.tv_nsec * 2 > 10000000L ? 10000000L
                                                   : nap.tv_nsec * 2;
     }
+}
+
+/* SP_close/SP_kill of a number that is no longer active: release it from
+ * the quarantine (after the calls still in flight, if `wait`). */
+static int release_retired(struct spl_mbox_table *t, mailbox mbox, int wait)
+{
+    struct spl_sess *q = spl_mbox_unquarantine(t, mbox);
+
+    if (q == NULL)
+        return ILLEGAL_SESSION;
+    if (wait)
+        wait_for_calls(q, 0);
+    spl_mbox_release(q);
+    return 0;
 }
 
 int SP_kill(mailbox mbox)
@@ -160,10 +176,11 @@ int SP_kill(mailbox mbox)
     int rc;
 
     if (s == NULL)
-        return ILLEGAL_SESSION;
+        return release_retired(t, mbox, 0);
     /* No KILL, no shutdown(): after fork() another process may still use
-     * this connection. The last reference closes the descriptor. */
-    rc = retire(t, s) == 0 ? 0 : ILLEGAL_SESSION;
+     * this connection. The last reference closes the descriptor, and the
+     * number is not held back: the application has let go of it. */
+    rc = retire(t, s, 0) == 0 ? 0 : ILLEGAL_SESSION;
     spl_mbox_unref(s);
     return rc;
 }
@@ -175,15 +192,15 @@ int SP_close(mailbox mbox)
     int ending;
 
     if (s == NULL)
-        return ILLEGAL_SESSION;
+        return release_retired(t, mbox, 1);
     /* Set by a disconnect already under way in another thread: that one
      * talks to the daemon; this call only has to outlast it. */
     ending = atomic_exchange(&s->retired, SPL_RETIRED_OUT) ==
              SPL_RETIRED_ENDING;
-    if (spl_mbox_unlink(t, s) != 0) {
+    if (retire(t, s, 0) != 0) {
         /* Another thread's SP_kill or SP_close got there first. */
         spl_mbox_unref(s);
-        return ILLEGAL_SESSION;
+        return release_retired(t, mbox, 1);
     }
     /* An inherited connection may still be the parent's: like SP_kill,
      * close only this process's descriptor. */

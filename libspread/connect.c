@@ -178,6 +178,11 @@ static int open_socket(const struct target *t, const struct timespec *dl)
     fd = socket(t->family, SOCK_STREAM, 0);
     if (fd < 0)
         return COULD_NOT_CONNECT;
+    /* Never a number the application may still hold from a disconnected
+     * mailbox (the reuse guard, mbox.h). */
+    fd = spl_mbox_avoid_quarantined(spl_lib_table(), fd);
+    if (fd < 0)
+        return COULD_NOT_CONNECT;
     if (t->family != AF_UNIX)
         tune_tcp(fd);
     if (set_nonblocking(fd, 1) < 0)

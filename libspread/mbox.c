@@ -15,6 +15,7 @@
 #include "mbox.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,6 +42,12 @@ void spl_mbox_table_fini(struct spl_mbox_table *t)
         t->slots[i] = NULL;
         s->linked = 0;
         spl_mbox_unref(s);
+    }
+    while (t->q_len > 0) {
+        struct spl_sess *q = t->quarantine[t->q_first];
+        t->q_first = (t->q_first + 1) % SPL_QUARANTINE_MAX;
+        t->q_len--;
+        spl_mbox_release(q);
     }
     free(t->slots);
     t->slots = NULL;
@@ -79,7 +86,7 @@ struct spl_sess *spl_mbox_sess_new(int fd, const char *private_group)
     atomic_init(&s->refs, 1);
     atomic_init(&s->broken, 0);
     atomic_init(&s->close_fd, 1);
-    atomic_init(&s->retired, SPL_RETIRED_ACTIVE);
+    atomic_init(&s->retired, 0);
     atomic_init(&s->inherited, 0);
     return s;
 }
@@ -189,17 +196,182 @@ int spl_mbox_unlink(struct spl_mbox_table *t, struct spl_sess *s)
     return 0;
 }
 
-void spl_mbox_unref(struct spl_sess *s)
+static void sess_free(struct spl_sess *s)
 {
-    if (atomic_fetch_sub(&s->refs, 1) != 1)
-        return;
-    /* Last reference: nobody can reach s any more (a linked record always
-     * holds the table's reference), so no lock is needed. */
-    if (atomic_load(&s->close_fd) && s->fd >= 0)
-        close(s->fd);
     pthread_mutex_destroy(&s->send_lock);
     pthread_mutex_destroy(&s->recv_lock);
     free(s);
+}
+
+void spl_mbox_unref(struct spl_sess *s)
+{
+    /* Read first: once this call's reference is gone, a quarantined record
+     * may be freed by spl_mbox_release() in another thread. */
+    int fd = s->fd, close_fd = atomic_load(&s->close_fd);
+    unsigned r = atomic_load(&s->refs);
+
+    for (;;) {
+        if (r == (SPL_REF_QUARANTINE | 1u)) {
+            /* The last user of a retired, quarantined mailbox (no user can
+             * be added: it is in no table). Close before letting go, so
+             * that SP_close, which waits for the users to reach zero,
+             * returns with the descriptor closed; the number stays held
+             * back from SP_connect. If the quarantine let go meanwhile,
+             * freeing is ours. */
+            if (close_fd && fd >= 0) {
+                /* Tell a fork child that lands between this close and the
+                 * decrement not to close the number again: by then it
+                 * may be another file's. */
+                atomic_store(&s->close_fd, 0);
+                close(fd);
+            }
+            if (atomic_fetch_sub(&s->refs, 1) == 1u)
+                sess_free(s);
+            return;
+        }
+        if (atomic_compare_exchange_weak(&s->refs, &r, r - 1))
+            break;
+    }
+    if (r == 1u) {
+        /* Nobody can reach s any more (a linked record holds the table's
+         * reference, a quarantined one the quarantine bit). */
+        if (close_fd && fd >= 0)
+            close(fd);
+        sess_free(s);
+    }
+}
+
+unsigned spl_mbox_users(struct spl_sess *s)
+{
+    return atomic_load(&s->refs) & ~SPL_REF_QUARANTINE;
+}
+
+void spl_mbox_release(struct spl_sess *s)
+{
+    unsigned old = atomic_fetch_and(&s->refs, ~SPL_REF_QUARANTINE);
+
+    /* No user left: the one that left last closed the descriptor before
+     * it let go (retirement happens under a user's reference, so the last
+     * user always sees the bit). Otherwise the last user frees s. */
+    if ((old & ~SPL_REF_QUARANTINE) == 0)
+        sess_free(s);
+}
+
+/* Called with t->lock held. */
+static int in_quarantine(const struct spl_mbox_table *t, int fd)
+{
+    size_t i;
+
+    for (i = 0; i < t->q_len; i++)
+        if (t->quarantine[(t->q_first + i) % SPL_QUARANTINE_MAX]->fd == fd)
+            return 1;
+    return 0;
+}
+
+int spl_mbox_retire(struct spl_mbox_table *t, struct spl_sess *s,
+                    int quarantine)
+{
+    struct spl_sess *evicted = NULL;
+    int removed = 0;
+
+    pthread_mutex_lock(&t->lock);
+    if (s->linked && s->fd >= 0 && (size_t)s->fd < t->cap &&
+        t->slots[s->fd] == s) {
+        t->slots[s->fd] = NULL;
+        t->count--;
+        s->linked = 0;
+        removed = 1;
+        atomic_store(&s->retired, SPL_RETIRED_OUT);
+        if (quarantine) {
+            if (t->q_len == SPL_QUARANTINE_MAX) {
+                evicted = t->quarantine[t->q_first];
+                t->q_first = (t->q_first + 1) % SPL_QUARANTINE_MAX;
+                t->q_len--;
+            }
+            t->quarantine[(t->q_first + t->q_len) % SPL_QUARANTINE_MAX] = s;
+            t->q_len++;
+            atomic_fetch_or(&s->refs, SPL_REF_QUARANTINE);
+        }
+    }
+    /* Released before unlocking, so that a fork (whose prepare handler
+     * takes t->lock) never sees a record in neither ring nor table. */
+    if (evicted != NULL)
+        spl_mbox_release(evicted);
+    pthread_mutex_unlock(&t->lock);
+    if (!removed)
+        return -ENOENT;
+    spl_mbox_unref(s);  /* the table's reference; the caller still has one */
+    return 0;
+}
+
+/* Take the record filed under fd out of the ring. t->lock held. */
+static struct spl_sess *quarantine_take(struct spl_mbox_table *t, int fd)
+{
+    size_t i;
+
+    for (i = 0; i < t->q_len; i++) {
+        size_t at = (t->q_first + i) % SPL_QUARANTINE_MAX;
+        struct spl_sess *found = t->quarantine[at];
+        if (found->fd != fd)
+            continue;
+        /* Close the gap: shift the younger entries down by one. */
+        for (; i + 1 < t->q_len; i++)
+            t->quarantine[(t->q_first + i) % SPL_QUARANTINE_MAX] =
+                t->quarantine[(t->q_first + i + 1) % SPL_QUARANTINE_MAX];
+        t->q_len--;
+        return found;
+    }
+    return NULL;
+}
+
+struct spl_sess *spl_mbox_unquarantine(struct spl_mbox_table *t, int fd)
+{
+    struct spl_sess *found;
+
+    pthread_mutex_lock(&t->lock);
+    found = quarantine_take(t, fd);
+    pthread_mutex_unlock(&t->lock);
+    return found;
+}
+
+int spl_mbox_avoid_quarantined(struct spl_mbox_table *t, int fd)
+{
+    int moved = fd;
+
+    pthread_mutex_lock(&t->lock);
+    /* The quarantine is bounded, so this ends after at most
+     * SPL_QUARANTINE_MAX + 1 tries; each try looks above the last. */
+    while (in_quarantine(t, moved)) {
+        int next = fcntl(fd, F_DUPFD, moved + 1);
+        if (moved != fd)
+            close(moved);
+        if (next < 0) {
+            /* No free number above (the descriptor limit is near): the
+             * guard gives way rather than fail the connect. The number
+             * the kernel handed out is released; its old descriptor is
+             * closed, or the kernel could not have reused it. */
+            struct spl_sess *q = quarantine_take(t, fd);
+            if (q != NULL)
+                spl_mbox_release(q);
+            moved = fd;
+            break;
+        }
+        moved = next;
+    }
+    pthread_mutex_unlock(&t->lock);
+    if (moved != fd)
+        close(fd);
+    return moved;
+}
+
+size_t spl_mbox_quarantined(struct spl_mbox_table *t)
+{
+    size_t n;
+
+    pthread_mutex_lock(&t->lock);
+    n = t->q_len;
+    pthread_mutex_unlock(&t->lock);
+    return n;
 }
 
 size_t spl_mbox_count(struct spl_mbox_table *t)
@@ -234,6 +406,19 @@ void spl_mbox_atfork_child(struct spl_mbox_table *t)
     pthread_mutex_unlock(&t->lock);
     pthread_mutex_destroy(&t->lock);
     pthread_mutex_init(&t->lock, NULL);
+    for (i = 0; i < t->q_len; i++) {
+        struct spl_sess *s = t->quarantine[(t->q_first + i) %
+                                           SPL_QUARANTINE_MAX];
+        /* Users of a retired mailbox were parent threads; their copy of
+         * the descriptor in this process would never be closed. */
+        if (spl_mbox_users(s) > 0 && atomic_load(&s->close_fd) && s->fd >= 0)
+            close(s->fd);
+        atomic_store(&s->refs, SPL_REF_QUARANTINE);
+        /* Freed (and its locks destroyed) on release: re-create them, as a
+         * parent thread may have held one at the fork. */
+        pthread_mutex_init(&s->send_lock, NULL);
+        pthread_mutex_init(&s->recv_lock, NULL);
+    }
     for (i = 0; i < t->cap; i++) {
         struct spl_sess *s = t->slots[i];
         if (s == NULL)

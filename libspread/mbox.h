@@ -56,8 +56,8 @@
  *           end with CONNECTION_CLOSED; receives go on reading (messages
  *           sent before the acknowledgement) until the stream ends, then
  *           return CONNECTION_CLOSED.
- *   OUT     taken out of the table: calls starting now get
- *           ILLEGAL_SESSION, calls in flight CONNECTION_CLOSED. */
+ *   OUT     taken out of the table (spl_mbox_retire): calls starting now
+ *           get ILLEGAL_SESSION, calls in flight CONNECTION_CLOSED. */
 #define SPL_RETIRED_ACTIVE 0
 #define SPL_RETIRED_ENDING 1
 #define SPL_RETIRED_OUT 2
@@ -68,7 +68,7 @@ struct spl_sess {
     uint64_t gen;
     char private_group[MAX_GROUP_NAME]; /* NUL-padded, as sent on the wire */
 
-    atomic_uint refs;
+    atomic_uint refs;       /* users, plus SPL_REF_QUARANTINE */
     atomic_int broken;      /* 1 once a send or receive failed */
     atomic_int close_fd;    /* 0: last unref must leave the descriptor open */
     atomic_int retired;     /* SPL_RETIRED_*, only ever increasing */
@@ -88,12 +88,26 @@ struct spl_sess {
     uint32_t pending_old_type;  /* reject notices only, host order */
 };
 
+/* Most retired mailbox numbers held back from reuse at once (documented
+ * in SP_disconnect(3) and libspread(3)). Each entry costs one retired
+ * record (a few hundred bytes); mailbox numbers handed out by SP_connect
+ * are always among the (bound + 1) lowest free descriptor numbers. */
+#define SPL_QUARANTINE_MAX 64
+
+/* The high bit of spl_sess.refs: the quarantine owns the record's memory
+ * (it is not a user: the descriptor is closed once the other references
+ * are gone, see spl_mbox_unref). */
+#define SPL_REF_QUARANTINE 0x80000000u
+
 struct spl_mbox_table {
     pthread_mutex_t lock;
     struct spl_sess **slots;    /* indexed by descriptor; grows on demand */
     size_t cap;
     size_t count;
     uint64_t next_gen;
+    /* Retired records, oldest first, in a ring. */
+    struct spl_sess *quarantine[SPL_QUARANTINE_MAX];
+    size_t q_first, q_len;
 };
 
 /* Table set-up. init returns 0 or -ENOMEM; fini unlinks every record
@@ -130,17 +144,49 @@ struct spl_sess *spl_mbox_lookup_gen(struct spl_mbox_table *t, int fd,
 /* Take one more reference on a record the caller already holds. */
 void spl_mbox_ref(struct spl_sess *s);
 
+/* Take s out of service: remove it from the table (like spl_mbox_unlink)
+ * and, if `quarantine`, file its number in the quarantine in the same
+ * critical section, so no other thread ever sees the number neither
+ * active nor quarantined. A full quarantine releases its oldest entry.
+ * Returns 0, or -ENOENT if s was not linked (another call retired it). */
+int spl_mbox_retire(struct spl_mbox_table *t, struct spl_sess *s,
+                    int quarantine);
+
+/* Take the quarantined record filed under fd out of the quarantine. The
+ * caller then owns the quarantine's hold on it and must end with
+ * spl_mbox_release(). NULL if fd is not quarantined. */
+struct spl_sess *spl_mbox_unquarantine(struct spl_mbox_table *t, int fd);
+
+/* Number of calls still holding references on a record the caller got
+ * from spl_mbox_unquarantine() (0: none in flight, descriptor closed). */
+unsigned spl_mbox_users(struct spl_sess *s);
+
+/* Give up the quarantine's hold: the record is freed now if no call is in
+ * flight, otherwise by the last one. */
+void spl_mbox_release(struct spl_sess *s);
+
+/* SP_connect's side of the guard: if descriptor fd's number is
+ * quarantined, move the descriptor to the lowest number above it that is
+ * not (F_DUPFD) and close fd. Near the descriptor limit, where there is no
+ * such number, release fd's number from the quarantine and keep fd.
+ * Returns the descriptor to use. */
+int spl_mbox_avoid_quarantined(struct spl_mbox_table *t, int fd);
+
 /* Remove s from the table if it is still the record linked under its
  * descriptor, dropping the table's reference. Returns 0 if this call
  * removed it, -ENOENT otherwise (never linked, or already removed). The
  * caller's own references stay valid. */
 int spl_mbox_unlink(struct spl_mbox_table *t, struct spl_sess *s);
 
-/* Drop a reference; the last one closes the descriptor and frees s. */
+/* Drop a reference; the last one closes the descriptor and frees s. On a
+ * quarantined record, the last user reference closes the descriptor and
+ * the quarantine keeps the memory. */
 void spl_mbox_unref(struct spl_sess *s);
 
 /* Number of linked records (for tests and diagnostics). */
 size_t spl_mbox_count(struct spl_mbox_table *t);
+/* Number of quarantined numbers (for tests and diagnostics). */
+size_t spl_mbox_quarantined(struct spl_mbox_table *t);
 
 /* fork() support, called from the library's pthread_atfork handlers.
  * prepare takes table->lock (held only briefly by anyone, so this never
@@ -149,8 +195,11 @@ size_t spl_mbox_count(struct spl_mbox_table *t);
  * linked record's session locks instead of unlocking them on behalf of
  * threads that are gone, drops the references those threads held (a
  * linked record keeps just the table's), and marks the records
- * inherited. Records that were already unlinked at the fork stay
- * allocated in the child. */
+ * inherited. Quarantined records keep only the quarantine's hold; a
+ * descriptor that a parent thread still had in use is closed in the child.
+ * Records unlinked but not quarantined (SP_kill, SP_close) that a parent
+ * thread still had in use, and one that SP_close was releasing from the
+ * quarantine at the fork, stay allocated in the child. */
 void spl_mbox_atfork_prepare(struct spl_mbox_table *t);
 void spl_mbox_atfork_parent(struct spl_mbox_table *t);
 void spl_mbox_atfork_child(struct spl_mbox_table *t);

@@ -47,7 +47,8 @@ EXTRA_DIST += tests/integration/test_tools.sh
 
 if HAVE_CHECK
 # The connection lifecycle (shared/spec/lifecycle.md), one program per
-# feature.
+# feature: half-close disconnect, SP_close/SP_kill, SP_init and fork, the
+# reuse guard.
 check_PROGRAMS += tests/integration/test_lifecycle
 TESTS += tests/integration/test_lifecycle
 tests_integration_test_lifecycle_SOURCES = tests/integration/test_lifecycle.c
@@ -63,4 +64,9 @@ TESTS += tests/integration/test_fork
 tests_integration_test_fork_SOURCES = tests/integration/test_fork.c
 tests_integration_test_fork_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_integration_test_fork_LDADD = $(TEST_CLIENT_LIBS)
+check_PROGRAMS += tests/integration/test_reuse
+TESTS += tests/integration/test_reuse
+tests_integration_test_reuse_SOURCES = tests/integration/test_reuse.c
+tests_integration_test_reuse_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integration_test_reuse_LDADD = $(TEST_CLIENT_LIBS)
 endif

@@ -4,7 +4,8 @@
  * test_mbox: the mailbox table's contract (libspread/mbox.h): lookup,
  * reference counting, removal while referenced (the descriptor stays open
  * until the last reference), generations, growth to large descriptor
- * numbers, and concurrent lookup/unref against unlink.
+ * numbers, concurrent lookup/unref against unlink, and the quarantine of
+ * retired numbers (the reuse guard).
  */
 #include "config.h"
 
@@ -13,6 +14,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "mbox.h"
@@ -244,6 +246,142 @@ START_TEST(fini_releases_linked)
 }
 END_TEST
 
+/* A new linked record for a fresh descriptor; the caller keeps one
+ * reference (like an SP_* call in flight). */
+static struct spl_sess *linked_held(int *fd)
+{
+    struct spl_sess *s;
+
+    *fd = new_fd();
+    s = spl_mbox_sess_new(*fd, NULL);
+    ck_assert_int_eq(spl_mbox_link(&T, s), 0);
+    return s;
+}
+
+START_TEST(retire_into_quarantine)
+{
+    int fd, moved;
+    struct spl_sess *s = linked_held(&fd), *q;
+
+    ck_assert_int_eq(spl_mbox_retire(&T, s, 1), 0);
+    ck_assert_int_eq(spl_mbox_retire(&T, s, 1), -ENOENT);
+    ck_assert(atomic_load(&s->retired));
+    ck_assert_ptr_null(spl_mbox_lookup(&T, fd));
+    ck_assert_uint_eq(spl_mbox_quarantined(&T), 1);
+    ck_assert(fd_open(fd));                 /* a call still holds it */
+    spl_mbox_unref(s);                      /* the last user */
+    ck_assert(!fd_open(fd));                /* closed, number held back */
+    ck_assert_uint_eq(spl_mbox_quarantined(&T), 1);
+
+    /* The OS hands the number out again: the guard moves it. */
+    moved = new_fd();
+    ck_assert_int_eq(moved, fd);
+    moved = spl_mbox_avoid_quarantined(&T, moved);
+    ck_assert_int_gt(moved, fd);
+    ck_assert(!fd_open(fd));
+    ck_assert(fd_open(moved));
+    ck_assert_int_eq(spl_mbox_avoid_quarantined(&T, moved), moved);
+    close(moved);
+
+    q = spl_mbox_unquarantine(&T, fd);
+    ck_assert_ptr_eq(q, s);
+    ck_assert_uint_eq(spl_mbox_users(q), 0);
+    ck_assert_ptr_null(spl_mbox_unquarantine(&T, fd));
+    spl_mbox_release(q);                    /* frees (ASan checks) */
+    ck_assert_uint_eq(spl_mbox_quarantined(&T), 0);
+}
+END_TEST
+
+/* Released while a call is still in flight: that call frees the record
+ * and closes the descriptor when it leaves. */
+START_TEST(release_before_last_user)
+{
+    int fd;
+    struct spl_sess *s = linked_held(&fd), *q;
+
+    ck_assert_int_eq(spl_mbox_retire(&T, s, 1), 0);
+    q = spl_mbox_unquarantine(&T, fd);
+    ck_assert_ptr_eq(q, s);
+    ck_assert_uint_eq(spl_mbox_users(q), 1);
+    spl_mbox_release(q);
+    ck_assert(fd_open(fd));
+    spl_mbox_unref(s);
+    ck_assert(!fd_open(fd));
+}
+END_TEST
+
+/* Retired without quarantine (SP_kill, SP_close): the number is free. */
+START_TEST(retire_without_quarantine)
+{
+    int fd, again;
+    struct spl_sess *s = linked_held(&fd);
+
+    ck_assert_int_eq(spl_mbox_retire(&T, s, 0), 0);
+    ck_assert_uint_eq(spl_mbox_quarantined(&T), 0);
+    spl_mbox_unref(s);
+    ck_assert(!fd_open(fd));
+    again = new_fd();
+    ck_assert_int_eq(spl_mbox_avoid_quarantined(&T, again), again);
+    close(again);
+}
+END_TEST
+
+/* The bound: the oldest entry goes when the quarantine is full, and the
+ * numbers the guard hands out stay close to the lowest free one. */
+START_TEST(quarantine_is_bounded)
+{
+    int first = -1, fd, i, highest = 0, first_again = -1;
+
+    for (i = 0; i < SPL_QUARANTINE_MAX + 5; i++) {
+        struct spl_sess *s;
+        fd = spl_mbox_avoid_quarantined(&T, new_fd());
+        ck_assert_int_ge(fd, 0);
+        if (fd > highest)
+            highest = fd;
+        s = spl_mbox_sess_new(fd, NULL);
+        ck_assert_int_eq(spl_mbox_link(&T, s), 0);
+        ck_assert_int_eq(spl_mbox_retire(&T, s, 1), 0);
+        spl_mbox_unref(s);
+        ck_assert(!fd_open(fd));
+        if (i == 0)
+            first = fd;
+        else if (fd == first && first_again < 0)
+            first_again = i;
+        ck_assert_uint_le(spl_mbox_quarantined(&T), SPL_QUARANTINE_MAX);
+    }
+    ck_assert_uint_eq(spl_mbox_quarantined(&T), SPL_QUARANTINE_MAX);
+    /* The first number came back only after the retirement that
+     * overflowed the quarantine evicted it. */
+    ck_assert_int_eq(first_again, SPL_QUARANTINE_MAX + 1);
+    ck_assert_int_lt(highest, first + SPL_QUARANTINE_MAX + 2);
+}
+END_TEST
+
+/* Near the descriptor limit there is no free number above a quarantined
+ * one: the guard gives way (releases that number) instead of failing. */
+START_TEST(quarantine_gives_way_at_fd_limit)
+{
+    struct rlimit rl;
+    int fd, again;
+    struct spl_sess *s = linked_held(&fd);
+
+    ck_assert_int_eq(spl_mbox_retire(&T, s, 1), 0);
+    spl_mbox_unref(s);
+    ck_assert_uint_eq(spl_mbox_quarantined(&T), 1);
+    /* Only numbers up to fd are allowed now (this test runs in its own
+     * process under Check's fork mode). */
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    rl.rlim_cur = (rlim_t)fd + 1;
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    again = open("/dev/null", O_RDONLY);
+    ck_assert_int_eq(again, fd);
+    ck_assert_int_eq(spl_mbox_avoid_quarantined(&T, again), fd);
+    ck_assert(fd_open(fd));
+    ck_assert_uint_eq(spl_mbox_quarantined(&T), 0);
+    close(fd);
+}
+END_TEST
+
 START_TEST(global_table)
 {
     ck_assert_ptr_eq(spl_mbox_global(), spl_mbox_global());
@@ -265,6 +403,11 @@ static Suite *mbox_suite(void)
     tcase_add_test(tc, grows_for_large_descriptors);
     tcase_add_test(tc, concurrent_get_put_unlink);
     tcase_add_test(tc, fini_releases_linked);
+    tcase_add_test(tc, retire_into_quarantine);
+    tcase_add_test(tc, release_before_last_user);
+    tcase_add_test(tc, retire_without_quarantine);
+    tcase_add_test(tc, quarantine_is_bounded);
+    tcase_add_test(tc, quarantine_gives_way_at_fd_limit);
     tcase_add_test(tc, global_table);
     suite_add_tcase(s, tc);
     return s;
