@@ -12,6 +12,11 @@
 #   BENCH_TARGET_S=1.5   seconds each throughput run should take
 #   BENCH_CLIENTS="1000 10000"   client counts for the memory figures
 #   BENCH_KEEP=1         keep the temporary directory (config, daemon log)
+#   BENCH_COMPARE=<dir>  A/B mode: only throughput, spflooder of build <dir>
+#                        ("before", e.g. the compatibility baseline) against
+#                        this build's ("after"), alternating runs through
+#                        this build's daemon; prints medians and the change
+#   BENCH_ROUNDS=7       runs per side in A/B mode
 set -u
 
 builddir=$(cd "${1:-.}" && pwd) || exit 2
@@ -182,6 +187,46 @@ clamp() {
     [ "$v" -gt "$hi" ] && v=$hi
     echo "$v"
 }
+
+# ---- A/B comparison of two libraries ------------------------------------------
+
+# Median of the numbers on stdin.
+median() {
+    sort -n | awk '{ v[NR] = $1 } END {
+        if (NR == 0) exit; if (NR % 2) print v[(NR + 1) / 2];
+        else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+if [ -n "${BENCH_COMPARE:-}" ]; then
+    before=$(cd "$BENCH_COMPARE" && pwd)/tools/spflooder
+    after=$flooder
+    rounds=${BENCH_ROUNDS:-7}
+    [ -x "$before" ] || { echo "run.sh: $before is missing" >&2; exit 2; }
+    echo "A/B throughput, msgs/s (median of $rounds alternating runs, RELIABLE)"
+    echo "  before: $before"
+    echo "  after:  $after"
+    printf '  %-7s %-5s %10s %12s %12s %9s\n' size via messages before after change
+    for via in unix tcp; do
+        if [ $via = unix ]; then name=$unix_name; else name=$tcp_name; fi
+        for size in 100 1000 10000; do
+            count=$(clamp $((200000000 / (size + 200))) 20000 400000)
+            a=; b=
+            for _ in $(seq 1 "$rounds"); do
+                flooder=$before
+                b="$b $(flood "$name" "$size" "$count" | awk '{print $3}')"
+                flooder=$after
+                a="$a $(flood "$name" "$size" "$count" | awk '{print $3}')"
+            done
+            mb=$(echo "$b" | tr ' ' '\n' | grep . | median)
+            ma=$(echo "$a" | tr ' ' '\n' | grep . | median)
+            printf '  %-7s %-5s %10s %12s %12s %8s%%\n' "$size" "$via" \
+                "$count" "${mb:-FAILED}" "${ma:-FAILED}" \
+                "$(awk -v a="${ma:-0}" -v b="${mb:-0}" 'BEGIN {
+                    if (b > 0) printf "%+.1f", (a - b) * 100 / b; else print "?" }')"
+        done
+    done
+    exit 0
+fi
 
 echo "Throughput: one spflooder, self-clocked (200 messages in flight), RELIABLE"
 printf '  %-9s %-6s %10s %9s %12s %10s %11s\n' \

@@ -40,3 +40,13 @@ endif
 # Sonames, exported symbols and dependencies of the shared libraries.
 TESTS += tests/integration/test_symbols.sh
 EXTRA_DIST += tests/integration/test_symbols.sh
+
+# patches/ applied to the compatibility baseline and built (skips without
+# git history, as in a release tarball).
+TESTS += tests/integration/test_patches.sh
+EXTRA_DIST += tests/integration/test_patches.sh patches/README \
+	patches/series patches/BASE \
+	patches/0001-Acknowledge-marked-disconnects-with-a-half-close.patch \
+	patches/0002-libspread-SP_close-and-SP_kill-returning-int.patch \
+	patches/0003-libspread-public-SP_init-with-fork-handlers.patch \
+	patches/0004-libspread-quarantine-retired-mailbox-numbers.patch

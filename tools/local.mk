@@ -2,8 +2,10 @@
 # Cohort, a maintained, clean-room fork of the Spread Toolkit.
 # tools/: the bundled clients (spuser, sptuser, spflooder), thin programs
 # over the shared libspread. sptuser is spuser.c built with a reader thread.
+# splifecycle walks through the connection lifecycle (SP_init, SP_disconnect
+# from another thread, the reuse guard, fork, SP_kill, SP_close).
 
-bin_PROGRAMS += tools/spuser tools/sptuser tools/spflooder
+bin_PROGRAMS += tools/spuser tools/sptuser tools/spflooder tools/splifecycle
 
 tools_spuser_SOURCES = tools/spuser.c
 tools_spuser_LDADD = libspread/libspread.la
@@ -14,3 +16,6 @@ tools_sptuser_LDADD = libspread/libspread.la
 
 tools_spflooder_SOURCES = tools/spflooder.c
 tools_spflooder_LDADD = libspread/libspread.la
+
+tools_splifecycle_SOURCES = tools/splifecycle.c
+tools_splifecycle_LDADD = libspread/libspread.la

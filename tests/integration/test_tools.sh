@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Cohort, a maintained, clean-room fork of the Spread Toolkit.
 #
-# Integration: spuser, sptuser and spflooder against a real daemon, driven
-# through pipes the way test harnesses drive them, checking the exact lines
-# scripts parse (tools.md). Every process started here is stopped by pid.
+# Integration: spuser, sptuser, spflooder and splifecycle against a real
+# daemon, driven through pipes the way test harnesses drive them, checking
+# the exact lines scripts parse (tools.md). Every process started here is
+# stopped by pid.
 set -u
 top_builddir=${top_builddir:-.}
 sockdir=$(sed -n 's/^#define SP_UNIX_SOCKET "\(.*\)"$/\1/p' "$top_builddir/config.h")
@@ -133,6 +134,28 @@ case "$out" in *"flooder: completed multicast of 3000 messages, 200 bytes each."
 echo "$out" | grep -q 'msgs/s' && ok "spflooder throughput line" || fail "no throughput line"
 out=$("$top_builddir/tools/spflooder" -b 0 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q '^Usage: spflooder' && ok "spflooder -b check" || fail "spflooder -b 0: $rc"
+
+# splifecycle: the lifecycle walk over the unix socket and TCP. Every step
+# line must end in "ok", the fork child must report, and the status be 0.
+for sp in "$port" "$port@127.0.0.1"; do
+    out=$(timeout 120 "$top_builddir/tools/splifecycle" -s "$sp" 2>&1); rc=$?
+    bad=0
+    for n in 1 2 3 4 5 6 7; do
+        echo "$out" | grep -qE "^$n\. .* \.\.\. ok\$" || { fail "splifecycle -s $sp: step $n not ok"; bad=1; }
+    done
+    for line in "child: SP_kill(B = " "B among them" "child: multicast on C and received it back: yes" \
+                "splifecycle: all 7 steps ok"; do
+        echo "$out" | grep -qF -- "$line" || { fail "splifecycle -s $sp: no '$line'"; bad=1; }
+    done
+    [ $rc -eq 0 ] || { fail "splifecycle -s $sp: exit status $rc"; bad=1; }
+    [ $bad -eq 0 ] && ok "splifecycle -s $sp" || echo "$out"
+done
+out=$(timeout 120 "$top_builddir/tools/splifecycle" -q -s "$port" -u lcq -g lc-quiet 2>&1); rc=$?
+[ $rc -eq 0 ] && [ "$out" = "splifecycle: all 7 steps ok" ] && ok "splifecycle -q" || fail "splifecycle -q: $rc: $out"
+# No daemon there: step 1 fails, status 1, no hang.
+out=$(timeout 60 "$top_builddir/tools/splifecycle" -q -s 1 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q '^splifecycle: FAILED (1 step): step 1: ' && ok "splifecycle without a daemon" ||
+    fail "splifecycle without a daemon: $rc: $out"
 
 kill -0 $dpid 2>/dev/null && ok "daemon alive" || fail "daemon died"
 [ $fails -eq 0 ] && exit 0 || exit 1
