@@ -197,32 +197,57 @@ median() {
         else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# One flood; prints "<msgs/s> <client CPU microseconds per message>".
+flood_cpu() {
+    local name=$1 size=$2 count=$3 out t TIMEFORMAT='%U %S'
+    t=$( { time flood "$name" "$size" "$count" > "$tmpdir/flood.out"; } 2>&1 ) ||
+        return 1
+    out=$(cat "$tmpdir/flood.out")
+    [ -n "$out" ] || return 1
+    echo "$out $t" | awk -v c="$count" '{ printf "%s %.2f\n", $3, ($6 + $7) * 1e6 / c }'
+}
+
 if [ -n "${BENCH_COMPARE:-}" ]; then
     before=$(cd "$BENCH_COMPARE" && pwd)/tools/spflooder
     after=$flooder
     rounds=${BENCH_ROUNDS:-7}
     [ -x "$before" ] || { echo "run.sh: $before is missing" >&2; exit 2; }
-    echo "A/B throughput, msgs/s (median of $rounds alternating runs, RELIABLE)"
+    echo "A/B throughput, msgs/s (median of $rounds runs each, alternating, RELIABLE)"
     echo "  before: $before"
     echo "  after:  $after"
-    printf '  %-7s %-5s %10s %12s %12s %9s\n' size via messages before after change
+    echo "  (throughput: medians; client CPU: spflooder's user+system time per"
+    echo "  message in microseconds, mean: the library's own cost, less noisy)"
+    printf '  %-7s %-5s %10s %12s %12s %9s %9s %9s\n' size via messages before after \
+        change cpu_bef cpu_aft
     for via in unix tcp; do
         if [ $via = unix ]; then name=$unix_name; else name=$tcp_name; fi
         for size in 100 1000 10000; do
             count=$(clamp $((200000000 / (size + 200))) 20000 400000)
-            a=; b=
-            for _ in $(seq 1 "$rounds"); do
-                flooder=$before
-                b="$b $(flood "$name" "$size" "$count" | awk '{print $3}')"
-                flooder=$after
-                a="$a $(flood "$name" "$size" "$count" | awk '{print $3}')"
+            a=; b=; ac=; bc=
+            # before/after, then after/before: neither side always runs
+            # second (on a warmer cache, a settled TCP stack).
+            for r in $(seq 1 "$rounds"); do
+                for side in $( [ $((r % 2)) = 1 ] && echo "b a" || echo "a b"); do
+                    if [ "$side" = b ]; then
+                        flooder=$before
+                        res=$(flood_cpu "$name" "$size" "$count")
+                        b="$b ${res% *}"; bc="$bc ${res#* }"
+                    else
+                        flooder=$after
+                        res=$(flood_cpu "$name" "$size" "$count")
+                        a="$a ${res% *}"; ac="$ac ${res#* }"
+                    fi
+                done
             done
             mb=$(echo "$b" | tr ' ' '\n' | grep . | median)
             ma=$(echo "$a" | tr ' ' '\n' | grep . | median)
-            printf '  %-7s %-5s %10s %12s %12s %8s%%\n' "$size" "$via" \
+            cb=$(echo "$bc" | tr ' ' '\n' | grep . | awk '{ s += $1 } END { if (NR) printf "%.2f", s / NR }')
+            ca=$(echo "$ac" | tr ' ' '\n' | grep . | awk '{ s += $1 } END { if (NR) printf "%.2f", s / NR }')
+            printf '  %-7s %-5s %10s %12s %12s %8s%% %9s %9s\n' "$size" "$via" \
                 "$count" "${mb:-FAILED}" "${ma:-FAILED}" \
                 "$(awk -v a="${ma:-0}" -v b="${mb:-0}" 'BEGIN {
-                    if (b > 0) printf "%+.1f", (a - b) * 100 / b; else print "?" }')"
+                    if (b > 0) printf "%+.1f", (a - b) * 100 / b; else print "?" }')" \
+                "${cb:-?}" "${ca:-?}"
         done
     done
     exit 0
