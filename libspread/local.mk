@@ -21,7 +21,10 @@ libspread_libspread_impl_la_SOURCES = \
 
 EXTRA_DIST += libspread/README.md
 
-SPREAD_LIB_LDFLAGS = -version-info 3:0:0 -export-symbols-regex '^(SP_|E_)'
+# current:revision:age. 4:0:1 = upstream's interface (3) plus SP_init and
+# SP_close (4); age 1 keeps the soname libspread.so.3 that upstream
+# programs are linked against.
+SPREAD_LIB_LDFLAGS = -version-info 4:0:1 -export-symbols-regex '^(SP_|E_)'
 
 lib_LTLIBRARIES += libspread/libspread.la libspread/libspread-core.la \
 	libspread/libtspread-core.la

@@ -20,7 +20,7 @@ E_compare_time E_queue E_in_queue E_dequeue E_delay E_attach_fd E_detach_fd
 E_detach_fd_priority E_set_active_threshold E_activate_fd E_deactivate_fd
 E_num_active E_handle_events E_exit_events E_exit_events_async_safe"
 for lib in libspread libspread-core libtspread-core; do
-    so="$top_builddir/libspread/.libs/$lib.so.3.0.0"
+    so="$top_builddir/libspread/.libs/$lib.so.3.1.0"
     [ -f "$so" ] || { echo "FAIL: $so missing"; fails=$((fails + 1)); continue; }
     soname=$(readelf -d "$so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
     [ "$soname" = "$lib.so.3" ] || { echo "FAIL: $lib soname is '$soname'"; fails=$((fails + 1)); }
