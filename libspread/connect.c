@@ -237,7 +237,7 @@ static int hs_send_connect(int fd, const char *private_name, int priority,
     msg[4] = (unsigned char)n;
     if (n > 0)
         memcpy(msg + 5, private_name, n);
-    if (spl_io_send_by(fd, msg, 5 + n, dl) < 0)
+    if (spl_io_send_dl(fd, msg, 5 + n, dl) != 0)
         return hs_early_reject(fd);
     return 0;
 }
@@ -293,7 +293,7 @@ static int hs_choose(int fd, const struct spl_auth_list *auth,
     for (i = 0; i < auth->n; i++)
         memcpy(choice + i * SPW_MAX_AUTH_NAME, auth->name[i],
                strnlen(auth->name[i], SPW_MAX_AUTH_NAME));
-    if (spl_io_send_by(fd, choice, sizeof choice, dl) < 0)
+    if (spl_io_send_dl(fd, choice, sizeof choice, dl) != 0)
         return CONNECTION_CLOSED;
     for (i = 0; i < auth->n; i++)
         if (!auth->fn[i](fd, auth->data[i]))

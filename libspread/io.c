@@ -225,28 +225,6 @@ int spl_io_wait_writable(int fd, const struct timespec *deadline)
     return wait_for(fd, POLLOUT, deadline);
 }
 
-int spl_io_send_by(int fd, const void *buf, size_t len,
-                   const struct timespec *deadline)
-{
-    const char *p = buf;
-
-    while (len > 0) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                return -1;
-            if (wait_for(fd, POLLOUT, deadline) < 0)
-                return -1;
-            continue;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 long spl_io_recv_by(int fd, void *buf, size_t len,
                     const struct timespec *deadline)
 {
@@ -273,11 +251,12 @@ long spl_io_recv_by(int fd, void *buf, size_t len,
     return (long)got;
 }
 
-/* ---- deadline-bounded session I/O (disconnect) --------------------- */
+/* ---- deadline-bounded I/O (handshake sends, disconnect) ------------ */
 
 /* These use MSG_DONTWAIT per call instead of changing the descriptor's
  * mode: other threads may be blocked on the same socket, and the
- * application may have chosen its mode itself. */
+ * application may have chosen its mode itself. (The handshake's socket is
+ * non-blocking anyway.) */
 
 int spl_io_send_dl(int fd, const void *buf, size_t len,
                    const struct timespec *deadline)

@@ -57,20 +57,20 @@ int spl_io_recv(int fd, void *buf, size_t len);
  * Returns 0 or -1. */
 int spl_io_recv_segs(int fd, const struct spl_seg *segs, int nsegs);
 
-/* Handshake I/O on a non-blocking socket with an absolute CLOCK_MONOTONIC
- * deadline (NULL: none). send returns 0 or -1. recv returns the number of
- * bytes read, which is less than len only at end of stream, or -1 on error
- * or timeout. */
-int spl_io_send_by(int fd, const void *buf, size_t len,
-                   const struct timespec *deadline);
+/* Handshake receive on a non-blocking socket with an absolute
+ * CLOCK_MONOTONIC deadline (NULL: none). Returns the number of bytes
+ * read, which is less than len only at end of stream (or an error after
+ * some bytes: a reject byte followed by a reset), or -1 on error or
+ * timeout. */
 long spl_io_recv_by(int fd, void *buf, size_t len,
                     const struct timespec *deadline);
 
-/* Session I/O bounded by an absolute CLOCK_MONOTONIC deadline, without
- * touching the descriptor's blocking mode (other threads may be blocked
- * on it). recv with buf == NULL reads and discards len bytes. Both return
- * 0 when all len bytes moved, SPL_IO_ENDED on end of stream or a socket
- * error, SPL_IO_TIMEOUT when the deadline passed first. */
+/* I/O bounded by an absolute CLOCK_MONOTONIC deadline (NULL: none),
+ * without touching the descriptor's blocking mode (other threads may be
+ * blocked on it): the handshake's sends and SP_disconnect's exchange.
+ * recv with buf == NULL reads and discards len bytes. Both return 0 when
+ * all len bytes moved, SPL_IO_ENDED on end of stream or a socket error,
+ * SPL_IO_TIMEOUT when the deadline passed first. */
 #define SPL_IO_ENDED (-1)
 #define SPL_IO_TIMEOUT (-2)
 int spl_io_send_dl(int fd, const void *buf, size_t len,
