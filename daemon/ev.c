@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause
  * Cohort, a maintained, clean-room fork of the Spread Toolkit.
  *
- * ev: epoll watchers, a timer heap and the per-pass phase list. Level-
- * triggered epoll keeps the callbacks simple: a session that stops reading
- * in the middle of its input is woken again on the next pass.
+ * ev: epoll watchers, a timer heap and the per-pass phase list. Watchers
+ * are level-triggered unless they ask for EV_EDGE (client sessions do, for
+ * arrival order; see ev.h), and every reader is told about the peer's end
+ * of stream (EV_HUP) as well as about readable bytes.
  */
 #include "config.h"
 
@@ -86,7 +87,7 @@ int ev_io_set(struct ev *ev, struct ev_io *w, unsigned events)
     if (w->active && w->events == events)
         return 0;
     memset(&e, 0, sizeof e);
-    e.events = ((events & EV_READ) ? EPOLLIN : 0) |
+    e.events = ((events & EV_READ) ? EPOLLIN | EPOLLRDHUP : 0) |
                ((events & EV_WRITE) ? EPOLLOUT : 0) |
                ((events & EV_EDGE) ? EPOLLET : 0);
     e.data.ptr = w;
@@ -293,9 +294,11 @@ static int poll_io(struct ev *ev, int timeout)
             re |= EV_READ;
         if (evs[i].events & EPOLLOUT)
             re |= EV_WRITE;
+        if (evs[i].events & EPOLLRDHUP)
+            re |= EV_HUP | EV_READ;
         if (evs[i].events & (EPOLLERR | EPOLLHUP))
-            re |= EV_ERROR | EV_READ;
-        re &= (w->events & (EV_READ | EV_WRITE)) | EV_ERROR;
+            re |= EV_ERROR | EV_HUP | EV_READ;
+        re &= (w->events & (EV_READ | EV_WRITE)) | EV_ERROR | EV_HUP;
         /* A callback earlier in this batch may have stopped this watcher. */
         if (w->active && re != 0)
             w->cb(ev, w, re);

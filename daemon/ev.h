@@ -40,6 +40,13 @@ struct ev_timer;
 #define EV_ERROR 0x4u   /* EPOLLERR/EPOLLHUP seen; a read will tell more */
 #define EV_EDGE 0x8u    /* edge-triggered: the callback must drain the fd
                          * (or ev_io_feed() itself to continue next pass) */
+#define EV_HUP 0x10u    /* reported with EV_READ: the peer has ended its
+                         * sending side (EPOLLRDHUP) or the connection is
+                         * gone (EPOLLHUP, EPOLLERR). After the bytes already
+                         * buffered, a read returns 0 or an error. The kernel
+                         * reports this once per change, so an edge-triggered
+                         * reader must remember it: a short read no longer
+                         * proves that nothing more is to be read. */
 
 typedef void (*ev_io_fn)(struct ev *ev, struct ev_io *w, unsigned revents);
 typedef void (*ev_timer_fn)(struct ev *ev, struct ev_timer *t);

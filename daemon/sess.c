@@ -690,6 +690,9 @@ static void sess_io_cb(struct ev *ev, struct ev_io *w, unsigned revents)
     struct sess *s = w->data;
 
     (void)ev;
+    /* Reported once per change: remember it (see EV_HUP). */
+    if (revents & EV_HUP)
+        s->peer_hup = 1;
     if (s->state == SESS_DRAINING) {
         if (revents & (EV_WRITE | EV_ERROR))
             drain_write(s);

@@ -106,6 +106,9 @@ struct sess {
     int accepted;              /* reached the open state; cleared once its
                                 * activity-log "D" line is written */
     int hs_full;               /* the last handshake read filled its room */
+    int peer_hup;              /* the client ended its stream (or the
+                                * connection failed): read on to the end,
+                                * a short read is no longer "drained" */
     uint64_t paused_until;     /* reads paused (ms, ev clock): it feeds a
                                 * congested receiver */
     unsigned pause_ms;         /* length of the last pause */

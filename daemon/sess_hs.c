@@ -182,9 +182,10 @@ static void accept_session(struct sess *s, int has_patch)
             sess_label(s, lb, sizeof lb), s->pgroup, s->major, s->minor,
             s->patch, s->membership ? ", membership" : "");
     /* Frames pipelined behind the handshake are handled now; the socket
-     * is read on only if the last read may have left bytes behind (later
-     * bytes raise their own edge). */
-    sess_io_start(s, s->hs_full);
+     * is read on only if the last read may have left bytes behind, or the
+     * client's end of stream is still to be read (later bytes raise their
+     * own edge). */
+    sess_io_start(s, s->hs_full || s->peer_hup);
 }
 
 /* Methods for clients that send no choice (older than 3.16): NULL, or IP
@@ -320,7 +321,9 @@ void sess_hs_readable(struct sess *s)
             hs_connect_phase(s);
         if (s->state == SESS_HS_AUTH)
             hs_auth_phase(s);
-        if (!s->hs_full)
+        /* A short read emptied the socket, unless the client hung up:
+         * then its end of stream is still to be read (see EV_HUP). */
+        if (!s->hs_full && !s->peer_hup)
             return;
     }
 }

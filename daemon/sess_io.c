@@ -259,8 +259,11 @@ void sess_io_readable(struct sess *s)
             /* A short read emptied the socket. Bytes arriving later raise
              * a new edge and are read in their turn: reading on until
              * EAGAIN would let this session's newer requests overtake
-             * older ones of other sessions already queued in epoll. */
-            drained = (size_t)n < room;
+             * older ones of other sessions already queued in epoll. An end
+             * of stream that came with the bytes raises no edge of its own,
+             * though: once the client has hung up, read on until the read
+             * says so. */
+            drained = (size_t)n < room && !s->peer_hup;
         }
         have += (size_t)n;
         used = parse_frames(s, ss->scratch, have, frames_allowed(s), &limited);

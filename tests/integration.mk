@@ -70,3 +70,12 @@ tests_integration_test_reuse_SOURCES = tests/integration/test_reuse.c
 tests_integration_test_reuse_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_integration_test_reuse_LDADD = $(TEST_CLIENT_LIBS)
 endif
+
+if HAVE_CHECK
+# Clients that vanish (end of stream together with their last bytes).
+check_PROGRAMS += tests/integration/test_vanish
+TESTS += tests/integration/test_vanish
+tests_integration_test_vanish_SOURCES = tests/integration/test_vanish.c
+tests_integration_test_vanish_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integration_test_vanish_LDADD = $(TEST_CLIENT_LIBS)
+endif

@@ -15,7 +15,7 @@
 #include <sp.h>
 
 #define TC_TIMEOUT (-1000)
-#define TC_MAX_GROUPS 128
+#define TC_MAX_GROUPS 512
 #define TC_MAX_BODY 150000
 
 struct tc_msg {

@@ -501,9 +501,15 @@ int th_wait_eof(int fd, int deadline_ms)
 
 int th_raw_session(int port, const char *name, int membership, char *pg)
 {
+    return th_raw_session_on(1, port, name, membership, pg);
+}
+
+int th_raw_session_on(int transport, int port, const char *name,
+                      int membership, char *pg)
+{
     unsigned char hello[16], choice[90], reply[64];
     size_t nlen = strlen(name);
-    int fd = th_connect_tcp(port);
+    int fd = transport ? th_connect_tcp(port) : th_connect_unix(port);
     if (fd < 0 || nlen > 10)
         goto fail;
     hello[0] = 5;
@@ -580,4 +586,52 @@ int th_file_contains(const char *path, const char *text)
         found = strstr(line, text) != NULL;
     fclose(fp);
     return found;
+}
+
+int th_daemon_fd_count(const struct th_daemon *d)
+{
+    char path[64];
+    DIR *dp;
+    struct dirent *e;
+    int n = 0;
+
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)d->pid);
+    if (d->pid <= 0 || (dp = opendir(path)) == NULL)
+        return -1;
+    while ((e = readdir(dp)) != NULL)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(dp);
+    return n;
+}
+
+/* One table of /proc/net/tcp or tcp6: lines "sl local rem st ...", with
+ * addresses as hex "ADDR:PORT". */
+static int count_tcp_state(const char *table, int port, int state)
+{
+    FILE *fp = fopen(table, "r");
+    char line[512];
+    int n = 0;
+
+    if (fp == NULL)
+        return 0;
+    while (fgets(line, sizeof line, fp) != NULL) {
+        char local[80], remote[80];
+        unsigned st;
+        const char *colon;
+        if (sscanf(line, " %*d: %79s %79s %x", local, remote, &st) != 3)
+            continue;
+        colon = strrchr(local, ':');
+        if (colon != NULL && strtol(colon + 1, NULL, 16) == port &&
+            (int)st == state)
+            n++;
+    }
+    fclose(fp);
+    return n;
+}
+
+int th_tcp_count_state(int port, int state)
+{
+    return count_tcp_state("/proc/net/tcp", port, state) +
+           count_tcp_state("/proc/net/tcp6", port, state);
 }

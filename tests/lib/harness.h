@@ -105,6 +105,18 @@ const char *th_build_path(const char *rel);
  * group name (MAX_GROUP_NAME bytes) when not NULL. */
 int th_raw_session(int port, const char *name, int membership, char *pg);
 
+/* The same over either transport: 0 the unix socket, 1 TCP. */
+int th_raw_session_on(int transport, int port, const char *name,
+                      int membership, char *pg);
+
+/* Descriptors the daemon process has open (from /proc), or -1. */
+int th_daemon_fd_count(const struct th_daemon *d);
+
+/* TCP sockets on this host whose local port is `port` and whose state is
+ * `state` (the kernel's numbering: TH_TCP_CLOSE_WAIT), IPv4 and IPv6. */
+#define TH_TCP_CLOSE_WAIT 8
+int th_tcp_count_state(int port, int state);
+
 /* Build a client frame header (host order) into buf[48]. */
 void th_raw_header(unsigned char *buf, unsigned type, const char *sender,
                    int num_groups, short mess_type, int data_len);

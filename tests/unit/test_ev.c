@@ -3,11 +3,13 @@
  *
  * Unit tests for daemon/ev.c: timers fire in deadline order, stopped
  * timers do not fire, fd watchers see readiness, phases run each pass and
- * a busy phase keeps the poll from blocking.
+ * a busy phase keeps the poll from blocking, an end of stream that comes
+ * with the last bytes is reported with them.
  */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "ev.h"
@@ -109,6 +111,38 @@ START_TEST(io_and_phases)
 }
 END_TEST
 
+/* Bytes and the end of stream arriving together raise one edge; the
+ * watcher must learn of both from it (EV_HUP). */
+static void hup_cb(struct ev *ev, struct ev_io *w, unsigned revents)
+{
+    unsigned *seen = w->data;
+    (void)ev;
+    *seen |= revents;
+}
+
+START_TEST(end_of_stream_reported)
+{
+    struct ev ev;
+    struct ev_io w;
+    unsigned seen = 0;
+    int sv[2], i;
+
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    ck_assert_int_eq(ev_init(&ev), 0);
+    ev_io_init(&w, sv[0], hup_cb, &seen);
+    ck_assert_int_eq(ev_io_set(&ev, &w, EV_READ | EV_EDGE), 0);
+    ck_assert_int_eq(write(sv[1], "bye", 3), 3);
+    ck_assert_int_eq(shutdown(sv[1], SHUT_WR), 0);
+    for (i = 0; i < 10 && seen == 0; i++)
+        ev_run_once(&ev, 100);
+    ck_assert_uint_eq(seen & (EV_READ | EV_HUP), EV_READ | EV_HUP);
+    ev_io_stop(&ev, &w);
+    ev_fini(&ev);
+    close(sv[0]);
+    close(sv[1]);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ev");
@@ -117,6 +151,7 @@ int main(void)
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, timer_order);
     tcase_add_test(tc, io_and_phases);
+    tcase_add_test(tc, end_of_stream_reported);
     suite_add_tcase(s, tc);
     return ck_run_suite(s);
 }
