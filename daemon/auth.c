@@ -230,3 +230,8 @@ int auth_check(const struct auth *a, unsigned methods,
         return 0;
     return methods != 0;
 }
+
+int auth_ip_decides(const struct auth *a)
+{
+    return (a->required & AUTH_IP) || a->allowed == AUTH_IP;
+}

@@ -59,6 +59,11 @@ int auth_load_access(struct auth *a, char *err, size_t errlen);
 /* The method bit of a name as sent in the 90-byte choice, 0 if unknown. */
 unsigned auth_method_bit(const char *name, size_t len);
 
+/* 1 if every way through the handshake runs the IP method (it is
+ * required, or the only one allowed), so that a peer's address alone
+ * decides: the daemon can then turn a refused peer away at accept. */
+int auth_ip_decides(const struct auth *a);
+
 /* Run the methods in `methods` for a peer (NULL peer = unix socket).
  * Returns 1 when every one of them accepts. */
 int auth_check(const struct auth *a, unsigned methods,

@@ -18,7 +18,7 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/order.c daemon/order.h \
 	daemon/priv.c daemon/priv.h \
 	daemon/sess.c daemon/sess.h daemon/sess_int.h \
-	daemon/sess_hs.c daemon/sess_io.c
+	daemon/sess_hs.c daemon/sess_io.c daemon/sess_accept.c
 
 sbin_PROGRAMS += daemon/spread
 daemon_spread_SOURCES = daemon/main.c

@@ -135,3 +135,16 @@ void log_flush(struct log *l)
     if (l->out != NULL)
         fflush(l->out);
 }
+
+int log_limit_pass(struct log_limit *ll, uint64_t now_ms,
+                   unsigned interval_ms, unsigned long *held)
+{
+    if (now_ms < ll->next_ms) {
+        ll->held++;
+        return 0;
+    }
+    *held = ll->held;
+    ll->held = 0;
+    ll->next_ms = now_ms + interval_ms;
+    return 1;
+}

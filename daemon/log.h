@@ -85,4 +85,18 @@ void log_flush(struct log *l);
 
 #define log_print(l, ...) log_msg((l), LOG_C_PRINT, LOG_PRINT, __VA_ARGS__)
 
+/* A bound on lines that peers can cause at will (refused connections,
+ * refused joins, failing accepts): at most one line per interval; the
+ * next line that passes reports how many were held back meanwhile. */
+struct log_limit {
+    uint64_t next_ms;          /* no line before this time (ev clock) */
+    unsigned long held;        /* lines held back since the last one */
+};
+
+/* 1 if a line may be written at now_ms; *held then gets the number held
+ * back since the previous line (and the count restarts). 0 if this line
+ * is to be held back (it is counted). */
+int log_limit_pass(struct log_limit *ll, uint64_t now_ms,
+                   unsigned interval_ms, unsigned long *held);
+
 #endif /* COHORT_DAEMON_LOG_H */

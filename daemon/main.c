@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -250,6 +251,48 @@ static unsigned raise_fd_limit(void)
     return (unsigned)rl.rlim_cur;
 }
 
+/* Descriptors open right now (the log, the loop, inherited ones). */
+static unsigned open_descriptors(void)
+{
+    DIR *dp = opendir("/proc/self/fd");
+    struct dirent *e;
+    unsigned n = 0;
+
+    if (dp == NULL)
+        return 16;      /* no /proc: a guess, covered by the margin */
+    while ((e = readdir(dp)) != NULL)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(dp);
+    return n;
+}
+
+/* Fit the client limits into the descriptor limit, so that clients meet
+ * REJECT_QUOTA (or wait for a handshake slot), never a failing accept():
+ * what is open now, the listeners and a margin (activity log, readiness
+ * socket, the spare descriptor, a log reopen) come first; a quarter of the
+ * rest at most goes to handshakes, the others to sessions; and one
+ * address gets at most a quarter of the handshakes. */
+static void fit_sessions(struct daemon *d, struct sess_opts *so,
+                         unsigned fd_limit)
+{
+    unsigned reserve = open_descriptors() + SESS_MAX_LISTENERS + 16;
+    unsigned avail, hs;
+
+    if (fd_limit < reserve + 4)
+        fatal(d, "the descriptor limit (%u) leaves no room for clients: "
+              "raise it to at least %u (ulimit -n)", fd_limit, reserve + 4);
+    avail = fd_limit - reserve;
+    hs = avail / 4;
+    if (so->max_handshakes > hs)
+        so->max_handshakes = hs;
+    /* One address never holds more than a quarter of the slots. */
+    if (so->max_hs_per_addr > so->max_handshakes / 4)
+        so->max_hs_per_addr = so->max_handshakes >= 4 ? so->max_handshakes / 4 : 1;
+    if (so->max_sessions > avail - so->max_handshakes)
+        so->max_sessions = avail - so->max_handshakes;
+}
+
 /* The membership report scripts grep for (daemon.md §5.3). */
 static void print_view(void *ctx, const struct order_view *v)
 {
@@ -341,8 +384,7 @@ static void start_runtime(struct daemon *d, unsigned fd_limit)
     order_init(&d->order, d->self, me->id, &ops, &d->deliver);
     sess_opts_default(&so);
     so.max_queued = c->max_session_messages;
-    if (fd_limit < so.max_sessions + 64)
-        so.max_sessions = fd_limit > 128 ? fd_limit - 64 : 64;
+    fit_sessions(d, &so, fd_limit);
     if (sess_init(&d->sessions, &d->ev, &d->log, &d->order, &d->auth, d->self,
                   me->name, &so) < 0)
         fatal(d, "out of memory");
@@ -368,8 +410,10 @@ static void start_runtime(struct daemon *d, unsigned fd_limit)
     ev_add_phase(&d->ev, "flush", sess_flush, &d->sessions);
     ev_add_phase(&d->ev, "reap", sess_reap, &d->sessions);
     log_msg(&d->log, LOG_C_SESSION | LOG_C_CONFIGURATION, LOG_INFO,
-            "accepting up to %u client sessions, %u queued messages each",
-            so.max_sessions, so.max_queued);
+            "accepting up to %u client sessions (descriptor limit %u), %u "
+            "handshakes at a time (%u per address), %u queued messages each",
+            so.max_sessions, fd_limit, so.max_handshakes, so.max_hs_per_addr,
+            so.max_queued);
     order_start(&d->order, (uint32_t)time(NULL));
 }
 

@@ -68,12 +68,15 @@ const char *sess_state_name(enum sess_state st)
 void sess_opts_default(struct sess_opts *o)
 {
     o->max_sessions = 10000;
+    o->max_handshakes = 1024;
+    o->max_hs_per_addr = 128;
     o->max_queued = 1000;
     o->pause_ms = 2;
     o->connect_ms = 1000;
-    o->auth_ms = 10000;
+    o->hs_ms = 5000;
     o->partial_ms = 500;
     o->drain_ms = SESS_DRAIN_MS;
+    o->backoff_ms = 50;
 }
 
 int sess_init(struct sessions *ss, struct ev *ev, struct log *log,
@@ -82,6 +85,7 @@ int sess_init(struct sessions *ss, struct ev *ev, struct log *log,
 {
     memset(ss, 0, sizeof *ss);
     ss->unix_dirfd = -1;
+    ss->spare_fd = -1;
     ss->ev = ev;
     ss->log = log;
     ss->order = order;
@@ -98,6 +102,7 @@ int sess_init(struct sessions *ss, struct ev *ev, struct log *log,
     if (ss->pass_budget > 512)
         ss->pass_budget = 512;
     hmap_init(&ss->by_name);
+    ev_timer_init(&ss->accept_timer, sess_accept_backoff_over, ss);
     ss->scratch_cap = SESS_SCRATCH;
     ss->scratch = malloc(ss->scratch_cap);
     if (ss->scratch == NULL)
@@ -122,6 +127,12 @@ void sess_set_state(struct sess *s, enum sess_state st, const char *why)
     log_msg(s->ss->log, LOG_C_SESSION, LOG_DEBUG, "%s: %s -> %s (%s)",
             sess_label(s, lb, sizeof lb), sess_state_name(s->state),
             sess_state_name(st), why);
+    if (s->state < SESS_OPEN && st >= SESS_OPEN)
+        sess_hs_left(s);
+    if (st == SESS_OPEN) {
+        s->in_quota = 1;
+        s->ss->n_sess++;
+    }
     s->state = st;
     if (st == SESS_DRAINING)
         ev_timer_start(s->ss->ev, &s->timer, s->ss->opts.drain_ms);
@@ -419,6 +430,9 @@ static void to_reap(struct sess *s)
         log_disconnect(s);
         close(s->fd);
         s->fd = -1;
+    }
+    if (s->in_quota) {
+        s->in_quota = 0;
         ss->n_sess--;
     }
     release_name(s);
@@ -747,267 +761,41 @@ void sess_throttle(struct sessions *ss, struct sess *s)
     ss->n_throttled++;
 }
 
-/* ---- listeners ---- */
-
-static void peer_text(struct sess *s, const struct sockaddr *sa)
+struct sess *sess_new(struct sessions *ss, int fd, int is_unix,
+                      const struct sockaddr_storage *sa, socklen_t salen)
 {
-    char a[INET6_ADDRSTRLEN];
+    struct sess *s = calloc(1, sizeof *s);
 
-    if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *v4 = (const void *)sa;
-        inet_ntop(AF_INET, &v4->sin_addr, a, sizeof a);
-        snprintf(s->peer, sizeof s->peer, "%s:%u", a, ntohs(v4->sin_port));
-        snprintf(s->peer_ip, sizeof s->peer_ip, "%s", a);
-    } else if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *v6 = (const void *)sa;
-        inet_ntop(AF_INET6, &v6->sin6_addr, a, sizeof a);
-        snprintf(s->peer, sizeof s->peer, "[%s]:%u", a, ntohs(v6->sin6_port));
-        snprintf(s->peer_ip, sizeof s->peer_ip, "%s", a);
-    } else {
-        snprintf(s->peer, sizeof s->peer, "unix socket");
-        snprintf(s->peer_ip, sizeof s->peer_ip, "unix");
-    }
-}
-
-static void accept_one(struct sessions *ss, struct sess_listener *l, int fd,
-                       const struct sockaddr_storage *sa, socklen_t salen)
-{
-    struct sess *s;
-    int one = 1;
-
-    if (ss->n_sess >= ss->opts.max_sessions) {
-        unsigned char b = (unsigned char)(signed char)REJECT_QUOTA;
-        ss->n_rejected++;
-        if (write(fd, &b, 1) < 0) {
-            /* nothing to do: the connection is refused either way */
-        }
-        close(fd);
-        log_msg(ss->log, LOG_C_SESSION | LOG_C_PRINT, LOG_WARNING,
-                "refused a connection: session limit (%u) reached",
-                ss->opts.max_sessions);
-        return;
-    }
-    s = calloc(1, sizeof *s);
-    if (s == NULL) {
-        close(fd);
-        return;
-    }
+    if (s == NULL)
+        return NULL;
     s->ss = ss;
     s->fd = fd;
-    s->is_unix = l->is_unix;
+    s->is_unix = is_unix;
     s->id = ++ss->next_id;
     if (salen > 0 && salen <= sizeof s->peer_addr)
         memcpy(&s->peer_addr, sa, salen);
-    if (l->is_unix)
+    if (is_unix)
         s->peer_addr.ss_family = AF_UNIX;
-    peer_text(s, (const struct sockaddr *)&s->peer_addr);
-    if (!l->is_unix) {
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
-    }
     ev_io_init(&s->io, fd, sess_io_cb, s);
     ev_timer_init(&s->timer, sess_timer_cb, s);
     s->all_next = ss->all;
     if (ss->all != NULL)
         ss->all->all_prev = s;
     ss->all = s;
-    ss->n_sess++;
-    ss->n_accepted++;
     s->state = SESS_HS_CONNECT;
-    /* Edge-triggered: requests from different connections are then seen
-     * in arrival order (see ev.h); every reader drains its socket. */
-    if (ev_io_set(ss->ev, &s->io, EV_READ | EV_EDGE) < 0) {
-        sess_close_now(s, 0, "cannot watch the socket");
-        return;
-    }
-    sess_hs_start(s);
+    s->hs_deadline = ev_now(ss->ev) + ss->opts.hs_ms;
+    return s;
 }
 
-static void listener_cb(struct ev *ev, struct ev_io *w, unsigned revents)
+void sess_discard(struct sess *s)
 {
-    struct sess_listener *l = w->data;
-    int i;
-
-    (void)ev;
-    (void)revents;
-    for (i = 0; i < SESS_ACCEPT_BATCH; i++) {
-        struct sockaddr_storage sa;
-        socklen_t salen = sizeof sa;
-        int fd = accept4(w->fd, (struct sockaddr *)&sa, &salen,
-                         SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                log_msg(l->ss->log, LOG_C_SESSION | LOG_C_PRINT, LOG_ERROR,
-                        "accept on %s: %s", l->where, strerror(errno));
-            return;
-        }
-        accept_one(l->ss, l, fd, &sa, salen);
-    }
-}
-
-static int add_listener(struct sessions *ss, int fd, int is_unix,
-                        const char *where, char *err, size_t errlen)
-{
-    struct sess_listener *l;
-
-    if (ss->n_lst == SESS_MAX_LISTENERS) {
-        snprintf(err, errlen, "too many client listeners");
-        close(fd);
-        return -1;
-    }
-    l = &ss->lst[ss->n_lst++];
-    l->is_unix = is_unix;
-    l->ss = ss;
-    snprintf(l->where, sizeof l->where, "%s", where);
-    ev_io_init(&l->io, fd, listener_cb, l);
-    if (ev_io_set(ss->ev, &l->io, EV_READ) < 0) {
-        snprintf(err, errlen, "cannot watch listener %s", where);
-        return -1;
-    }
-    return 0;
-}
-
-static int listen_tcp(struct sessions *ss, const struct conf_iface *ifc,
-                      int family, uint16_t port, enum conf_port_reuse reuse,
-                      char *err, size_t errlen)
-{
-    struct sockaddr_storage sa;
-    socklen_t salen;
-    char where[96], a[INET6_ADDRSTRLEN];
-    int any = (ifc->roles & CONF_IF_ANY) != 0, fd, one = 1;
-
-    memset(&sa, 0, sizeof sa);
-    if (!any)
-        family = ifc->addr.family;
-    if (family == AF_INET6) {
-        struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&sa;
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons(port);
-        if (!any) {
-            memcpy(&v6->sin6_addr, ifc->addr.bytes, 16);
-            v6->sin6_scope_id = ifc->addr.scope_id;
-        }
-        salen = sizeof *v6;
-        inet_ntop(AF_INET6, &v6->sin6_addr, a, sizeof a);
-    } else {
-        struct sockaddr_in *v4 = (struct sockaddr_in *)&sa;
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons(port);
-        if (!any)
-            memcpy(&v4->sin_addr, ifc->addr.bytes, 4);
-        salen = sizeof *v4;
-        inet_ntop(AF_INET, &v4->sin_addr, a, sizeof a);
-    }
-    snprintf(where, sizeof where, "[%s]:%u", a, port);
-    fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        snprintf(err, errlen, "socket for %s: %s", where, strerror(errno));
-        return -1;
-    }
-    /* SocketPortReuse. Upstream's `auto` leaves the all-addresses listener
-     * without SO_REUSEADDR, so a restart soon after clients were connected
-     * fails with "Address already in use". On Linux SO_REUSEADDR never lets
-     * a second listener onto a port in use, so `auto` sets it everywhere;
-     * `off` keeps the old behaviour. */
-    if (reuse != CONF_REUSE_OFF)
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, (struct sockaddr *)&sa, salen) < 0) {
-        snprintf(err, errlen,
-                 "unable to bind client port %s; likely already bound by "
-                 "another process: %s", where, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    if (listen(fd, SOMAXCONN) < 0) {
-        snprintf(err, errlen, "listen on %s: %s", where, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    log_msg(ss->log, LOG_C_SESSION, LOG_INFO, "listening for clients on %s",
-            where);
-    return add_listener(ss, fd, 0, where, err, errlen);
-}
-
-static int listen_unix(struct sessions *ss, const char *dir, unsigned mode,
-                       uint16_t port, char *err, size_t errlen)
-{
-    struct sockaddr_un sa;
-    int fd;
-
-    memset(&sa, 0, sizeof sa);
-    sa.sun_family = AF_UNIX;
-    if ((size_t)snprintf(ss->unix_path, sizeof ss->unix_path, "%s/%u", dir,
-                         port) >= sizeof sa.sun_path) {
-        snprintf(err, errlen, "unix socket path %s/%u too long", dir, port);
-        return -1;
-    }
-    memcpy(sa.sun_path, ss->unix_path, strlen(ss->unix_path) + 1);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        snprintf(err, errlen, "unix socket: %s", strerror(errno));
-        return -1;
-    }
-    unlink(ss->unix_path); /* a stale socket from an earlier run */
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-        snprintf(err, errlen, "bind %s: %s", ss->unix_path, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    ss->unix_bound = 1;
-    /* Kept open so that the socket can be removed at exit even from inside
-     * the RuntimeDir chroot of a root start (upstream left it behind). */
-    ss->unix_dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    ss->unix_name = ss->unix_path + strlen(dir) + 1;
-    if (chmod(ss->unix_path, (mode_t)mode) < 0 || listen(fd, SOMAXCONN) < 0) {
-        snprintf(err, errlen, "unix socket %s: %s", ss->unix_path,
-                 strerror(errno));
-        close(fd);
-        return -1;
-    }
-    log_msg(ss->log, LOG_C_SESSION, LOG_INFO,
-            "listening for clients on %s (mode %04o)", ss->unix_path, mode);
-    return add_listener(ss, fd, 1, ss->unix_path, err, errlen);
-}
-
-int sess_listen(struct sessions *ss, const struct conf *c, int self,
-                char *err, size_t errlen)
-{
-    const struct conf_daemon *d = &c->daemons[self];
-    uint16_t port = c->segments[d->segment].port;
-    int i;
-
-    for (i = 0; i < d->n_ifaces; i++) {
-        const struct conf_iface *ifc = &d->ifaces[i];
-        if (!(ifc->roles & (CONF_IF_CLIENT | CONF_IF_ANY)))
-            continue;
-        if (listen_tcp(ss, ifc, d->addr.family, port, c->port_reuse, err,
-                       errlen) < 0)
-            return -1;
-    }
-    return listen_unix(ss, c->unix_socket_dir ? c->unix_socket_dir : SP_UNIX_SOCKET,
-                       c->unix_socket_mode, port, err, errlen);
-}
-
-void sess_remove_socket(struct sessions *ss)
-{
-    if (ss->unix_bound) {
-        if (ss->unix_dirfd >= 0)
-            unlinkat(ss->unix_dirfd, ss->unix_name, 0);
-        else
-            unlink(ss->unix_path);
-        ss->unix_bound = 0;
-    }
-    if (ss->unix_dirfd >= 0)
-        close(ss->unix_dirfd);
-    ss->unix_dirfd = -1;
+    s->fd = -1;      /* the caller closed it */
+    s->state = SESS_CLOSED;
+    to_reap(s);
 }
 
 void sess_fini(struct sessions *ss)
 {
-    int i;
-
     while (ss->all != NULL) {
         struct sess *s = ss->all;
         if (s->state < SESS_CLOSED) {
@@ -1017,12 +805,7 @@ void sess_fini(struct sessions *ss)
         sess_reap(ss->ev, ss);
     }
     sess_reap(ss->ev, ss);
-    for (i = 0; i < ss->n_lst; i++) {
-        ev_io_stop(ss->ev, &ss->lst[i].io);
-        close(ss->lst[i].io.fd);
-    }
-    ss->n_lst = 0;
-    sess_remove_socket(ss);
+    sess_listeners_fini(ss);
     hmap_fini(&ss->by_name);
     free(ss->scratch);
     ss->scratch = NULL;

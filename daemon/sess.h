@@ -6,9 +6,16 @@
  * reaping of its memory, the table of reserved private names, framed reads
  * and bounded write queues.
  *
- * Split over three files: sess.c (listeners, table, lifecycle, write
- * queues), sess_hs.c (the handshake state machine), sess_io.c (framed
- * reads and request submission). sess_int.h is private to them.
+ * Split over four files: sess.c (table, lifecycle, write queues),
+ * sess_accept.c (listeners and admission), sess_hs.c (the handshake state
+ * machine), sess_io.c (framed reads and request submission). sess_int.h
+ * is private to them.
+ *
+ * Admission (sess_accept.c): only authenticated sessions count against
+ * max_sessions; handshakes have their own caps (max_handshakes at a time,
+ * max_hs_per_addr from one address) and deadline (hs_ms), and reserve
+ * their private name only once authenticated. sess_set_state() keeps the
+ * counts (n_hs, n_sess).
  *
  * Contract
  * - Request handlers only validate and submit to order; they never touch
@@ -56,6 +63,7 @@
 #include "internal/wire.h"
 #include "ev.h"
 #include "hmap.h"
+#include "log.h"
 #include "msg.h"
 
 struct actlog;
@@ -79,13 +87,23 @@ enum sess_state {
 #define SESS_DRAIN_MS 5000
 
 struct sess_opts {
-    unsigned max_sessions;     /* REJECT_QUOTA beyond; default 10000 */
+    unsigned max_sessions;     /* authenticated sessions; REJECT_QUOTA
+                                * beyond; default 10000 */
+    unsigned max_handshakes;   /* handshakes at a time; at the cap new
+                                * connections wait in the kernel's accept
+                                * queue; default 1024 */
+    unsigned max_hs_per_addr;  /* handshakes at a time from one IPv4
+                                * address or IPv6 /64 (unix-socket clients
+                                * share only the global cap); REJECT_QUOTA
+                                * beyond; default 128 */
     unsigned max_queued;       /* MaxSessionMessages; default 1000 */
     unsigned pause_ms;         /* sender pause when a receiver backs up: 2 */
     unsigned connect_ms;       /* connect-message phase timeout: 1000 */
-    unsigned auth_ms;          /* auth-choice phase timeout: 10000 */
+    unsigned hs_ms;            /* the whole handshake, from accept: 5000 */
     unsigned partial_ms;       /* a started auth choice must complete: 500 */
     unsigned drain_ms;         /* draining state bound: SESS_DRAIN_MS */
+    unsigned backoff_ms;       /* first pause after a failed accept: 50,
+                                * doubling up to 1000 */
 };
 
 struct sessions;
@@ -103,9 +121,15 @@ struct sess {
     char peer[64];             /* address and port, for logs */
     char peer_ip[48];          /* address only, for the activity log */
     struct sockaddr_storage peer_addr;
+    int in_quota;              /* counted in sessions.n_sess */
     int accepted;              /* reached the open state; cleared once its
                                 * activity-log "D" line is written */
     int hs_full;               /* the last handshake read filled its room */
+    uint64_t hs_deadline;      /* end of the handshake (ms, ev clock) */
+    struct sess *hs_prev, *hs_next;    /* sessions.hs_head, in handshake */
+    int addr_family;           /* per-address key: AF_INET, AF_INET6 (a
+                                * /64), or 0 (not counted: unix socket) */
+    unsigned char addr_key[8];
     int peer_hup;              /* the client ended its stream (or the
                                 * connection failed): read on to the end,
                                 * a short read is no longer "drained" */
@@ -116,6 +140,7 @@ struct sess {
     char pgroup[MAX_GROUP_NAME];   /* "#name#daemon", NUL-padded */
     unsigned char major, minor, patch, flags;
     int membership;
+    int random_name;           /* asked for a name chosen by the daemon */
     /* input: only while bytes are pending (idle sessions hold none) */
     unsigned char *rbuf;
     size_t rlen, rcap;
@@ -150,6 +175,10 @@ struct sess_listener {
     char where[96];
 };
 
+/* Why the listeners are not being watched (sessions.accept_paused). */
+#define SESS_PAUSE_HANDSHAKES 0x1u   /* max_handshakes in progress */
+#define SESS_PAUSE_ERROR 0x2u        /* accept() failed: backing off */
+
 struct sessions {
     struct ev *ev;
     struct log *log;
@@ -167,7 +196,19 @@ struct sessions {
     const char *unix_name;     /* points into unix_path */
     struct hmap by_name;       /* reserved private group names */
     struct sess *all;          /* every session not yet reaped */
-    size_t n_sess;             /* sessions counting against the quota */
+    size_t n_sess;             /* sessions past the handshake that hold a
+                                * descriptor (open, killed, draining): the
+                                * quota counts these */
+    size_t n_hs;               /* sessions in a handshake state */
+    struct sess *hs_head;      /* those, newest first */
+    unsigned accept_paused;    /* SESS_PAUSE_* bits; 0: listeners watched */
+    struct ev_timer accept_timer;  /* end of an accept backoff */
+    unsigned backoff_ms;       /* length of the current backoff */
+    unsigned long accept_errors;   /* failed accepts in this episode */
+    int spare_fd;              /* given up to accept and refuse one
+                                * connection when descriptors run out */
+    struct log_limit refuse_limit; /* lines about refused connections */
+    struct log_limit pause_limit;  /* lines about the handshake cap */
     struct sess *flush_list;
     struct sess *reap_list;
     unsigned char *scratch;    /* shared read buffer */
@@ -175,6 +216,7 @@ struct sessions {
     uint32_t next_id;
     uint32_t rand_state;
     uint64_t n_accepted, n_dropped, n_rejected, n_throttled;
+    uint64_t n_refused_access; /* turned away at accept by the access list */
     /* Frames all sessions together may hand to order in one loop pass.
      * It bounds how much one deliver phase can queue for a receiver (so a
      * receiver below the throttle threshold cannot pass MaxSessionMessages

@@ -14,7 +14,14 @@
  *   within 1 s is dropped (silently, or with REJECT_ILLEGAL_NAME when it
  *   stopped inside the name, which is what upstream answered); a choice
  *   that started but is not complete within 0.5 s gets REJECT_AUTH (what
- *   upstream answered to a short choice), a silent one after 10 s;
+ *   upstream answered to a short choice), and so does any handshake not
+ *   complete 5 s after the accept (opts.hs_ms);
+ * - a name in use by a session is refused after the connect message, as
+ *   upstream does, but a name is reserved only once the connection is
+ *   authenticated (and a random name is chosen only then), so that a
+ *   connection that never authenticates cannot keep a name taken; two
+ *   handshakes racing for a free name: the first to authenticate gets it,
+ *   the other gets REJECT_NOT_UNIQUE in place of the accept;
  * - a client naming three methods is judged on the three slots (upstream
  *   read past the block and always refused);
  * - the accept reply goes out in one write.
@@ -112,9 +119,19 @@ int hs_parse_choice(const unsigned char b[90], unsigned allowed,
     return *requested ? 0 : REJECT_AUTH;
 }
 
+/* Arm the session timer for `ms`, but never past the end of the whole
+ * handshake. */
+static void hs_arm(struct sess *s, unsigned ms)
+{
+    uint64_t now = ev_now(s->ss->ev);
+    uint64_t left = s->hs_deadline > now ? s->hs_deadline - now : 0;
+
+    ev_timer_start(s->ss->ev, &s->timer, ms < left ? ms : left);
+}
+
 void sess_hs_start(struct sess *s)
 {
-    ev_timer_start(s->ss->ev, &s->timer, s->ss->opts.connect_ms);
+    hs_arm(s, s->ss->opts.connect_ms);
 }
 
 /* name (at most 10 characters) and "#name#daemon" (at most 31). */
@@ -132,7 +149,8 @@ static void set_name(struct sess *s, const char *name)
     memcpy(s->pgroup + 2 + n, s->ss->my_name, dn);
 }
 
-/* An empty name asks for one: r<0..9998>-<fd>, at most 9 characters. */
+/* An empty name asks for one: r<0..9998>-<fd>, at most 9 characters,
+ * chosen and reserved once the session is authenticated. */
 static int random_name(struct sess *s)
 {
     int tries;
@@ -153,12 +171,33 @@ static int random_name(struct sess *s)
     return -1;
 }
 
+/* The session is authenticated: only now may it take a place in the
+ * quota and a name. A name another session took during this handshake,
+ * or a quota filled meanwhile, is refused in place of the accept. */
+static int take_place(struct sess *s)
+{
+    if (s->ss->n_sess >= s->ss->opts.max_sessions) {
+        sess_close_now(s, REJECT_QUOTA, "session limit reached during the "
+                       "handshake");
+        return -1;
+    }
+    if (s->random_name ? random_name(s) < 0 : sess_reserve_name(s) < 0) {
+        sess_close_now(s, REJECT_NOT_UNIQUE, s->random_name
+                       ? "no free random name" : "name taken during the handshake");
+        return -1;
+    }
+    return 0;
+}
+
 static void accept_session(struct sess *s, int has_patch)
 {
     unsigned char reply[5 + MAX_GROUP_NAME];
-    size_t n = 0, glen = strlen(s->pgroup);
+    size_t n = 0, glen;
     char lb[128];
 
+    if (take_place(s) < 0)
+        return;
+    glen = strlen(s->pgroup);
     reply[n++] = ACCEPT_SESSION;
     reply[n++] = SPW_VERSION_MAJOR;
     reply[n++] = SPW_VERSION_MINOR;
@@ -229,14 +268,14 @@ static void hs_connect_phase(struct sess *s)
     s->patch = c.patch;
     s->flags = c.flags;
     s->membership = c.flags & SPW_CONNECT_FLAG_MEMBERSHIP;
+    /* A name held by a session refuses the connection now, as upstream
+     * does; but a name is reserved only after authentication, so that an
+     * unauthenticated connection can never keep a name from its owner. */
     if (c.name_len == 0) {
-        if (random_name(s) < 0) {
-            sess_close_now(s, REJECT_NOT_UNIQUE, "no free random name");
-            return;
-        }
+        s->random_name = 1;
     } else {
         set_name(s, c.name);
-        if (sess_reserve_name(s) < 0) {
+        if (sess_find(s->ss, s->pgroup) != NULL) {
             sess_close_now(s, REJECT_NOT_UNIQUE, "name already in use");
             return;
         }
@@ -257,8 +296,7 @@ static void hs_connect_phase(struct sess *s)
         return;
     }
     sess_set_state(s, SESS_HS_AUTH, "method list sent");
-    ev_timer_start(s->ss->ev, &s->timer,
-                   s->rlen ? s->ss->opts.partial_ms : s->ss->opts.auth_ms);
+    hs_arm(s, s->rlen ? s->ss->opts.partial_ms : s->ss->opts.hs_ms);
 }
 
 static void hs_auth_phase(struct sess *s)
@@ -269,7 +307,7 @@ static void hs_auth_phase(struct sess *s)
     if (s->rlen < SPW_AUTH_CHOICE_LEN) {
         /* A started choice must complete soon (upstream refused at once). */
         if (s->rlen > 0 && s->timer.when_ms > ev_now(s->ss->ev) + s->ss->opts.partial_ms)
-            ev_timer_start(s->ss->ev, &s->timer, s->ss->opts.partial_ms);
+            hs_arm(s, s->ss->opts.partial_ms);
         return;
     }
     if (hs_parse_choice(s->rbuf, a->allowed, &requested) < 0) {
@@ -330,14 +368,17 @@ void sess_hs_readable(struct sess *s)
 
 void sess_hs_timeout(struct sess *s)
 {
+    int late = ev_now(s->ss->ev) >= s->hs_deadline;
+
     if (s->state == SESS_HS_CONNECT) {
         if (hs_in_name(s->rbuf, s->rlen))
-            sess_close_now(s, REJECT_ILLEGAL_NAME, "private name incomplete after 1 s");
+            sess_close_now(s, REJECT_ILLEGAL_NAME, "private name incomplete in time");
         else
-            sess_close_now(s, 0, "no connect message within 1 s");
+            sess_close_now(s, 0, "no connect message in time");
     } else if (s->state == SESS_HS_AUTH) {
         sess_close_now(s, REJECT_AUTH,
-                       s->rlen ? "authentication choice incomplete"
-                               : "no authentication choice");
+                       late ? "handshake not complete in time"
+                       : s->rlen ? "authentication choice incomplete"
+                                 : "no authentication choice");
     }
 }

@@ -30,6 +30,23 @@ const char *sess_label(const struct sess *s, char *buf, size_t len);
 /* Queue-independent write of a small handshake reply; 0 or -1. */
 int sess_write_all(struct sess *s, const void *buf, size_t len);
 
+/* A new session in the first handshake state, linked into ss->all, with
+ * its watchers initialised but not started; NULL without memory. */
+struct sess *sess_new(struct sessions *ss, int fd, int is_unix,
+                      const struct sockaddr_storage *sa, socklen_t salen);
+/* Reap a session sess_new() made that admission turned away; its
+ * descriptor is already closed and it was never in a handshake count. */
+void sess_discard(struct sess *s);
+
+/* ---- sess_accept.c ---- */
+/* s leaves the handshake states (sess_set_state calls it): uncount it, and
+ * watch the listeners again if the handshake cap had paused them. */
+void sess_hs_left(struct sess *s);
+/* The accept backoff timer's callback (sess_init sets it up). */
+void sess_accept_backoff_over(struct ev *ev, struct ev_timer *t);
+/* Close the listeners and the spare descriptor, remove the unix socket. */
+void sess_listeners_fini(struct sessions *ss);
+
 /* ---- sess_hs.c ---- */
 void sess_hs_start(struct sess *s);
 void sess_hs_readable(struct sess *s);

@@ -79,3 +79,12 @@ tests_integration_test_vanish_SOURCES = tests/integration/test_vanish.c
 tests_integration_test_vanish_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_integration_test_vanish_LDADD = $(TEST_CLIENT_LIBS)
 endif
+
+if HAVE_CHECK
+# Admission: no resource before authentication (quota, names, access).
+check_PROGRAMS += tests/integration/test_admission
+TESTS += tests/integration/test_admission
+tests_integration_test_admission_SOURCES = tests/integration/test_admission.c
+tests_integration_test_admission_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integration_test_admission_LDADD = $(TEST_CLIENT_LIBS)
+endif

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -389,6 +390,157 @@ START_TEST(quota)
 }
 END_TEST
 
+/* Fill every free descriptor of this process (hog[] gets them); returns
+ * how many. The soft limit is lowered first so that this is quick. */
+static int exhaust_descriptors(int *hog, int max)
+{
+    struct rlimit rl;
+    int n = 0;
+
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    rl.rlim_cur = 256;
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    while (n < max && (hog[n] = dup(0)) >= 0)
+        n++;
+    ck_assert_int_eq(errno, EMFILE);
+    return n;
+}
+
+/* Out of descriptors, a failing accept() pauses the listeners with a
+ * growing backoff instead of spinning on a listener that stays readable;
+ * open sessions are served meanwhile; with its spare descriptor the
+ * daemon refuses a waiting connection with REJECT_QUOTA instead of
+ * leaving it hanging; once descriptors are free it accepts again. */
+START_TEST(accept_backoff)
+{
+    static int hog[512];
+    const char *self[] = {"#a#localhost"};
+    struct sess_opts so;
+    struct sockaddr_in sa;
+    unsigned char f[256], r[256];
+    int a, c1, c2, n, k, spare;
+    int32_t dl;
+
+    sess_opts_default(&so);
+    so.backoff_ms = 20;
+    rig_up(&so);
+    a = login("a", 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(R->port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    c1 = socket(AF_INET, SOCK_STREAM, 0);
+    c2 = socket(AF_INET, SOCK_STREAM, 0);
+    /* First without the spare: nothing can take the waiting connection. */
+    spare = R->ss.spare_fd;
+    R->ss.spare_fd = -1;
+    n = exhaust_descriptors(hog, 512);
+    ck_assert_int_eq(connect(c1, (struct sockaddr *)&sa, sizeof sa), 0);
+    pump(500);
+    ck_assert_uint_ge(R->ss.accept_errors, 1);
+    /* 20 + 40 + 80 + 160 ms of pauses fill most of that half second; a
+     * listener polled on every pass would have failed about a hundred
+     * times. */
+    ck_assert_uint_le(R->ss.accept_errors, 6);
+    ck_assert_uint_ne(R->ss.accept_paused & SESS_PAUSE_ERROR, 0);
+    /* The open session is served all the while. */
+    k = (int)frame(f, AGREED_MESS, "#a#localhost", self, 1, "ping", 4);
+    put(a, f, (size_t)k);
+    ck_assert_uint_eq(recv_frame(a, r, sizeof r, &dl) & AGREED_MESS, AGREED_MESS);
+    /* With the spare back, the waiting connection is answered. */
+    R->ss.spare_fd = spare;
+    ck_assert_int_eq(connect(c2, (struct sockaddr *)&sa, sizeof sa), 0);
+    fcntl(c1, F_SETFL, O_NONBLOCK);
+    fcntl(c2, F_SETFL, O_NONBLOCK);
+    ck_assert(get(c1, f, 1, 3000));
+    ck_assert_int_eq((signed char)f[0], REJECT_QUOTA);
+    ck_assert(get(c2, f, 1, 3000));
+    ck_assert_int_eq((signed char)f[0], REJECT_QUOTA);
+    close(c1);
+    close(c2);
+    /* Descriptors free again: a new client logs in, the episode ends. */
+    while (n > 0)
+        close(hog[--n]);
+    c1 = login("b", 0);
+    ck_assert_uint_eq(R->ss.accept_errors, 0);
+    ck_assert_uint_eq(R->ss.accept_paused, 0);
+    close(c1);
+    close(a);
+    pump(20);
+    teardown();
+}
+END_TEST
+
+/* Handshakes have their own caps: one address gets max_hs_per_addr
+ * at a time (REJECT_QUOTA beyond), unix-socket clients only the global
+ * cap; at the global cap new connections wait, unrefused, until a
+ * handshake ends. The name is not reserved before authentication. */
+START_TEST(handshake_caps)
+{
+    struct sess_opts so;
+    unsigned char b[128], choice[90];
+    int t[3], u[2], x, y, i;
+    size_t n;
+
+    sess_opts_default(&so);
+    so.max_handshakes = 4;
+    so.max_hs_per_addr = 2;
+    rig_up(&so);
+    for (i = 0; i < 2; i++)
+        t[i] = cli_tcp();
+    t[2] = cli_tcp();                     /* a third from 127.0.0.1 */
+    ck_assert(get(t[2], b, 1, 1000));
+    ck_assert_int_eq((signed char)b[0], REJECT_QUOTA);
+    close(t[2]);
+    for (i = 0; i < 2; i++)
+        u[i] = cli_unix();                /* not counted per address */
+    ck_assert_uint_eq(R->ss.n_hs, 4);
+    ck_assert_uint_ne(R->ss.accept_paused & SESS_PAUSE_HANDSHAKES, 0);
+    x = cli_unix();                       /* waits in the accept queue */
+    ck_assert_uint_eq(R->ss.n_hs, 4);
+    /* u[0] completes its handshake: x is taken in. */
+    connect_msg(b, &n, "alice", 1);
+    put(u[0], b, n);
+    ck_assert(get(u[0], b, 6, 1000));
+    memset(choice, 0, sizeof choice);
+    memcpy(choice, "NULL", 4);
+    put(u[0], choice, 90);
+    ck_assert(get(u[0], b, 5, 1000));
+    ck_assert_int_eq(b[0], ACCEPT_SESSION);
+    pump(20);
+    ck_assert_uint_eq(R->ss.n_hs, 4);     /* x took u[0]'s slot */
+    ck_assert_uint_eq(R->ss.n_sess, 1);
+    /* x asks for a name another handshake (t[0]) is also asking for: the
+     * first to authenticate gets it. */
+    connect_msg(b, &n, "bob", 1);
+    put(t[0], b, n);
+    ck_assert(get(t[0], b, 6, 1000));
+    connect_msg(b, &n, "bob", 1);
+    put(x, b, n);
+    ck_assert(get(x, b, 6, 1000));
+    put(x, choice, 90);
+    ck_assert(get(x, b, 5, 1000));
+    ck_assert_int_eq(b[0], ACCEPT_SESSION);
+    put(t[0], choice, 90);
+    ck_assert(get(t[0], b, 1, 1000));
+    ck_assert_int_eq((signed char)b[0], REJECT_NOT_UNIQUE);
+    y = cli_tcp();                        /* t[0]'s slot is free again */
+    connect_msg(b, &n, "carol", 1);
+    put(y, b, n);
+    ck_assert(get(y, b, 6, 1000));
+    close(y);
+    close(x);
+    close(t[0]);
+    close(t[1]);
+    close(u[0]);
+    close(u[1]);
+    pump(20);
+    ck_assert_uint_eq(R->ss.n_hs, 0);
+    ck_assert_uint_eq(R->ss.n_sess, 0);
+    teardown();
+}
+END_TEST
+
 START_TEST(join_multicast_fragments)
 {
     unsigned char f[4096], r[4096];
@@ -596,6 +748,8 @@ int main(void)
     tcase_add_test(tc, handshake_pipelined_and_old);
     tcase_add_test(tc, handshake_rejects_and_timeouts);
     tcase_add_test(tc, quota);
+    tcase_add_test(tc, accept_backoff);
+    tcase_add_test(tc, handshake_caps);
     tcase_add_test(tc, join_multicast_fragments);
     tcase_add_test(tc, invalid_frames_drop_only_the_sender);
     tcase_add_test(tc, slow_receiver_dropped);
