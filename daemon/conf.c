@@ -609,6 +609,26 @@ static int ap_max_sess(struct conf_parse_state *p, const struct val *v)
     return 0;
 }
 
+/* Cohort's group limits: at least 1, at most 2^31 - 1. */
+static int ap_group_limit(struct conf_parse_state *p, const struct val *v)
+{
+    enum conf_key k = (enum conf_key)v->key->num;
+    const char *name = k == KEY_MAX_SESSION_GROUPS ? "MaxSessionGroups"
+                       : k == KEY_MAX_GROUPS       ? "MaxGroups"
+                                                   : "MaxGroupMembers";
+
+    if (v->n < 1 || v->n > 0x7fffffffLL)
+        return conf_error(p, v->t->line, "%s must be between 1 and "
+                          "2147483647", name);
+    if (k == KEY_MAX_SESSION_GROUPS)
+        p->c->max_session_groups = (unsigned)v->n;
+    else if (k == KEY_MAX_GROUPS)
+        p->c->max_groups = (unsigned)v->n;
+    else
+        p->c->max_group_members = (unsigned)v->n;
+    return 0;
+}
+
 static int ap_ip_version(struct conf_parse_state *p, const struct val *v)
 {
     int family;
@@ -717,6 +737,9 @@ static const struct key_def key_defs[KEY_COUNT] = {
     [KEY_IGNORE_MCAST_JOIN] = {V_BOOL, ap_bool},
     [KEY_UNIX_SOCKET_DIR] = {V_STRING, ap_unix_dir},
     [KEY_UNIX_SOCKET_MODE] = {V_NUMBER, ap_unix_mode},
+    [KEY_MAX_SESSION_GROUPS] = {V_NUMBER, ap_group_limit},
+    [KEY_MAX_GROUPS] = {V_NUMBER, ap_group_limit},
+    [KEY_MAX_GROUP_MEMBERS] = {V_NUMBER, ap_group_limit},
 };
 
 /* "{ [!]FLAG ... }": OR left to right, '!' clears from what came before. */

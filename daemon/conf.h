@@ -7,7 +7,8 @@
  * - The parser implements the whole grammar of ../shared/spec/daemon.md §2
  *   (segments, daemons, interface blocks, VirtualID, every global key) and
  *   its validation (§2.8, §4), including the keys that matter only with
- *   several daemons, plus Cohort's own keys (UnixSocketDir, UnixSocketMode).
+ *   several daemons, plus Cohort's own keys (UnixSocketDir, UnixSocketMode,
+ *   MaxSessionGroups, MaxGroups, MaxGroupMembers).
  * - It never logs and never exits. Errors come back as a negative return
  *   and a filled `struct conf_diag` ("file:line: reason"); warnings are
  *   handed to the caller's callback, in file order, with the same fields.
@@ -129,6 +130,11 @@ struct conf {
     unsigned required_auth;        /* enum conf_auth bits; default none */
     char auth_list[90];            /* "NULL " etc. as sent in the handshake */
     unsigned max_session_messages; /* default 1000 */
+    /* Cohort keys: group limits, applied when a join is delivered. Every
+     * daemon of a configuration must use the same values. */
+    unsigned max_session_groups;   /* groups one member is in: 100000 */
+    unsigned max_groups;           /* groups in total: 1000000 */
+    unsigned max_group_members;    /* members of one group: 10000 */
 
     /* Ring (used once several daemons are supported). */
     int active_ip_version;         /* AF_INET / AF_INET6 */

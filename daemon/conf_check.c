@@ -62,6 +62,9 @@ int conf_set_defaults(struct conf *c)
     c->allowed_auth = CONF_AUTH_NULL;
     c->required_auth = 0;
     c->max_session_messages = 1000;
+    c->max_session_groups = 100000;
+    c->max_groups = 1000000;
+    c->max_group_members = 10000;
     c->window = 160;
     c->personal_window = 20;
     c->accelerated_window = 15;
@@ -377,6 +380,10 @@ void conf_describe(const struct conf *c, int self,
              c->auth_list, c->max_session_messages, c->unix_socket_dir,
              c->unix_socket_mode, reuse[c->port_reuse],
              c->dangerous_monitor ? ", dangerous monitor commands on" : "");
+    line(ctx, buf);
+    snprintf(buf, sizeof buf, "groups: at most %u in total, %u per member, "
+             "%u members each", c->max_groups, c->max_session_groups,
+             c->max_group_members);
     line(ctx, buf);
     snprintf(buf, sizeof buf, "Hash value for this configuration is: %u",
              c->hash);

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,9 @@ void deliver_init(struct deliver *d, struct groups *gs, struct sessions *ss,
     d->ss = ss;
     d->log = log;
     d->my_index = my_index;
+    d->limits.max_groups = DELIVER_MAX_GROUPS;
+    d->limits.max_member_groups = DELIVER_MAX_MEMBER_GROUPS;
+    d->limits.max_group_members = DELIVER_MAX_GROUP_MEMBERS;
 }
 
 static struct sess *local_sess(struct deliver *d, int origin,
@@ -143,24 +147,73 @@ static void notify(struct deliver *d, const struct group *g, uint32_t cause,
     msg_unref(m);
 }
 
+/* The limit a join of r->sender to g (NULL: a new group) would pass, as
+ * a text naming the key and its value, or NULL if it passes none. */
+static const char *join_limit(const struct deliver *d, const struct group *g,
+                              const char *member, char *buf, size_t len)
+{
+    const struct gowner *o = groups_owner(d->gs, member);
+
+    if (g == NULL && groups_count(d->gs) >= d->limits.max_groups)
+        snprintf(buf, len, "MaxGroups = %u reached", d->limits.max_groups);
+    else if (g != NULL && (unsigned)g->n_members >= d->limits.max_group_members)
+        snprintf(buf, len, "MaxGroupMembers = %u reached",
+                 d->limits.max_group_members);
+    else if (o != NULL && (unsigned)o->n >= d->limits.max_member_groups)
+        snprintf(buf, len, "MaxSessionGroups = %u reached",
+                 d->limits.max_member_groups);
+    else
+        return NULL;
+    return buf;
+}
+
+/* A join that changes nothing: tell its sender, log (rate-limited). */
+static void refuse_join(struct deliver *d, const struct order_req *r,
+                        struct sess *s, const char *why)
+{
+    unsigned long held;
+
+    d->n_refused++;
+    if (s != NULL) {
+        struct msg *n = memb_reject_join(r->sender, r->group);
+        if (n != NULL) {
+            sess_deliver(d->ss, s, n);
+            msg_unref(n);
+        } else {
+            d->n_nomem++;
+        }
+    }
+    if (log_limit_pass(&d->refuse_limit, ev_now(d->ss->ev), 1000, &held))
+        log_msg(d->log, LOG_C_GROUPS | LOG_C_PRINT, LOG_WARNING,
+                "groups: join of %.32s to %.32s refused: %s (%lu more "
+                "refusals not logged)", r->sender, r->group, why, held);
+}
+
 static void deliver_join(struct deliver *d, const struct order_req *r)
 {
     struct sess *s = local_sess(d, r->origin, r->sender);
-    struct group *g;
+    struct group *g = groups_find(d->gs, r->group);
+    const char *why;
+    char buf[64];
     int rc;
 
     if (r->origin == d->my_index && s == NULL)
         return; /* cannot happen: names stay reserved until the kill */
+    if (g != NULL && groups_member(g, r->sender, r->origin) != NULL)
+        return; /* already a member: nothing at all (vector 21) */
+    why = join_limit(d, g, r->sender, buf, sizeof buf);
+    if (why != NULL) {
+        refuse_join(d, r, s, why);
+        return;
+    }
     rc = groups_join(d->gs, r->group, r->sender, r->origin, s, &g);
     if (rc < 0) {
         d->n_nomem++;
-        log_msg(d->log, LOG_C_GROUPS | LOG_C_PRINT, LOG_ERROR,
-                "groups: out of memory: join of %.32s to %.32s lost",
-                r->sender, r->group);
+        refuse_join(d, r, s, "out of memory");
         return;
     }
     if (rc == 0)
-        return; /* already a member: nothing at all (vector 21) */
+        return; /* already a member (checked above) */
     log_msg(d->log, LOG_C_GROUPS, LOG_DEBUG, "groups: %.32s joined %.32s",
             r->sender, g->name);
     notify(d, g, CAUSED_BY_JOIN, r->sender);

@@ -25,10 +25,27 @@
 #include <stdint.h>
 
 #include "groups.h"
+#include "log.h"
 #include "order.h"
 
 struct sessions;
 struct log;
+
+/* Group limits (spread.conf MaxGroups, MaxSessionGroups, MaxGroupMembers),
+ * checked when a join is delivered: the same decision on every daemon,
+ * since all of them see the same joins in the same order. A refused join
+ * changes nothing; its sender, when it is a session of this daemon, gets a
+ * reject notice (client-protocol.md §8.5: JOIN_MESS | REJECT_MESS with the
+ * group and its own name); the refusal is logged, at most once a second. */
+struct deliver_limits {
+    unsigned max_groups;           /* groups in total */
+    unsigned max_member_groups;    /* groups one member (session) is in */
+    unsigned max_group_members;    /* members of one group */
+};
+
+#define DELIVER_MAX_GROUPS 1000000u
+#define DELIVER_MAX_MEMBER_GROUPS 100000u
+#define DELIVER_MAX_GROUP_MEMBERS 10000u
 
 struct deliver {
     struct groups *gs;
@@ -38,7 +55,9 @@ struct deliver {
     uint64_t serial;           /* fan-out stamp source */
     void (*on_view)(void *ctx, const struct order_view *v);
     void *on_view_ctx;
-    uint64_t n_data, n_memb, n_nomem;
+    struct deliver_limits limits;  /* deliver_init sets the defaults */
+    struct log_limit refuse_limit; /* lines about refused joins */
+    uint64_t n_data, n_memb, n_nomem, n_refused;
 };
 
 void deliver_init(struct deliver *d, struct groups *gs, struct sessions *ss,

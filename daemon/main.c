@@ -390,6 +390,9 @@ static void start_runtime(struct daemon *d, unsigned fd_limit)
         fatal(d, "out of memory");
     d->sessions_up = 1;
     deliver_init(&d->deliver, &d->groups, &d->sessions, &d->log, d->self);
+    d->deliver.limits.max_groups = c->max_groups;
+    d->deliver.limits.max_member_groups = c->max_session_groups;
+    d->deliver.limits.max_group_members = c->max_group_members;
     d->deliver.on_view = print_view;
     d->deliver.on_view_ctx = d;
     if (sess_listen(&d->sessions, c, d->self, err, sizeof err) < 0)
@@ -422,11 +425,13 @@ static void teardown(struct daemon *d)
     if (d->sessions_up)
         log_msg(&d->log, LOG_C_SESSION | LOG_C_EXIT, LOG_INFO,
                 "totals: %lu sessions accepted, %lu refused, %lu dropped; "
-                "%lu requests ordered; senders paused %lu times",
+                "%lu requests ordered, %lu joins refused; senders paused "
+                "%lu times",
                 (unsigned long)d->sessions.n_accepted,
                 (unsigned long)d->sessions.n_rejected,
                 (unsigned long)d->sessions.n_dropped,
                 (unsigned long)d->order.n_delivered,
+                (unsigned long)d->deliver.n_refused,
                 (unsigned long)d->sessions.n_throttled);
     if (d->sessions_up)
         sess_fini(&d->sessions);

@@ -3,7 +3,8 @@
  *
  * memb: membership frame layouts. Offsets follow client-protocol.md §9.2:
  * body = gid (12) | V (4) | own-set offset counted from body offset 20 (4)
- * | V x (count (4) | count x 32-byte names).
+ * | V x (count (4) | count x 32-byte names). And the reject notice of
+ * §8.5: header | old type (4) | destinations + the sender | body.
  */
 #include "config.h"
 
@@ -98,5 +99,23 @@ struct msg *memb_transition(const char *group, const struct memb_gid *old)
     spw_put32(m->data + SPW_HEADER_LEN, old->memb_id);
     spw_put32(m->data + SPW_HEADER_LEN + 4, old->memb_time);
     spw_put32(m->data + SPW_HEADER_LEN + 8, old->index);
+    return m;
+}
+
+struct msg *memb_reject_join(const char *sender, const char *group)
+{
+    size_t len = SPW_HEADER_LEN + 4 + 2 * (size_t)MAX_GROUP_NAME;
+    struct msg *m = msg_new(len);
+    unsigned char *p;
+
+    if (m == NULL)
+        return NULL;
+    p = m->data;
+    /* The refused request's sender, hint (no message type) and length
+     * (none); one destination more than it had: the sender itself. */
+    put_header(p, REJECT_MESS, sender, 2, 0);
+    spw_put32(p + SPW_HEADER_LEN, SPW_JOIN_MESS);
+    memcpy(p + SPW_HEADER_LEN + 4, group, MAX_GROUP_NAME);
+    memcpy(p + SPW_HEADER_LEN + 4 + MAX_GROUP_NAME, sender, MAX_GROUP_NAME);
     return m;
 }

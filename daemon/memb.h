@@ -4,7 +4,8 @@
  * memb: builds the membership frames clients receive, byte for byte as
  * client-protocol.md §8.2-8.4 and §9 lay them out: regular membership
  * (REG_MEMB_MESS | cause, member list, group id, vs sets, own-set offset),
- * the self-leave notice and the transitional message.
+ * the self-leave notice and the transitional message; and the reject
+ * notice (§8.5) that refuses a join.
  *
  * Contract
  * - Pure builders: no state, no I/O. Each returns a new msg (one
@@ -54,5 +55,11 @@ struct msg *memb_self_leave(const char *group);
 
 /* TRANSITION_MESS carrying the group's previous id. */
 struct msg *memb_transition(const char *group, const struct memb_gid *old);
+
+/* The reject notice (client-protocol.md §8.5) of a JOIN of `group` by
+ * `sender` (both 32-byte fields): REJECT_MESS from the sender, old type
+ * JOIN_MESS, destinations { group, sender }, no body. The library returns
+ * it as service type JOIN_MESS | REJECT_MESS with those two groups. */
+struct msg *memb_reject_join(const char *sender, const char *group);
 
 #endif /* COHORT_DAEMON_MEMB_H */

@@ -77,6 +77,8 @@ void sess_opts_default(struct sess_opts *o)
     o->partial_ms = 500;
     o->drain_ms = SESS_DRAIN_MS;
     o->backoff_ms = 50;
+    o->frame_ms = SESS_FRAME_MS;
+    o->write_ms = SESS_WRITE_MS;
 }
 
 int sess_init(struct sessions *ss, struct ev *ev, struct log *log,
@@ -134,6 +136,10 @@ void sess_set_state(struct sess *s, enum sess_state st, const char *why)
         s->ss->n_sess++;
     }
     s->state = st;
+    if (st > SESS_OPEN) {
+        s->frame_deadline = s->write_deadline = 0;
+        ev_timer_stop(s->ss->ev, &s->io_timer);
+    }
     if (st == SESS_DRAINING)
         ev_timer_start(s->ss->ev, &s->timer, s->ss->opts.drain_ms);
     else if (st >= SESS_KILLED)
@@ -306,6 +312,7 @@ static void wq_advance(struct sess *s, size_t n)
 static void write_some(struct sess *s)
 {
     struct iovec iov[SESS_IOV_MAX];
+    size_t before = s->wq_len, off_before = s->woff;
 
     while (s->wq_len > 0) {
         size_t i, total = 0;
@@ -338,6 +345,14 @@ static void write_some(struct sess *s)
         s->wq = NULL;
         s->wq_cap = s->wq_head = 0;
     }
+    /* Messages wait: the client must take some within write_ms (any
+     * progress restarts the wait). */
+    if (s->wq_len == 0)
+        s->write_deadline = 0;
+    else if (s->write_deadline == 0 || s->wq_len != before ||
+             s->woff != off_before)
+        s->write_deadline = ev_now(s->ss->ev) + s->ss->opts.write_ms;
+    sess_io_deadlines(s);
     ev_io_set(s->ss->ev, &s->io,
               EV_READ | EV_EDGE | (s->wq_len ? EV_WRITE : 0));
 }
@@ -426,6 +441,7 @@ static void to_reap(struct sess *s)
 
     ev_io_stop(ss->ev, &s->io);
     ev_timer_stop(ss->ev, &s->timer);
+    ev_timer_stop(ss->ev, &s->io_timer);
     if (s->fd >= 0) {
         log_disconnect(s);
         close(s->fd);
@@ -699,6 +715,49 @@ int sess_reap(struct ev *ev, void *ctx)
     return 0;
 }
 
+void sess_io_deadlines(struct sess *s)
+{
+    uint64_t when = s->frame_deadline;
+
+    if (s->write_deadline != 0 && (when == 0 || s->write_deadline < when))
+        when = s->write_deadline;
+    if (when == 0 || s->state != SESS_OPEN) {
+        ev_timer_stop(s->ss->ev, &s->io_timer);
+        return;
+    }
+    if (!ev_timer_active(&s->io_timer) || s->io_timer.when_ms != when) {
+        uint64_t now = ev_now(s->ss->ev);
+        ev_timer_start(s->ss->ev, &s->io_timer, when > now ? when - now : 0);
+    }
+}
+
+/* A deadline of an open session passed. Time the daemon held the session
+ * back itself (a pause, the backlog) is not the client's: start over. */
+static void io_deadline_cb(struct ev *ev, struct ev_timer *t)
+{
+    struct sess *s = t->data;
+    uint64_t now = ev_now(ev);
+
+    if (s->state != SESS_OPEN)
+        return;
+    if (s->frame_deadline != 0 && now >= s->frame_deadline) {
+        if (s->paused_until > now || s->in_backlog) {
+            s->frame_deadline = now + s->ss->opts.frame_ms;
+        } else {
+            sess_drop(s, ORDER_F_ABRUPT, 1, "a frame not complete within "
+                      "%u ms of its first byte (%zu bytes of it received)",
+                      s->ss->opts.frame_ms, s->rlen);
+            return;
+        }
+    }
+    if (s->write_deadline != 0 && now >= s->write_deadline) {
+        sess_drop(s, ORDER_F_ABRUPT, 1, "took none of its %zu queued "
+                  "messages for %u ms", s->wq_len, s->ss->opts.write_ms);
+        return;
+    }
+    sess_io_deadlines(s);
+}
+
 static void sess_io_cb(struct ev *ev, struct ev_io *w, unsigned revents)
 {
     struct sess *s = w->data;
@@ -778,6 +837,7 @@ struct sess *sess_new(struct sessions *ss, int fd, int is_unix,
         s->peer_addr.ss_family = AF_UNIX;
     ev_io_init(&s->io, fd, sess_io_cb, s);
     ev_timer_init(&s->timer, sess_timer_cb, s);
+    ev_timer_init(&s->io_timer, io_deadline_cb, s);
     s->all_next = ss->all;
     if (ss->all != NULL)
         ss->all->all_prev = s;

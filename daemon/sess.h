@@ -41,7 +41,9 @@
  *   descriptor, so it still counts against max_sessions.
  * - A session is dropped (logged with its name, peer and reason; treated
  *   like an abrupt disconnect) for an invalid frame, a read or write error,
- *   or more than max_queued undelivered messages.
+ *   more than max_queued undelivered messages, a frame not complete
+ *   within frame_ms of its first byte, or queued messages of which it
+ *   took nothing for write_ms.
  * - sess_deliver() takes its own message reference; writes happen in the
  *   flush phase (sess_flush), so several messages leave in one writev, or
  *   at once when a queue reaches 32 messages (or half of max_queued), so
@@ -104,14 +106,28 @@ struct sess_opts {
     unsigned drain_ms;         /* draining state bound: SESS_DRAIN_MS */
     unsigned backoff_ms;       /* first pause after a failed accept: 50,
                                 * doubling up to 1000 */
+    unsigned frame_ms;         /* a frame must complete within this of its
+                                * first byte: SESS_FRAME_MS */
+    unsigned write_ms;         /* a client with messages queued must take
+                                * some within this: SESS_WRITE_MS */
 };
+
+/* Deadlines of an open session (see sess_opts.frame_ms, write_ms). Time
+ * the daemon itself holds a session back (a sender pause, the per-pass
+ * limits) does not count against the client. */
+#define SESS_FRAME_MS 30000
+#define SESS_WRITE_MS 60000
 
 struct sessions;
 
 struct sess {
     struct hmap_node hnode;    /* by_name, while the name is reserved */
     struct ev_io io;
-    struct ev_timer timer;
+    struct ev_timer timer;     /* handshake phases, sender pauses, the
+                                * drain bound */
+    struct ev_timer io_timer;  /* open: the earlier of the two below */
+    uint64_t frame_deadline;   /* the pending partial frame (0: none) */
+    uint64_t write_deadline;   /* queued output must move (0: none) */
     struct sessions *ss;
     enum sess_state state;
     int fd;

@@ -22,6 +22,9 @@ void sess_drop(struct sess *s, unsigned kill_flags, int warn,
                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Reserve s->pgroup. 0, or -1 if another session holds it. */
 int sess_reserve_name(struct sess *s);
+/* Arm (or stop) the open session's deadline timer for the earlier of
+ * frame_deadline and write_deadline. */
+void sess_io_deadlines(struct sess *s);
 /* Make the input buffer hold at least `need` bytes. 0 or -ENOMEM. */
 int sess_rbuf_reserve(struct sess *s, size_t need);
 /* Drop consumed input; give memory back when nothing is pending. */

@@ -136,13 +136,23 @@ static size_t parse_frames(struct sess *s, const unsigned char *buf,
     return off;
 }
 
-/* Keep an incomplete tail for the next read. */
-static void keep_tail(struct sess *s, const unsigned char *tail, size_t n)
+/* Keep an incomplete tail for the next read; `progress`: frames were
+ * completed, so the tail is a new frame and its deadline starts now. */
+static void keep_tail(struct sess *s, const unsigned char *tail, size_t n,
+                      int progress)
 {
     if (n == 0 || s->state != SESS_OPEN) {
         s->rlen = 0;
         sess_rbuf_consume(s, 0);
+        if (s->state == SESS_OPEN && s->frame_deadline != 0) {
+            s->frame_deadline = 0;
+            sess_io_deadlines(s);
+        }
         return;
+    }
+    if (progress || s->frame_deadline == 0) {
+        s->frame_deadline = ev_now(s->ss->ev) + s->ss->opts.frame_ms;
+        sess_io_deadlines(s);
     }
     if (sess_rbuf_reserve(s, n) < 0) {
         sess_drop(s, ORDER_F_ABRUPT, 1, "out of memory for its input");
@@ -268,7 +278,7 @@ void sess_io_readable(struct sess *s)
         have += (size_t)n;
         used = parse_frames(s, ss->scratch, have, frames_allowed(s), &limited);
         served |= used > 0;
-        keep_tail(s, ss->scratch + used, have - used);
+        keep_tail(s, ss->scratch + used, have - used, used > 0);
         budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
         if (drained) {
             if (s->state == SESS_OPEN)

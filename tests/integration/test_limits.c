@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "internal/wire.h"
 #include "../lib/client.h"
 #include "../lib/harness.h"
 #include "../lib/ckmain.h"
@@ -223,6 +224,55 @@ START_TEST(library_edges)
 }
 END_TEST
 
+/* The group limits of spread.conf: a join beyond them changes nothing,
+ * the application gets a reject notice (service JOIN_MESS | REJECT_MESS,
+ * groups: the group and its own name) and the daemon logs why. */
+static void expect_join_refused(mailbox mb, const char *group, const char *pg)
+{
+    ck_assert_int_eq(tc_recv(mb, msg, 5000), 0);
+    ck_assert_msg(Is_reject_mess(msg->service_type), "service 0x%x",
+                  (unsigned)msg->service_type);
+    ck_assert_uint_eq(msg->service_type & SPW_JOIN_MESS, SPW_JOIN_MESS);
+    ck_assert_int_eq(msg->num_groups, 2);
+    ck_assert_str_eq(msg->groups[0], group);
+    ck_assert_str_eq(msg->groups[1], pg);
+}
+
+START_TEST(group_limits)
+{
+    char apg[MAX_GROUP_NAME], bpg[MAX_GROUP_NAME], cpg[MAX_GROUP_NAME];
+    mailbox a, b, c;
+
+    start("MaxSessionGroups = 2\nMaxGroups = 3\nMaxGroupMembers = 2");
+    ck_assert_int_eq(SP_connect(daemon_.spread, "a", 0, 1, &a, apg), ACCEPT_SESSION);
+    ck_assert_int_eq(SP_connect(daemon_.spread_tcp, "b", 0, 1, &b, bpg), ACCEPT_SESSION);
+    ck_assert_int_eq(SP_connect(daemon_.spread, "c", 0, 1, &c, cpg), ACCEPT_SESSION);
+    SP_join(a, "g1");
+    ck_assert(tc_expect_memb(a, msg, "g1", CAUSED_BY_JOIN, 1, apg));
+    SP_join(a, "g2");
+    ck_assert(tc_expect_memb(a, msg, "g2", CAUSED_BY_JOIN, 1, apg));
+    SP_join(a, "g3");
+    expect_join_refused(a, "g3", apg);
+    ck_assert(th_log_wait(&daemon_, "refused: MaxSessionGroups = 2 reached", 5000));
+    SP_join(b, "g1");
+    ck_assert(tc_expect_memb(b, msg, "g1", CAUSED_BY_JOIN, 2, bpg));
+    ck_assert(tc_expect_memb(a, msg, "g1", CAUSED_BY_JOIN, 2, bpg));
+    SP_join(c, "g1");
+    expect_join_refused(c, "g1", cpg);
+    SP_join(c, "g3");
+    ck_assert(tc_expect_memb(c, msg, "g3", CAUSED_BY_JOIN, 1, cpg));
+    SP_join(c, "g4");
+    expect_join_refused(c, "g4", cpg);
+    /* Nothing else happened: the members of g1 heard of no third join. */
+    barrier(a, apg);
+    barrier(b, bpg);
+    SP_disconnect(a);
+    SP_disconnect(b);
+    SP_disconnect(c);
+    stop();
+}
+END_TEST
+
 static Suite *limits_suite(void)
 {
     Suite *s = suite_create("limits");
@@ -234,6 +284,7 @@ static Suite *limits_suite(void)
     tcase_add_test(tc, slow_receiver);
     tcase_add_test(tc, many_clients);
     tcase_add_test(tc, library_edges);
+    tcase_add_test(tc, group_limits);
     suite_add_tcase(s, tc);
     return s;
 }

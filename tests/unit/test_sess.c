@@ -243,6 +243,23 @@ static uint32_t recv_frame(int fd, unsigned char *buf, size_t cap, int32_t *dl)
     return h.type;
 }
 
+/* One whole frame if the socket has one ready (non-blocking), else 0. */
+static int recv_frame_nb(int fd, unsigned char *buf, size_t cap, int32_t *dl)
+{
+    struct spw_header h;
+    ssize_t n = recv(fd, buf, SPW_HEADER_LEN, MSG_PEEK);
+    size_t rest;
+
+    if (n < (ssize_t)SPW_HEADER_LEN)
+        return 0;
+    spw_header_decode(buf, &h);
+    rest = 32 * (size_t)h.num_groups + (size_t)h.data_len;
+    ck_assert_uint_le(SPW_HEADER_LEN + rest, cap);
+    ck_assert(get(fd, buf, SPW_HEADER_LEN + rest, 2000));
+    *dl = h.data_len;
+    return 1;
+}
+
 static void teardown(void)
 {
     char p[128];
@@ -541,6 +558,188 @@ START_TEST(handshake_caps)
 }
 END_TEST
 
+/* A frame must complete within frame_ms of its first byte: a sender
+ * that stops in the middle of one is dropped (its group sees it leave),
+ * one that completes a frame slowly but in time is not. */
+START_TEST(partial_frame_deadline)
+{
+    struct sess_opts so;
+    unsigned char f[2048], r[4096];
+    const char *grp[] = {"g"};
+    int a, b, k;
+    int32_t dl;
+    size_t n;
+
+    sess_opts_default(&so);
+    so.frame_ms = 300;
+    rig_up(&so);
+    a = login("a", 0);
+    b = login("b", 0);
+    n = frame(f, SPW_JOIN_MESS, "#a#localhost", grp, 1, NULL, 0);
+    put(a, f, n);
+    ck_assert_uint_eq(recv_frame(a, r, sizeof r, &dl), 0x80001180u);
+    n = frame(f, SPW_JOIN_MESS, "#b#localhost", grp, 1, NULL, 0);
+    put(b, f, n);
+    ck_assert_uint_eq(recv_frame(a, r, sizeof r, &dl), 0x80001180u);
+    /* In time: three pieces 100 ms apart. */
+    memset(r, 'x', 1000);
+    n = frame(f, AGREED_MESS, "#b#localhost", grp, 1, r, 1000);
+    for (k = 0; k < 3; k++) {
+        put(b, f + k * (n / 3), k < 2 ? n / 3 : n - 2 * (n / 3));
+        pump(100);
+    }
+    ck_assert_uint_eq(recv_frame(a, r, sizeof r, &dl) & AGREED_MESS, AGREED_MESS);
+    ck_assert_int_eq(dl, 1000);
+    /* Not in time: half a frame, then nothing. */
+    put(b, f, n / 2);
+    pump(150);
+    ck_assert_uint_eq(R->ss.n_dropped, 0);
+    pump(400);
+    ck_assert_uint_eq(R->ss.n_dropped, 1);
+    ck_assert_uint_eq(recv_frame(a, r, sizeof r, &dl), 0x80001480u);  /* b gone */
+    ck_assert(closed(b, 1000));
+    close(a);
+    close(b);
+    pump(20);
+    teardown();
+}
+END_TEST
+
+/* The open session named `name`, or NULL. */
+static struct sess *find_sess(const char *name)
+{
+    struct sess *x;
+    for (x = R->ss.all; x != NULL; x = x->all_next)
+        if (strcmp(x->name, name) == 0 && x->state == SESS_OPEN)
+            return x;
+    return NULL;
+}
+
+/* Messages queued for a client must move within write_ms: one that takes
+ * none of them is dropped, one that reads is not. */
+START_TEST(write_stall_deadline)
+{
+    struct sess_opts so;
+    unsigned char *f = malloc(20000), r[8192];
+    const char *grp[] = {"w"};
+    int a, b, c, i;
+    int32_t dl;
+    size_t n;
+    struct sess *sb;
+
+    sess_opts_default(&so);
+    so.write_ms = 300;
+    rig_up(&so);
+    a = login("a", 0);
+    b = login("b", 0);     /* never reads */
+    c = login("c", 0);     /* reads */
+    n = frame(f, SPW_JOIN_MESS, "#b#localhost", grp, 1, NULL, 0);
+    put(b, f, n);
+    n = frame(f, SPW_JOIN_MESS, "#c#localhost", grp, 1, NULL, 0);
+    put(c, f, n);
+    pump(20);
+    sb = find_sess("b");
+    ck_assert_ptr_nonnull(sb);
+    memset(r, 'q', 8000);
+    n = frame(f, AGREED_MESS, "#a#localhost", grp, 1, r, 8000);
+    /* Until the kernel's buffers towards b are full and messages wait in
+     * the daemon, far fewer than MaxSessionMessages. */
+    for (i = 0; i < 2000 && sb->wq_len < 4; i++) {
+        put(a, f, n);
+        pump(1);
+        while (recv_frame_nb(c, r, sizeof r, &dl))
+            ;
+    }
+    ck_assert_uint_ge(sb->wq_len, 4);
+    ck_assert_uint_eq(R->ss.n_dropped, 0);
+    for (i = 0; i < 100 && R->ss.n_dropped == 0; i++) {
+        pump(10);
+        while (recv_frame_nb(c, r, sizeof r, &dl))
+            ;
+    }
+    ck_assert_uint_eq(R->ss.n_dropped, 1);
+    ck_assert_ptr_null(find_sess("b"));
+    ck_assert_ptr_nonnull(find_sess("c"));
+    close(a);
+    close(b);
+    close(c);
+    free(f);
+    pump(20);
+    teardown();
+}
+END_TEST
+
+/* Group limits at delivery: a refused join changes nothing and its sender
+ * gets a reject notice (REJECT_MESS, old type JOIN_MESS, destinations the
+ * group and its own name); a join of a group one is in is no join. */
+static void expect_reject(int fd, const char *group, const char *pg)
+{
+    unsigned char r[SPW_HEADER_LEN + 4 + 64];
+    struct spw_header h;
+
+    ck_assert(get(fd, r, SPW_HEADER_LEN, 2000));
+    spw_header_decode(r, &h);
+    ck_assert_uint_eq(h.type & ~0x80000080u, REJECT_MESS);
+    ck_assert_int_eq(h.data_len, 0);
+    ck_assert_int_eq(h.num_groups, 2);
+    ck_assert_str_eq(h.sender, pg);
+    /* The old type word, then the two destinations. */
+    ck_assert(get(fd, r + SPW_HEADER_LEN, 4 + 64, 2000));
+    ck_assert_uint_eq(spw_get32(r + 48), SPW_JOIN_MESS);
+    ck_assert_str_eq((const char *)r + 52, group);
+    ck_assert_str_eq((const char *)r + 84, pg);
+}
+
+static void join(int fd, const char *pg, const char *group)
+{
+    unsigned char f[128];
+    const char *grp[] = {group};
+    size_t n = frame(f, SPW_JOIN_MESS, pg, grp, 1, NULL, 0);
+    put(fd, f, n);
+}
+
+START_TEST(group_limits)
+{
+    unsigned char r[4096];
+    int a, b, c;
+    int32_t dl;
+
+    setup_default();
+    R->deliver.limits.max_groups = 3;
+    R->deliver.limits.max_member_groups = 2;
+    R->deliver.limits.max_group_members = 2;
+    a = login("a", 0);
+    b = login("b", 0);
+    c = login("c", 0);
+    join(a, "#a#localhost", "g1");
+    ck_assert_uint_eq(recv_frame(a, r, sizeof r, &dl), 0x80001180u);
+    join(a, "#a#localhost", "g2");
+    ck_assert_uint_eq(recv_frame(a, r, sizeof r, &dl), 0x80001180u);
+    join(a, "#a#localhost", "g3");                  /* a's third group */
+    expect_reject(a, "g3", "#a#localhost");
+    join(b, "#b#localhost", "g1");                  /* g1's second member */
+    ck_assert_uint_eq(recv_frame(b, r, sizeof r, &dl), 0x80001180u);
+    ck_assert_uint_eq(recv_frame(a, r, sizeof r, &dl), 0x80001180u);
+    join(c, "#c#localhost", "g1");                  /* a third member */
+    expect_reject(c, "g1", "#c#localhost");
+    join(c, "#c#localhost", "g3");                  /* the third group */
+    ck_assert_uint_eq(recv_frame(c, r, sizeof r, &dl), 0x80001180u);
+    join(c, "#c#localhost", "g4");                  /* a fourth group */
+    expect_reject(c, "g4", "#c#localhost");
+    join(a, "#a#localhost", "g1");                  /* already in: nothing */
+    join(a, "#a#localhost", "#a#localhost");        /* barrier: g "#a#..." */
+    expect_reject(a, "#a#localhost", "#a#localhost");
+    ck_assert_uint_eq(R->deliver.n_refused, 4);
+    ck_assert_uint_eq(groups_count(&R->groups), 3);
+    close(a);
+    close(b);
+    close(c);
+    pump(20);
+    ck_assert_uint_eq(groups_count(&R->groups), 0);
+    teardown();
+}
+END_TEST
+
 START_TEST(join_multicast_fragments)
 {
     unsigned char f[4096], r[4096];
@@ -750,6 +949,9 @@ int main(void)
     tcase_add_test(tc, quota);
     tcase_add_test(tc, accept_backoff);
     tcase_add_test(tc, handshake_caps);
+    tcase_add_test(tc, partial_frame_deadline);
+    tcase_add_test(tc, write_stall_deadline);
+    tcase_add_test(tc, group_limits);
     tcase_add_test(tc, join_multicast_fragments);
     tcase_add_test(tc, invalid_frames_drop_only_the_sender);
     tcase_add_test(tc, slow_receiver_dropped);
