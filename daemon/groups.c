@@ -18,6 +18,98 @@ void groups_init(struct groups *gs)
     memset(gs, 0, sizeof *gs);
     hmap_init(&gs->groups);
     hmap_init(&gs->owners);
+    hmap_init(&gs->tombs);
+    gs->max_tombs = GROUPS_MAX_TOMBS;
+}
+
+/* ---- tombstones ---- */
+
+static void tomb_unlink(struct groups *gs, struct gtomb *t)
+{
+    hmap_remove(&gs->tombs, &t->hnode);
+    if (t->older != NULL)
+        t->older->newer = t->newer;
+    else
+        gs->oldest = t->newer;
+    if (t->newer != NULL)
+        t->newer->older = t->older;
+    else
+        gs->newest = t->older;
+}
+
+static void tombs_clear(struct groups *gs)
+{
+    while (gs->oldest != NULL) {
+        struct gtomb *t = gs->oldest;
+        tomb_unlink(gs, t);
+        free(t);
+    }
+    gs->index_floor = 0;
+}
+
+static struct gtomb *tomb_find(const struct groups *gs, const char *name)
+{
+    uint32_t h = hmap_hash_name(name, MAX_GROUP_NAME);
+    struct hmap_node *n;
+
+    for (n = hmap_bucket(&gs->tombs, h); n != NULL; n = n->next) {
+        struct gtomb *t = hmap_entry(n, struct gtomb, hnode);
+        if (n->hash == h && strncmp(t->name, name, MAX_GROUP_NAME) == 0)
+            return t;
+    }
+    return NULL;
+}
+
+/* Remember the last index of a destroyed group. Without memory for the
+ * tombstone, the floor takes its place: ids stay unique, only less tidy. */
+static void tomb_add(struct groups *gs, const struct group *g)
+{
+    struct gtomb *t;
+
+    if (gs->max_tombs == 0)
+        goto no_tomb;
+    if (gs->tombs.n >= gs->max_tombs) {
+        t = gs->oldest;
+        tomb_unlink(gs, t);
+        if (t->index > gs->index_floor)
+            gs->index_floor = t->index;
+    } else if ((t = malloc(sizeof *t)) == NULL) {
+        goto no_tomb;
+    }
+    memcpy(t->name, g->name, MAX_GROUP_NAME);
+    t->index = g->gid.index;
+    if (hmap_insert(&gs->tombs, &t->hnode,
+                    hmap_hash_name(t->name, MAX_GROUP_NAME)) < 0) {
+        free(t);
+        goto no_tomb;
+    }
+    t->newer = NULL;
+    t->older = gs->newest;
+    if (gs->newest != NULL)
+        gs->newest->newer = t;
+    else
+        gs->oldest = t;
+    gs->newest = t;
+    return;
+no_tomb:
+    if (g->gid.index > gs->index_floor)
+        gs->index_floor = g->gid.index;
+}
+
+/* The index a group created now under `name` starts from (its first join
+ * adds 1), taking its tombstone if it has one. */
+static uint32_t start_index(struct groups *gs, const char *name)
+{
+    struct gtomb *t = tomb_find(gs, name);
+    uint32_t start = gs->index_floor;
+
+    if (t != NULL) {
+        if (t->index > start)
+            start = t->index;
+        tomb_unlink(gs, t);
+        free(t);
+    }
+    return start;
 }
 
 static void free_group_cb(struct hmap_node *n, void *ctx)
@@ -58,10 +150,14 @@ void groups_fini(struct groups *gs)
     free_all(&gs->owners, offsetof(struct gowner, hnode));
     hmap_fini(&gs->groups);
     hmap_fini(&gs->owners);
+    tombs_clear(gs);
+    hmap_fini(&gs->tombs);
 }
 
 void groups_set_view(struct groups *gs, uint32_t memb_id, uint32_t memb_time)
 {
+    if (memb_id != gs->memb_id || memb_time != gs->memb_time)
+        tombs_clear(gs);
     gs->memb_id = memb_id;
     gs->memb_time = memb_time;
 }
@@ -146,7 +242,9 @@ static struct group *group_new(struct groups *gs, const char *name)
     groups_name_key(g->name, name);
     g->gid.memb_id = gs->memb_id;
     g->gid.memb_time = gs->memb_time;
-    g->gid.index = 0;       /* the first join makes it 1 */
+    /* The first join adds 1: 1 for a new name, one more than the last
+     * view of a group re-created under its name. */
+    g->gid.index = start_index(gs, name);
     if (hmap_insert(&gs->groups, &g->hnode,
                     hmap_hash_name(g->name, MAX_GROUP_NAME)) < 0) {
         free(g);
@@ -261,6 +359,7 @@ int groups_reap(struct groups *gs, struct group *g)
 {
     if (g->n_members > 0)
         return 0;
+    tomb_add(gs, g);
     hmap_remove(&gs->groups, &g->hnode);
     free(g->members);
     free(g);

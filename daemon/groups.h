@@ -17,7 +17,17 @@
  *   strcmp of the names (client-protocol.md §8.2).
  * - Group id = (view founder's id, view time, index). A new group starts at
  *   index 1; every join, leave and disconnect adds 1. A group is destroyed
- *   by groups_reap() when empty; re-creating it starts at 1 again.
+ *   by groups_reap() when empty. Every view of a group has an id of its
+ *   own (client-protocol.md §15), also across a re-creation within one
+ *   daemon view: a destroyed group leaves a tombstone (its name and last
+ *   index), and a group created under that name continues from there.
+ *   Tombstones are kept first in, first out, at most max_tombs of them;
+ *   an evicted one raises a floor above which every group created later
+ *   starts (so a group may start above 1 after heavy churn). Upstream
+ *   restarted at 1, so two views could carry equal ids. A new daemon view
+ *   (groups_set_view) forgets tombstones and floor: its ids differ anyway.
+ *   Deterministic: the same joins and leaves in the same order give the
+ *   same ids on every daemon. At most max_tombs x ~90 bytes.
  * - Pointers to groups and members stay valid until the member is removed
  *   or the group reaped.
  */
@@ -62,16 +72,31 @@ struct group {
     int n_members, cap_members;
 };
 
+/* The last index of a destroyed group (see above). */
+struct gtomb {
+    struct hmap_node hnode;
+    char name[MAX_GROUP_NAME];
+    uint32_t index;
+    struct gtomb *older, *newer;
+};
+
+#define GROUPS_MAX_TOMBS 65536
+
 struct groups {
     struct hmap groups;              /* struct group by name */
     struct hmap owners;              /* struct gowner by private group name */
     uint32_t memb_id, memb_time;     /* current daemon view */
+    struct hmap tombs;               /* struct gtomb by name */
+    struct gtomb *oldest, *newest;   /* eviction order */
+    size_t max_tombs;                /* GROUPS_MAX_TOMBS; tests lower it */
+    uint32_t index_floor;            /* highest index of an evicted tomb */
 };
 
 void groups_init(struct groups *gs);
 void groups_fini(struct groups *gs);
 
-/* A new regular daemon view: groups created from now on carry its id. */
+/* A new regular daemon view: groups created from now on carry its id;
+ * tombstones and the floor are forgotten. */
 void groups_set_view(struct groups *gs, uint32_t memb_id, uint32_t memb_time);
 
 /* Copy a wire name field into a NUL-padded group name key (at most 31

@@ -242,6 +242,45 @@ START_TEST(short_buffers)
 }
 END_TEST
 
+/* Every view of a group has an id of its own (client-protocol.md §15),
+ * also when the group empties and is created again: SP_equal_group_ids
+ * must tell the two views apart. Upstream (and Cohort 0.2) restarted the
+ * index at 1 with the same daemon view, so the ids compared equal. */
+static group_id view_id(mailbox mb, const char *group, int n)
+{
+    membership_info mi;
+
+    ck_assert(tc_expect_memb(mb, msg, group, CAUSED_BY_JOIN, n, NULL));
+    ck_assert_int_eq(SP_get_memb_info(msg->body, msg->service_type, &mi), 1);
+    return mi.gid;
+}
+
+START_TEST(recreated_group_new_id)
+{
+    group_id first, again, other;
+    mailbox a, b;
+
+    a = connect_as(_i, "ida", 1, NULL);
+    b = connect_as(_i, "idb", 1, NULL);
+    SP_join(a, "idg");
+    first = view_id(a, "idg", 1);
+    SP_leave(a, "idg");
+    ck_assert_int_eq(tc_recv(a, msg, 5000), 0);     /* self-leave */
+    ck_assert(Is_self_leave(msg->service_type));
+    SP_join(a, "idg");                              /* the same name again */
+    again = view_id(a, "idg", 1);
+    ck_assert_msg(!SP_equal_group_ids(first, again),
+                  "re-created group kept its id (%d %d %d)",
+                  again.id[0], again.id[1], again.id[2]);
+    SP_join(b, "idg");
+    other = view_id(b, "idg", 2);
+    ck_assert(!SP_equal_group_ids(again, other));
+    ck_assert(SP_equal_group_ids(other, view_id(a, "idg", 2)));
+    SP_disconnect(a);
+    SP_disconnect(b);
+}
+END_TEST
+
 static Suite *sessions_suite(void)
 {
     Suite *s = suite_create("sessions");
@@ -254,6 +293,7 @@ static Suite *sessions_suite(void)
     tcase_add_loop_test(tc, multigroup_and_private, 0, 2);
     tcase_add_loop_test(tc, names, 0, 2);
     tcase_add_loop_test(tc, short_buffers, 0, 2);
+    tcase_add_loop_test(tc, recreated_group_new_id, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

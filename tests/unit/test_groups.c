@@ -63,9 +63,53 @@ START_TEST(destroy_and_recreate)
     ck_assert_int_eq(groups_reap(&gs, g), 1);
     ck_assert_ptr_null(groups_find(&gs, k));
     ck_assert_ptr_null(groups_owner(&gs, n));
+    /* Re-created, it goes on from its last view (join 1, leave 2): no
+     * two views of one group share an id. */
     groups_join(&gs, k, n, 0, NULL, &g);
-    ck_assert_uint_eq(g->gid.index, 1);
+    ck_assert_uint_eq(g->gid.index, 3);
     ck_assert_uint_eq(groups_count(&gs), 1);
+    groups_fini(&gs);
+}
+END_TEST
+
+/* Tombstones are bounded: the oldest is evicted and raises the floor, so
+ * a group re-created after its tombstone went still gets a new id, and so
+ * does every group created later. A new daemon view starts afresh. */
+START_TEST(tombstones_bounded)
+{
+    struct groups gs;
+    struct group *g;
+    char k[32], n[32];
+    const char *names[] = {"g1", "g2", "g3"};
+    int i, j;
+
+    groups_init(&gs);
+    gs.max_tombs = 2;
+    groups_set_view(&gs, 7, 100);
+    key(n, "#x#a");
+    for (i = 0; i < 3; i++) {
+        /* g1 reaches index 4, g2 and g3 index 2. */
+        for (j = 0; j < (i == 0 ? 2 : 1); j++) {
+            groups_join(&gs, key(k, names[i]), n, 0, NULL, &g);
+            groups_remove(&gs, groups_member(g, n, 0));
+            ck_assert_int_eq(groups_reap(&gs, g), 1);
+        }
+    }
+    ck_assert_uint_eq(gs.tombs.n, 2);   /* g1's was evicted: floor 4 */
+    ck_assert_uint_eq(gs.index_floor, 4);
+    groups_join(&gs, key(k, "g1"), n, 0, NULL, &g);
+    ck_assert_uint_eq(g->gid.index, 5);
+    groups_join(&gs, key(k, "g2"), n, 0, NULL, &g);
+    ck_assert_uint_eq(g->gid.index, 5); /* max(floor, its own 2) + 1 */
+    groups_join(&gs, key(k, "new"), n, 0, NULL, &g);
+    ck_assert_uint_eq(g->gid.index, 5);
+    ck_assert_uint_eq(gs.tombs.n, 1);   /* g3's is still there */
+    groups_set_view(&gs, 7, 101);
+    ck_assert_uint_eq(gs.tombs.n, 0);
+    ck_assert_uint_eq(gs.index_floor, 0);
+    groups_join(&gs, key(k, "fresh"), n, 0, NULL, &g);
+    ck_assert_uint_eq(g->gid.index, 1);
+    ck_assert_uint_eq(g->gid.memb_time, 101);
     groups_fini(&gs);
 }
 END_TEST
@@ -134,6 +178,7 @@ int main(void)
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, order_and_index);
     tcase_add_test(tc, destroy_and_recreate);
+    tcase_add_test(tc, tombstones_bounded);
     tcase_add_test(tc, owner_index);
     tcase_add_test(tc, many_members);
     tcase_add_test(tc, name_key_cuts);
