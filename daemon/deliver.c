@@ -38,24 +38,25 @@ static struct sess *local_sess(struct deliver *d, int origin,
     return sess_find(d->ss, pgroup);
 }
 
-/* Queue m for s; a sender that fills up a receiver is slowed down. */
+/* Queue m (fan-out serial `stamp`) for s, and note in *flow how
+ * congested its receivers are, so that its originator can be held back
+ * or not (sess_fanout_done). */
 static void give(struct deliver *d, struct sess *s, struct msg *m,
-                 struct sess *sender)
+                 uint64_t stamp, struct sess_flow *flow)
 {
     sess_deliver(d->ss, s, m);
-    if (sender != NULL && sess_congested(d->ss, s))
-        sess_throttle(d->ss, sender);
+    sess_flow_note(d->ss, s, stamp, flow);
 }
 
 static void to_group_members(struct deliver *d, const struct group *g,
                              struct msg *m, uint64_t stamp,
-                             struct sess *sender)
+                             struct sess_flow *flow)
 {
     int i;
     for (i = 0; i < g->n_members; i++) {
         struct sess *s = g->members[i]->owner->local;
         if (s != NULL && sess_stamp(s, stamp))
-            give(d, s, m, sender);
+            give(d, s, m, stamp, flow);
     }
 }
 
@@ -67,6 +68,7 @@ static void deliver_data(struct deliver *d, const struct order_req *r)
     int32_t ng = (int32_t)spw_get32(f + SPW_OFF_NUM_GROUPS), i;
     struct sess *sender = local_sess(d, r->origin, r->sender);
     uint64_t stamp = ++d->serial;
+    struct sess_flow flow = {0, 0};
 
     d->n_data++;
     if ((type & SELF_DISCARD) && sender != NULL)
@@ -79,16 +81,17 @@ static void deliver_data(struct deliver *d, const struct order_req *r)
              * of other daemons or malformed ones simply do not match. */
             struct sess *s = sess_find(d->ss, dst);
             if (s != NULL && sess_stamp(s, stamp))
-                give(d, s, m, sender);
+                give(d, s, m, stamp, &flow);
         } else {
             char key[MAX_GROUP_NAME];
             struct group *g;
             groups_name_key(key, dst);
             g = groups_find(d->gs, key);
             if (g != NULL)
-                to_group_members(d, g, m, stamp, sender);
+                to_group_members(d, g, m, stamp, &flow);
         }
     }
+    sess_fanout_done(d->ss, sender, stamp, &flow);
 }
 
 /* Member names of g in wire order; `buf` holds up to `max`. Returns a
@@ -109,9 +112,12 @@ static const char **member_names(const struct group *g, const char **buf,
     return names;
 }
 
-/* Tell every local member with the membership flag about a change. */
+/* Tell every local member with the membership flag about a change that
+ * `origin` (the joining or leaving session, NULL for a disconnect) made;
+ * an origin that floods congested members is held back like a sender of
+ * data. */
 static void notify(struct deliver *d, const struct group *g, uint32_t cause,
-                   const char *changed)
+                   const char *changed, struct sess *origin)
 {
     const char *buf[64] = {NULL};
     const char **names;
@@ -119,6 +125,7 @@ static void notify(struct deliver *d, const struct group *g, uint32_t cause,
     struct msg *m;
     uint64_t stamp;
     int i;
+    struct sess_flow flow = {0, 0};
 
     if (g->n_members == 0)
         return;
@@ -142,9 +149,10 @@ static void notify(struct deliver *d, const struct group *g, uint32_t cause,
     for (i = 0; i < g->n_members; i++) {
         struct sess *s = g->members[i]->owner->local;
         if (s != NULL && sess_wants_membership(s) && sess_stamp(s, stamp))
-            sess_deliver(d->ss, s, m);
+            give(d, s, m, stamp, &flow);
     }
     msg_unref(m);
+    sess_fanout_done(d->ss, origin, stamp, &flow);
 }
 
 /* The limit a join of r->sender to g (NULL: a new group) would pass, as
@@ -216,7 +224,7 @@ static void deliver_join(struct deliver *d, const struct order_req *r)
         return; /* already a member (checked above) */
     log_msg(d->log, LOG_C_GROUPS, LOG_DEBUG, "groups: %.32s joined %.32s",
             r->sender, g->name);
-    notify(d, g, CAUSED_BY_JOIN, r->sender);
+    notify(d, g, CAUSED_BY_JOIN, r->sender, s);
 }
 
 static void deliver_leave(struct deliver *d, const struct order_req *r)
@@ -240,7 +248,7 @@ static void deliver_leave(struct deliver *d, const struct order_req *r)
     }
     log_msg(d->log, LOG_C_GROUPS, LOG_DEBUG, "groups: %.32s left %.32s",
             who, g->name);
-    notify(d, g, CAUSED_BY_LEAVE, who);
+    notify(d, g, CAUSED_BY_LEAVE, who, s);
     groups_reap(d->gs, g);
 }
 
@@ -270,7 +278,7 @@ static void deliver_kill(struct deliver *d, const struct order_req *r)
             if (m == NULL)
                 continue;
             groups_remove(d->gs, m);  /* may free o when last */
-            notify(d, g, CAUSED_BY_DISCONNECT, who);
+            notify(d, g, CAUSED_BY_DISCONNECT, who, NULL);
             groups_reap(d->gs, g);
             if (last) {
                 o = NULL;

@@ -803,11 +803,46 @@ static void sess_timer_cb(struct ev *ev, struct ev_timer *t)
     }
 }
 
-void sess_throttle(struct sessions *ss, struct sess *s)
+void sess_flow_note(struct sessions *ss, struct sess *r, uint64_t stamp,
+                    struct sess_flow *f)
+{
+    uint64_t now = ev_now(ss->ev);
+    int in_episode = r->congested_at != 0 &&
+                     now < r->congested_at - 1 + SESS_MIXED_MS;
+
+    if (sess_congested(ss, r)) {
+        if (!in_episode)
+            r->congested_since = stamp;
+        r->congested_at = now + 1;
+        f->bits |= SESS_FLOW_CONGESTED | SESS_FLOW_EPISODE;
+    } else if (in_episode) {
+        f->bits |= SESS_FLOW_EPISODE;
+    } else {
+        return;
+    }
+    if (r->congested_since > f->since)
+        f->since = r->congested_since;
+}
+
+void sess_fanout_done(struct sessions *ss, struct sess *s, uint64_t stamp,
+                      const struct sess_flow *f)
 {
     uint64_t now = ev_now(ss->ev);
 
-    if (s->state != SESS_OPEN || s->paused_until > now)
+    if (s == NULL || s->state != SESS_OPEN)
+        return;
+    if (!(f->bits & SESS_FLOW_EPISODE)) {
+        s->elsewhere = stamp;
+        return;
+    }
+    if (!(f->bits & SESS_FLOW_CONGESTED))
+        return;
+    /* It sent elsewhere since the episode began: do not slow that down. */
+    if (s->elsewhere > f->since) {
+        ss->n_unthrottled++;
+        return;
+    }
+    if (s->paused_until > now)
         return;
     /* Congested again right after the last pause: the receiver is slower
      * than that, so pause twice as long (up to 64 ms). A receiver that

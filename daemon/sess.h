@@ -50,9 +50,10 @@
  *   that only what the kernel refuses counts against max_queued.
  * - Flow: a session's frames are handled at most IO_FRAMES_PER_PASS per
  *   loop pass, and a sender whose messages land in a congested receiver's
- *   queue is paused briefly (sess_throttle), so a receiver that reads at
+ *   queue is paused briefly (sess_fanout_done), so a receiver that reads at
  *   full speed is not dropped because one read pulled thousands of
- *   messages at once.
+ *   messages at once; but only a sender whose traffic all goes to
+ *   congested receivers.
  */
 #ifndef COHORT_DAEMON_SESS_H
 #define COHORT_DAEMON_SESS_H
@@ -152,6 +153,12 @@ struct sess {
     uint64_t paused_until;     /* reads paused (ms, ev clock): it feeds a
                                 * congested receiver */
     unsigned pause_ms;         /* length of the last pause */
+    uint64_t elsewhere;        /* serial of its last message that went
+                                * elsewhere (see sess_fanout_done) */
+    uint64_t congested_at;     /* last time (ms + 1) its queue was found
+                                * a quarter full */
+    uint64_t congested_since;  /* serial that began its congestion
+                                * episode */
     char name[MAX_PRIVATE_NAME + 1];
     char pgroup[MAX_GROUP_NAME];   /* "#name#daemon", NUL-padded */
     unsigned char major, minor, patch, flags;
@@ -232,6 +239,8 @@ struct sessions {
     uint32_t next_id;
     uint32_t rand_state;
     uint64_t n_accepted, n_dropped, n_rejected, n_throttled;
+    uint64_t n_unthrottled;    /* congestion seen, sender not paused:
+                                * it also sends elsewhere */
     uint64_t n_refused_access; /* turned away at accept by the access list */
     /* Frames all sessions together may hand to order in one loop pass.
      * It bounds how much one deliver phase can queue for a receiver (so a
@@ -289,10 +298,38 @@ static inline int sess_congested(const struct sessions *ss, const struct sess *s
     return s->wq_len > ss->opts.max_queued / 4;
 }
 
-/* Pause reading from `s` (a sender feeding a congested receiver) for
- * opts.pause_ms. The receiver keeps being written meanwhile; one that does
- * not read at all still reaches max_queued and is dropped. */
-void sess_throttle(struct sessions *ss, struct sess *s);
+/* What the receivers of one message (fan-out serial `stamp`, see
+ * sess_stamp) tell about congestion; zero-fill, then sess_flow_note()
+ * each receiver after queueing the message for it. A receiver is
+ * congested while its queue is a quarter full; its congestion episode
+ * lasts while that recurs within SESS_MIXED_MS, and began at the message
+ * that first found it congested. */
+struct sess_flow {
+    unsigned bits;              /* SESS_FLOW_* */
+    uint64_t since;             /* the latest episode's first message */
+};
+#define SESS_FLOW_CONGESTED 0x1u    /* a receiver is congested now */
+#define SESS_FLOW_EPISODE 0x2u      /* a receiver is in an episode */
+#define SESS_MIXED_MS 100
+void sess_flow_note(struct sessions *ss, struct sess *receiver,
+                    uint64_t stamp, struct sess_flow *f);
+
+/* The message `stamp` that `sender` (NULL: not a local session)
+ * originated (data, or the membership notice of its join or leave) has
+ * been queued for its receivers. Flow control (docs/design.md, "Flow
+ * control and fairness"):
+ * - a message none of whose receivers is in a congestion episode goes
+ *   "elsewhere": its sender is remembered as sending elsewhere (its
+ *   serial);
+ * - a sender whose message found a receiver congested is paused
+ *   (opts.pause_ms, doubling up to 64 ms while that goes on), unless it
+ *   sent elsewhere since that receiver's episode began: pausing it would
+ *   slow that other traffic as much. So a slow receiver slows down only
+ *   the senders that send only to its groups; one that cannot keep up
+ *   with a sender that also sends elsewhere fills its queue and is
+ *   dropped at max_queued, with a logged reason. */
+void sess_fanout_done(struct sessions *ss, struct sess *sender,
+                      uint64_t stamp, const struct sess_flow *f);
 
 /* Mark the session for fan-out serial `stamp`; 1 if it had not got it. */
 static inline int sess_stamp(struct sess *s, uint64_t stamp)

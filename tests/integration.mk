@@ -88,3 +88,12 @@ tests_integration_test_admission_SOURCES = tests/integration/test_admission.c
 tests_integration_test_admission_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_integration_test_admission_LDADD = $(TEST_CLIENT_LIBS)
 endif
+
+if HAVE_CHECK
+# Flow control: membership floods, slow members, mixed senders.
+check_PROGRAMS += tests/integration/test_fairness
+TESTS += tests/integration/test_fairness
+tests_integration_test_fairness_SOURCES = tests/integration/test_fairness.c
+tests_integration_test_fairness_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integration_test_fairness_LDADD = $(TEST_CLIENT_LIBS)
+endif
