@@ -7,9 +7,10 @@
 # EXTRA_PROGRAMS is set here with '=' because Makefile.am does not define
 # it; a module included after this one may use '+='.
 
-EXTRA_PROGRAMS = bench/latency bench/connect_join bench/rss_clients
+EXTRA_PROGRAMS = bench/latency bench/connect_join bench/rss_clients \
+	bench/fairness
 bench_bins = bench/latency$(EXEEXT) bench/connect_join$(EXEEXT) \
-	bench/rss_clients$(EXEEXT)
+	bench/rss_clients$(EXEEXT) bench/fairness$(EXEEXT)
 CLEANFILES += $(bench_bins)
 
 bench_common = bench/stats.c bench/stats.h
@@ -19,6 +20,8 @@ bench_connect_join_SOURCES = bench/connect_join.c $(bench_common)
 bench_connect_join_LDADD = libspread/libspread.la
 bench_rss_clients_SOURCES = bench/rss_clients.c $(bench_common)
 bench_rss_clients_LDADD = libspread/libspread.la
+bench_fairness_SOURCES = bench/fairness.c $(bench_common)
+bench_fairness_LDADD = libspread/libspread.la
 
 EXTRA_DIST += bench/run.sh
 

@@ -29,8 +29,10 @@ flooder=$builddir/tools/spflooder
 latency=$builddir/bench/latency
 connect_join=$builddir/bench/connect_join
 rss_clients=$builddir/bench/rss_clients
+fairness=$builddir/bench/fairness
 
-for prog in "$daemon" "$flooder" "$latency" "$connect_join" "$rss_clients"; do
+for prog in "$daemon" "$flooder" "$latency" "$connect_join" "$rss_clients" \
+    "$fairness"; do
     if [ ! -x "$prog" ]; then
         echo "run.sh: $prog is missing; build it first (make bench)" >&2
         exit 2
@@ -323,6 +325,34 @@ for via in unix tcp; do
         "$(field connect_p99_us "$out")" "$(field join_mean_us "$out")" \
         "$(field join_p50_us "$out")" "$(field join_p99_us "$out")"
 done
+echo
+
+# ---- fairness --------------------------------------------------------------------
+
+if [ "$quick" = 1 ]; then secs=0.5; else secs=3; fi
+echo "Fairness: a slow member, a membership flood (unix socket, ${secs} s each)"
+if out=$(timeout 120 "$fairness" -s "$unix_name" -t "$secs" -r 3000 2>&1); then
+    alone=$(field fast "$(echo "$out" | grep 'case=mixed-alone')")
+    slow_line=$(echo "$out" | grep 'case=mixed-slow')
+    flood_line=$(echo "$out" | grep 'case=flood')
+    printf '  %-60s %12s
+' "a sender to two groups, msgs/s reaching the other group:" ""
+    printf '  %-60s %12s
+' "  nobody in the first group" "$alone"
+    printf '  %-60s %12s
+' "  a member reading 3000 msgs/s in the first group" \
+        "$(field fast "$slow_line")"
+    dropped=$(field slow_dropped_ms "$slow_line")
+    printf '  %-60s %12s
+' "  that member dropped after (ms; -1: kept)" "$dropped"
+    printf '  %-60s %12s
+' "join+leave flood: notices/s reaching each of 2 members" \
+        "$(field notices "$flood_line")"
+    printf '  %-60s %12s
+' "  members dropped" "$(field dropped "$flood_line")"
+else
+    echo "  FAILED: $out" | head -n 3
+fi
 echo
 
 # ---- memory ----------------------------------------------------------------------

@@ -818,6 +818,7 @@ void sess_flow_note(struct sessions *ss, struct sess *r, uint64_t stamp,
     } else if (in_episode) {
         f->bits |= SESS_FLOW_EPISODE;
     } else {
+        f->bits |= SESS_FLOW_FREE;
         return;
     }
     if (r->congested_since > f->since)
@@ -832,7 +833,8 @@ void sess_fanout_done(struct sessions *ss, struct sess *s, uint64_t stamp,
     if (s == NULL || s->state != SESS_OPEN)
         return;
     if (!(f->bits & SESS_FLOW_EPISODE)) {
-        s->elsewhere = stamp;
+        if (f->bits & SESS_FLOW_FREE)
+            s->elsewhere = stamp;
         return;
     }
     if (!(f->bits & SESS_FLOW_CONGESTED))

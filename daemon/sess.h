@@ -310,6 +310,7 @@ struct sess_flow {
 };
 #define SESS_FLOW_CONGESTED 0x1u    /* a receiver is congested now */
 #define SESS_FLOW_EPISODE 0x2u      /* a receiver is in an episode */
+#define SESS_FLOW_FREE 0x4u         /* a receiver is in none */
 #define SESS_MIXED_MS 100
 void sess_flow_note(struct sessions *ss, struct sess *receiver,
                     uint64_t stamp, struct sess_flow *f);
@@ -318,9 +319,10 @@ void sess_flow_note(struct sessions *ss, struct sess *receiver,
  * originated (data, or the membership notice of its join or leave) has
  * been queued for its receivers. Flow control (docs/design.md, "Flow
  * control and fairness"):
- * - a message none of whose receivers is in a congestion episode goes
- *   "elsewhere": its sender is remembered as sending elsewhere (its
- *   serial);
+ * - a message that reached receivers, none of them in a congestion
+ *   episode, went "elsewhere": its sender is remembered as sending
+ *   elsewhere (its serial). A message that reached nobody slows nobody
+ *   down when its sender waits, so it does not count;
  * - a sender whose message found a receiver congested is paused
  *   (opts.pause_ms, doubling up to 64 ms while that goes on), unless it
  *   sent elsewhere since that receiver's episode began: pausing it would

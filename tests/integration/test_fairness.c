@@ -202,6 +202,37 @@ START_TEST(slow_member_mixed_sender)
 }
 END_TEST
 
+/* Messages to a group nobody is in slow nobody down when their sender
+ * waits: a sender writing to such a group and to a reading member is
+ * held back for that member like a sender to it alone, and the member,
+ * however far behind the sender's bursts it falls, is never dropped. */
+START_TEST(sender_to_empty_group)
+{
+    enum { N = 20000 };
+    static char body[1000];
+    struct member fast;
+    mailbox p, f;
+    int i;
+
+    f = connect_as(_i, "fast", 0, NULL);
+    ck_assert_int_eq(SP_join(f, "fast"), 0);
+    p = connect_as(_i, "sender", 0, NULL);
+    member_start(&fast, f, N, 0);
+    for (i = 0; i < N; i++) {
+        ck_assert_int_eq(SP_multicast(p, RELIABLE_MESS, "nobody", 0,
+                                      sizeof body, body), (int)sizeof body);
+        ck_assert_int_eq(SP_multicast(p, RELIABLE_MESS, "fast", 0, sizeof body,
+                                      body), (int)sizeof body);
+    }
+    member_join(&fast, 30000);
+    ck_assert_int_eq(fast.end, 0);
+    ck_assert_int_eq(fast.data, N);
+    ck_assert(!th_file_contains(daemon_.log, "dropped"));
+    SP_disconnect(p);
+    SP_disconnect(f);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("fairness");
@@ -212,6 +243,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, membership_flood, 0, 2);
     tcase_add_loop_test(tc, slow_member_pure_sender, 0, 2);
     tcase_add_loop_test(tc, slow_member_mixed_sender, 0, 2);
+    tcase_add_loop_test(tc, sender_to_empty_group, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }
