@@ -18,6 +18,9 @@
 #                        this build's daemon; prints medians and the change
 #   BENCH_ROUNDS=7       runs per side in A/B mode
 set -u
+# The daemons started here must not report readiness to whatever service
+# manager runs this script.
+unset NOTIFY_SOCKET
 
 builddir=$(cd "${1:-.}" && pwd) || exit 2
 quick=${BENCH_QUICK:-0}
@@ -131,7 +134,11 @@ daemon_alive() {
     kill -0 "$daemon_pid" 2>/dev/null
 }
 
-# Ready when a one-message flood makes the round trip on both transports.
+# Ready when a one-message flood makes the round trip on both transports:
+# a delivered message means start-up is over and the loop runs (a connect
+# alone would succeed as soon as the daemon listens, before it is ready).
+# The daemon's NOTIFY_SOCKET report would need a datagram listener this
+# script does not have; the round trip also proves both transports work.
 deadline=$((SECONDS + 20))
 ready=0
 while [ $SECONDS -lt $deadline ]; do

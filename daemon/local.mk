@@ -15,6 +15,7 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/log.c daemon/log.h \
 	daemon/memb.c daemon/memb.h \
 	daemon/msg.c daemon/msg.h \
+	daemon/notify.c daemon/notify.h \
 	daemon/order.c daemon/order.h \
 	daemon/priv.c daemon/priv.h \
 	daemon/sess.c daemon/sess.h daemon/sess_int.h \
@@ -30,10 +31,10 @@ DAEMON_TEST_LIBS = daemon/libdaemon.la $(CHECK_LIBS)
 
 check_PROGRAMS += tests/unit/test_memb tests/unit/test_groups \
 	tests/unit/test_order tests/unit/test_sess_hs tests/unit/test_auth \
-	tests/unit/test_ev tests/unit/test_sess
+	tests/unit/test_ev tests/unit/test_sess tests/unit/test_notify
 TESTS += tests/unit/test_memb tests/unit/test_groups \
 	tests/unit/test_order tests/unit/test_sess_hs tests/unit/test_auth \
-	tests/unit/test_ev tests/unit/test_sess
+	tests/unit/test_ev tests/unit/test_sess tests/unit/test_notify
 
 tests_unit_test_memb_SOURCES = tests/unit/test_memb.c
 tests_unit_test_memb_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
@@ -69,4 +70,9 @@ tests_unit_test_sess_SOURCES = tests/unit/test_sess.c
 tests_unit_test_sess_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
 tests_unit_test_sess_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_sess_LDADD = $(DAEMON_TEST_LIBS)
+
+tests_unit_test_notify_SOURCES = tests/unit/test_notify.c
+tests_unit_test_notify_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_unit_test_notify_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_notify_LDADD = $(DAEMON_TEST_LIBS)
 endif

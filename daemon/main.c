@@ -3,7 +3,8 @@
  *
  * main: the spread daemon's command line, start-up in the order of
  * daemon.md §1, the wiring of the modules (sess -> order -> deliver ->
- * groups/memb -> sess), and the ordered teardown on SIGINT/SIGTERM.
+ * groups/memb -> sess), the readiness reports to a service manager, and
+ * the ordered teardown on SIGINT/SIGTERM.
  * Fatal start-up errors flush the log, print one reason and exit(1)
  * (upstream aborted and lost buffered output).
  */
@@ -28,6 +29,7 @@
 #include "ev.h"
 #include "groups.h"
 #include "log.h"
+#include "notify.h"
 #include "order.h"
 #include "priv.h"
 #include "sess.h"
@@ -55,6 +57,7 @@ struct daemon {
     struct sessions sessions;
     int sessions_up;
     struct actlog actlog;
+    struct notify notify;
 };
 
 static void on_signal(int sig)
@@ -420,6 +423,33 @@ static void start_runtime(struct daemon *d, unsigned fd_limit)
     order_start(&d->order, (uint32_t)time(NULL));
 }
 
+/* Readiness reports to a service manager (notify.h). Optional: a failure
+ * is logged once and the daemon runs on as it would without a manager. */
+static void open_notify(struct daemon *d)
+{
+    int rc = notify_open(&d->notify);
+
+    if (rc < 0)
+        log_msg(&d->log, LOG_C_PRINT, LOG_WARNING,
+                "cannot report readiness to %s=%s: %s", NOTIFY_ENV,
+                d->notify.addr, strerror(-rc));
+    else if (rc > 0)
+        log_msg(&d->log, LOG_C_CONFIGURATION, LOG_INFO,
+                "readiness reports go to %s", d->notify.addr);
+}
+
+static void report_state(struct daemon *d, int stopping)
+{
+    int rc = stopping ? notify_stopping(&d->notify)
+                      : notify_ready(&d->notify);
+
+    if (rc < 0)
+        log_msg(&d->log, LOG_C_PRINT, LOG_WARNING,
+                "cannot report %s to %s: %s; no further reports",
+                stopping ? "STOPPING=1" : "READY=1", d->notify.addr,
+                strerror(-rc));
+}
+
 static void teardown(struct daemon *d)
 {
     if (d->sessions_up)
@@ -440,6 +470,7 @@ static void teardown(struct daemon *d)
     groups_fini(&d->groups);
     ev_fini(&d->ev);
     auth_fini(&d->auth);
+    notify_close(&d->notify);
     log_print(&d->log, "Spread daemon exiting normally!");
     log_fini(&d->log);
     conf_free(d->conf);
@@ -452,6 +483,7 @@ int main(int argc, char **argv)
     int rc;
 
     memset(&d, 0, sizeof d);
+    notify_init(&d.notify);
     log_init(&d.log);
     parse_args(&d.opt, argc, argv);
     if (!d.opt.check_only)
@@ -461,8 +493,13 @@ int main(int argc, char **argv)
     fd_limit = raise_fd_limit();
     load_config(&d);
     setup_auth(&d);
+    /* Connected now: priv_drop() may chroot away from the address. */
+    open_notify(&d);
     start_runtime(&d, fd_limit);
+    /* Only now: bound, chrooted, no longer root, loop phases in place. */
+    report_state(&d, 0);
     rc = ev_run(&d.ev);
+    report_state(&d, 1);
     if (rc < 0)
         log_print(&d.log, "event loop failed: %s", strerror(-rc));
     teardown(&d);

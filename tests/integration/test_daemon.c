@@ -4,13 +4,15 @@
  * Integration: the daemon as an administrator sees it: configuration
  * checking (-k) and errors reported as file:line: reason, EventLogFile,
  * IP authentication (including the unix-socket rule upstream ignores),
- * clean exit on SIGTERM, and the privilege drop of a root start.
+ * clean exit on SIGTERM, the privilege drop of a root start, and the
+ * readiness reports (NOTIFY_SOCKET) the harness waits for.
  */
 #include "config.h"
 
 #include <check.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,39 +162,97 @@ static const char *getgrgid_name(gid_t gid)
     return gr != NULL ? gr->gr_name : "nogroup";
 }
 
+/* 1 if /proc says process pid runs with real and effective uid `uid`. */
+static int runs_as(pid_t pid, uid_t uid)
+{
+    char path[64], line[256], want[64];
+    FILE *fp;
+    int found = 0;
+
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    snprintf(want, sizeof want, "Uid:\t%u\t%u", (unsigned)uid, (unsigned)uid);
+    fp = fopen(path, "r");
+    ck_assert_ptr_nonnull(fp);
+    while (fgets(line, sizeof line, fp) != NULL)
+        found |= strncmp(line, want, strlen(want)) == 0;
+    fclose(fp);
+    return found;
+}
+
+/* The harness returns when the daemon says READY=1, and the daemon says
+ * so only once it has dropped its privileges: the uid the kernel attached
+ * to that datagram is nobody's, every time. (The old harness returned on
+ * the first connect, which the kernel completes as soon as the daemon
+ * listens, before the drop: this test failed when the daemon was slow.) */
 START_TEST(privilege_drop)
 {
     struct th_daemon d;
     struct passwd *pw = getpwnam("nobody");
-    char extra[600], status_path[64], line[256], want[64];
+    char extra[600];
     mailbox mb;
     char pg[MAX_GROUP_NAME];
-    FILE *fp;
-    int found = 0;
+    int round;
 
     if (geteuid() != 0 || pw == NULL) {
         printf("privilege_drop: skipped (needs root and user nobody)\n");
         return;
     }
-    ck_assert_int_eq(th_daemon_prepare(&d), 0);
-    d.no_root_keys = 1;
     /* LeakSanitizer cannot inspect a process that switched uid. */
     setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
-    snprintf(extra, sizeof extra,
-             "RuntimeDir = \"%s\"\nDaemonUser = nobody\nDaemonGroup = %s",
-             d.dir, getgrgid_name(pw->pw_gid));
-    ck_assert_int_eq(th_daemon_launch(&d, "localhost", extra, 1), 0);
-    snprintf(status_path, sizeof status_path, "/proc/%d/status", (int)d.pid);
-    snprintf(want, sizeof want, "Uid:\t%u\t%u", (unsigned)pw->pw_uid, (unsigned)pw->pw_uid);
-    fp = fopen(status_path, "r");
-    ck_assert_ptr_nonnull(fp);
-    while (fgets(line, sizeof line, fp) != NULL)
-        found |= strncmp(line, want, strlen(want)) == 0;
-    fclose(fp);
-    ck_assert_msg(found, "daemon does not run as nobody");
-    ck_assert_int_eq(SP_connect(d.spread, "after", 0, 0, &mb, pg), ACCEPT_SESSION);
+    for (round = 0; round < 5; round++) {
+        ck_assert_int_eq(th_daemon_prepare(&d), 0);
+        d.no_root_keys = 1;
+        snprintf(extra, sizeof extra,
+                 "RuntimeDir = \"%s\"\nDaemonUser = nobody\nDaemonGroup = %s",
+                 d.dir, getgrgid_name(pw->pw_gid));
+        ck_assert_int_eq(th_daemon_launch(&d, "localhost", extra, 1), 0);
+        ck_assert_msg(d.notify_uid == (long)pw->pw_uid, "round %d: READY=1 "
+                      "sent as uid %ld, not as nobody", round, d.notify_uid);
+        ck_assert_msg(runs_as(d.pid, pw->pw_uid), "round %d: daemon does not "
+                      "run as nobody", round);
+        ck_assert_int_eq(SP_connect(d.spread, "after", 0, 0, &mb, pg), ACCEPT_SESSION);
+        SP_disconnect(mb);
+        ck_assert_int_eq(th_daemon_stop(&d), 0);
+    }
+}
+END_TEST
+
+/* READY=1 once started, from the daemon itself; STOPPING=1 as soon as
+ * SIGTERM begins the teardown; no complaint in the log. */
+START_TEST(readiness_reports)
+{
+    struct th_daemon d;
+    ck_assert_int_eq(th_daemon_start(&d, "localhost", NULL), 0);
+    /* The harness keeps a root daemon root (see harness.c). */
+    ck_assert_int_eq(d.notify_uid, (long)geteuid());
+    ck_assert(th_file_contains(d.log, "readiness reports go to"));
+    ck_assert_int_eq(kill(d.pid, SIGTERM), 0);
+    ck_assert_msg(th_notify_wait(&d, "STOPPING=1", 5000), "no STOPPING=1");
+    ck_assert_int_eq(th_daemon_stop_keep(&d), 0);
+    ck_assert(!th_file_contains(d.log, "cannot report"));
+    th_daemon_cleanup(&d);
+}
+END_TEST
+
+/* The service manager goes away before the daemon reports: the daemon
+ * says so once and serves anyway. */
+START_TEST(readiness_without_listener)
+{
+    struct th_daemon d;
+    mailbox mb;
+    char pg[MAX_GROUP_NAME];
+    ck_assert_int_eq(th_daemon_prepare(&d), 0);
+    ck_assert_int_eq(th_daemon_launch(&d, "localhost", NULL, 0), 0);
+    close(d.notify_fd);
+    d.notify_fd = -1;
+    unlink(d.notify);
+    /* The configuration dump is the last thing start-up writes. */
+    ck_assert(th_log_wait(&d, "Membership id is", 10000));
+    ck_assert_int_eq(SP_connect(d.spread, "anyway", 0, 0, &mb, pg), ACCEPT_SESSION);
     SP_disconnect(mb);
-    ck_assert_int_eq(th_daemon_stop(&d), 0);
+    ck_assert_int_eq(th_daemon_stop_keep(&d), 0);
+    ck_assert(th_file_contains(d.log, "cannot report"));
+    th_daemon_cleanup(&d);
 }
 END_TEST
 
@@ -396,6 +456,8 @@ static Suite *daemon_suite(void)
     tcase_add_test(tc, ip_auth_address_rule);
     tcase_add_test(tc, clean_exit);
     tcase_add_test(tc, privilege_drop);
+    tcase_add_test(tc, readiness_reports);
+    tcase_add_test(tc, readiness_without_listener);
     tcase_add_test(tc, root_without_account_refuses);
     tcase_add_test(tc, quota_reject);
     tcase_add_test(tc, log_controls);

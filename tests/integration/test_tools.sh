@@ -7,6 +7,9 @@
 # the exact lines scripts parse (tools.md). Every process started here is
 # stopped by pid.
 set -u
+# The daemons started here must not report readiness to whatever service
+# manager runs this script.
+unset NOTIFY_SOCKET
 top_builddir=${top_builddir:-.}
 sockdir=$(sed -n 's/^#define SP_UNIX_SOCKET "\(.*\)"$/\1/p' "$top_builddir/config.h")
 work=$(mktemp -d /tmp/cohort-tools-XXXXXX)
@@ -62,6 +65,9 @@ CONF
         "$top_builddir/daemon/spread" -n localhost -c "$work/spread.conf" > "$work/daemon.log" 2>&1 &
         dpid=$!
         pids+=($dpid)
+        # Ready when start-up is over: the first membership is the last
+        # thing it prints, after the privilege drop (a connect would
+        # succeed as soon as the daemon listens, before that).
         local end=$((SECONDS + 10))
         while [ $SECONDS -lt $end ]; do
             grep -qF "Membership id is" "$work/daemon.log" && return 0

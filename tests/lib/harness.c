@@ -179,6 +179,8 @@ static void dump_log(const struct th_daemon *d)
     fprintf(stderr, "---- end of log ----\n");
 }
 
+/* A sanity check once the daemon has said READY=1: it accepts on both
+ * transports, where the library will look for it. */
 static int daemon_ready(struct th_daemon *d)
 {
     int a = th_connect_tcp(d->port), b;
@@ -197,6 +199,8 @@ int th_daemon_prepare(struct th_daemon *d)
     char tmpl[] = "/tmp/cohort-test-XXXXXX";
     memset(d, 0, sizeof *d);
     d->pid = -1;
+    d->notify_fd = -1;
+    d->notify_uid = -1;
     if (mkdtemp(tmpl) == NULL)
         return -1;
     /* The daemon may drop privileges to an unprivileged account. */
@@ -220,13 +224,16 @@ static pid_t spawn_watchdog(const struct th_daemon *d)
 #ifdef HAVE_SYS_PRCTL_H
     prctl(PR_SET_PDEATHSIG, SIGTERM);
 #endif
+    if (d->notify_fd >= 0)
+        close(d->notify_fd);
     if (getppid() == parent)
         sigwait(&set, &sig);
     /* Here only when the test is gone (a normal stop SIGKILLs us first):
-     * kill the daemon and remove the socket it can no longer remove. */
+     * kill the daemon and remove the sockets it can no longer remove. */
     kill(d->pid, SIGKILL);
     snprintf(sock, sizeof sock, "%s/%d", SP_UNIX_SOCKET, d->port);
     unlink(sock);
+    unlink(d->notify);
     _exit(0);
 }
 
@@ -246,27 +253,185 @@ int th_daemon_start(struct th_daemon *d, const char *name, const char *extra)
     return th_daemon_launch(d, name, extra, 1);
 }
 
-int th_daemon_launch(struct th_daemon *d, const char *name, const char *extra,
-                     int wait_ready)
+/* The daemon's readiness socket, bound before the daemon starts so that
+ * no report is lost. With SO_PASSCRED the kernel attaches the sender's pid
+ * and uid as they are when it sends: a daemon that reported READY=1 before
+ * dropping its privileges would be caught every time, not by luck. */
+static int notify_bind(struct th_daemon *d)
 {
-    long long deadline;
+    struct sockaddr_un sa;
+    int fd, one = 1;
 
-    snprintf(d->conf, sizeof d->conf, "%s/spread.conf", d->dir);
-    snprintf(d->log, sizeof d->log, "%s/daemon.log", d->dir);
-    snprintf(d->name, sizeof d->name, "%s", name);
-    d->port = th_free_port();
-    if (d->port < 0 || write_config(d, extra) < 0)
+    snprintf(d->notify, sizeof d->notify, "%s/notify", d->dir);
+    if (strlen(d->notify) >= sizeof sa.sun_path) {
+        fprintf(stderr, "harness: %s: path too long\n", d->notify);
         return -1;
-    snprintf(d->spread, sizeof d->spread, "%d", d->port);
-    snprintf(d->spread_tcp, sizeof d->spread_tcp, "%d@127.0.0.1", d->port);
+    }
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, d->notify, strlen(d->notify) + 1);
+    fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+#ifdef SO_PASSCRED
+    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+#else
+    (void)one;
+#endif
+    unlink(d->notify);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        fprintf(stderr, "harness: bind %s: %s\n", d->notify, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    d->notify_fd = fd;
+    return 0;
+}
 
+static void notify_unbind(struct th_daemon *d)
+{
+    if (d->notify_fd < 0)
+        return;
+    close(d->notify_fd);
+    d->notify_fd = -1;
+    unlink(d->notify);
+}
+
+/* 1 if `text` has `line` as one of its newline-separated lines. */
+static int has_line(const char *text, const char *line)
+{
+    size_t n = strlen(line);
+
+    while (*text != '\0') {
+        if (strncmp(text, line, n) == 0 && (text[n] == '\n' || text[n] == '\0'))
+            return 1;
+        text = strchr(text, '\n');
+        if (text == NULL)
+            break;
+        text++;
+    }
+    return 0;
+}
+
+/* Take one datagram. -1 if none is queued; 1 if it comes from process
+ * `pid` (any, when 0 or without credentials) and has the line `state`;
+ * else 0 (read and ignored). */
+static int notify_read(struct th_daemon *d, pid_t pid, const char *state)
+{
+    char buf[512];
+    struct iovec iov = {buf, sizeof buf - 1};
+    struct msghdr mh;
+    long from = 0, uid = -1;
+    ssize_t n;
+#ifdef SCM_CREDENTIALS
+    union {
+        struct cmsghdr h;
+        char space[CMSG_SPACE(sizeof(struct ucred))];
+    } ctl;
+    struct cmsghdr *c;
+#endif
+
+    memset(&mh, 0, sizeof mh);
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+#ifdef SCM_CREDENTIALS
+    mh.msg_control = &ctl;
+    mh.msg_controllen = sizeof ctl;
+#endif
+    n = recvmsg(d->notify_fd, &mh, MSG_DONTWAIT);
+    if (n < 0)
+        return -1;
+    buf[n] = '\0';
+#ifdef SCM_CREDENTIALS
+    for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+        struct ucred cr;
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_CREDENTIALS)
+            continue;
+        memcpy(&cr, CMSG_DATA(c), sizeof cr);
+        from = (long)cr.pid;
+        uid = (long)cr.uid;
+    }
+#endif
+    if ((pid > 0 && from > 0 && from != (long)pid) || !has_line(buf, state))
+        return 0;
+    d->notify_uid = uid;
+    return 1;
+}
+
+int th_notify_wait(struct th_daemon *d, const char *state, int deadline_ms)
+{
+    long long deadline = th_now_ms() + deadline_ms;
+    pid_t pid = d->pid > 0 ? d->pid : 0;
+    int alive = 1, r;
+
+    if (d->notify_fd < 0)
+        return 0;
+    for (;;) {
+        struct pollfd p = {d->notify_fd, POLLIN, 0};
+        long long left;
+        /* Whatever is queued first: a daemon may report and exit at once. */
+        while ((r = notify_read(d, pid, state)) >= 0)
+            if (r == 1)
+                return 1;
+        left = deadline - th_now_ms();
+        if (!alive || left <= 0)
+            return 0;
+        alive = th_daemon_alive(d);
+        /* A slice of the deadline, not a sleep: a datagram ends it at once,
+         * and a daemon that exits is noticed within 50 ms. */
+        poll(&p, 1, left < 50 ? (int)left : 50);
+    }
+}
+
+extern char **environ;
+
+/* The test's environment with NOTIFY_SOCKET naming d's socket. Built
+ * before fork, so that the child of a threaded test only has to exec. */
+static char **daemon_env(const struct th_daemon *d, char *var, size_t varlen)
+{
+    size_t n = 0, k = 0, i;
+    char **env;
+
+    while (environ[n] != NULL)
+        n++;
+    env = calloc(n + 2, sizeof *env);
+    if (env == NULL)
+        return NULL;
+    for (i = 0; i < n; i++)
+        if (strncmp(environ[i], "NOTIFY_SOCKET=", 14) != 0)
+            env[k++] = environ[i];
+    snprintf(var, varlen, "NOTIFY_SOCKET=%s", d->notify);
+    env[k++] = var;
+    env[k] = NULL;
+    return env;
+}
+
+/* Start the daemon process (and its watchdog) with the current config. */
+static int spawn_daemon(struct th_daemon *d)
+{
+    char prog[1024], var[400], **env;
+    char *argv[8];
+    int k = 0;
+
+    snprintf(prog, sizeof prog, "%s", th_build_path("daemon/spread"));
+    argv[k++] = "spread";
+    argv[k++] = "-n";
+    argv[k++] = d->name;
+    argv[k++] = "-c";
+    argv[k++] = d->conf;
+    if (d->extra_arg[0] != '\0')
+        argv[k++] = d->extra_arg;
+    if (d->extra_arg2[0] != '\0')
+        argv[k++] = d->extra_arg2;
+    argv[k] = NULL;
+    if (notify_bind(d) < 0)
+        return -1;
+    env = daemon_env(d, var, sizeof var);
+    if (env == NULL)
+        return -1;
     d->pid = fork();
-    if (d->pid < 0)
-        return -1;
     if (d->pid == 0) {
-        char prog[1024];
         int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        snprintf(prog, sizeof prog, "%s", th_build_path("daemon/spread"));
 #ifdef HAVE_SYS_PRCTL_H
         prctl(PR_SET_PDEATHSIG, SIGTERM);
 #endif
@@ -284,30 +449,70 @@ int th_daemon_launch(struct th_daemon *d, const char *name, const char *extra,
             dup2(fd, 2);
             close(fd);
         }
-        if (d->extra_arg2[0] != '\0')
-            execl(prog, "spread", "-n", d->name, "-c", d->conf, d->extra_arg,
-                  d->extra_arg2, (char *)NULL);
-        else if (d->extra_arg[0] != '\0')
-            execl(prog, "spread", "-n", d->name, "-c", d->conf, d->extra_arg,
-                  (char *)NULL);
-        else
-            execl(prog, "spread", "-n", d->name, "-c", d->conf, (char *)NULL);
+        execve(prog, argv, env);
         fprintf(stderr, "harness: exec %s: %s\n", prog, strerror(errno));
         _exit(127);
     }
+    free(env);
+    if (d->pid < 0) {
+        notify_unbind(d);
+        return -1;
+    }
     track(d, 1);
     d->watchdog = spawn_watchdog(d);
-    if (!wait_ready)
+    return 0;
+}
+
+/* Another test program may bind the port between th_free_port() and the
+ * daemon's bind; that is bad luck, not a failure of the daemon. */
+static int lost_port(struct th_daemon *d)
+{
+    FILE *fp;
+
+    if (th_daemon_alive(d) ||
+        !th_file_contains(d->log, "unable to bind client port"))
         return 0;
-    deadline = th_now_ms() + 10000;
-    while (th_now_ms() < deadline) {
-        if (!th_daemon_alive(d))
-            break;
-        if (daemon_ready(d))
+    fprintf(stderr, "harness: port %d was taken before the daemon bound it; "
+            "trying another\n", d->port);
+    th_daemon_stop_keep(d);
+    fp = fopen(d->log, "w");
+    if (fp != NULL)
+        fclose(fp);
+    return 1;
+}
+
+int th_daemon_launch(struct th_daemon *d, const char *name, const char *extra,
+                     int wait_ready)
+{
+    int attempt;
+
+    snprintf(d->conf, sizeof d->conf, "%s/spread.conf", d->dir);
+    snprintf(d->log, sizeof d->log, "%s/daemon.log", d->dir);
+    snprintf(d->name, sizeof d->name, "%s", name);
+    for (attempt = 1;; attempt++) {
+        d->port = th_free_port();
+        if (d->port < 0 || write_config(d, extra) < 0)
+            return -1;
+        snprintf(d->spread, sizeof d->spread, "%d", d->port);
+        snprintf(d->spread_tcp, sizeof d->spread_tcp, "%d@127.0.0.1", d->port);
+        if (spawn_daemon(d) < 0)
+            return -1;
+        if (!wait_ready)
             return 0;
-        usleep(10000); /* polling a condition, not waiting for luck */
+        if (th_notify_wait(d, "READY=1", 10000)) {
+            if (daemon_ready(d))
+                return 0;
+            fprintf(stderr, "harness: daemon on port %d reported READY=1 but "
+                    "does not accept on TCP and its unix socket\n", d->port);
+            break;
+        }
+        if (attempt < 3 && lost_port(d))
+            continue;
+        fprintf(stderr, "harness: daemon on port %d did not come up (%s)\n",
+                d->port, th_daemon_alive(d) ? "no READY=1 within 10 s"
+                                            : "it exited");
+        break;
     }
-    fprintf(stderr, "harness: daemon on port %d did not come up\n", d->port);
     dump_log(d);
     th_daemon_stop(d);
     return -1;
@@ -371,6 +576,7 @@ int th_daemon_stop_keep(struct th_daemon *d)
         status = -(d->pid + 1000);
         d->pid = -1;
     }
+    notify_unbind(d);
     if (status == -1 && d->port > 0) {
         /* Only if the daemon could not remove it itself. */
         snprintf(sock, sizeof sock, "%s/%d", SP_UNIX_SOCKET, d->port);

@@ -7,9 +7,14 @@
  * never sleep for a fixed time and hope).
  *
  * A daemon started here has its own temporary directory holding its
- * config, its log (stdout+stderr) and nothing else. Its unix socket is in
+ * config, its log (stdout+stderr) and its readiness socket "notify" (the
+ * daemon's NOTIFY_SOCKET, see daemon/notify.h). Its unix socket is in
  * SP_UNIX_SOCKET (where the library looks for "<port>" names), at a port
  * whose socket file did not exist when the port was chosen.
+ *
+ * "Started" means the daemon said READY=1: the kernel completes connects as
+ * soon as a socket listens, long before the daemon has dropped privileges
+ * and entered its loop, so a connect that succeeds proves nothing.
  */
 #ifndef COHORT_TESTS_HARNESS_H
 #define COHORT_TESTS_HARNESS_H
@@ -33,6 +38,10 @@ struct th_daemon {
     pid_t watchdog;     /* kills the daemon if the test dies first */
     int nofile;         /* if > 0, the daemon's descriptor limit (soft
                          * and hard), which bounds its session count */
+    char notify[320];   /* path of the readiness socket */
+    int notify_fd;      /* its bound datagram socket, -1 when closed */
+    long notify_uid;    /* the uid the daemon had when it sent the state
+                         * th_notify_wait() last found, -1 if unknown */
 };
 
 /* A port P such that TCP P and UDP P, P+1 on 127.0.0.1 are free and no
@@ -42,9 +51,11 @@ int th_free_port(void);
 
 /* Start `$top_builddir/daemon/spread -n <name> -c <conf>` with a config of
  * one segment 127.0.0.255:P holding `<name> 127.0.0.1`, followed by
- * `extra` (may be NULL) as more config text. Waits until the daemon accepts
- * on TCP and on its unix socket (deadline 10 s). Returns 0 or -1 (the log
- * is then printed to stderr). */
+ * `extra` (may be NULL) as more config text. Waits until the daemon reports
+ * READY=1 (deadline 10 s; at once if it exits first), then checks that it
+ * accepts on TCP and on its unix socket. A daemon that lost its port to
+ * another process meanwhile is started again on a new one. Returns 0 or
+ * -1 (the log is then printed to stderr). */
 int th_daemon_start(struct th_daemon *d, const char *name, const char *extra);
 
 /* The same in two steps, for tests that put files in d->dir first or
@@ -55,8 +66,15 @@ int th_daemon_prepare(struct th_daemon *d);
 int th_daemon_launch(struct th_daemon *d, const char *name, const char *extra,
                      int wait_ready);
 
+/* Wait for a datagram from the daemon on d->notify_fd with the line
+ * `state` (e.g. "READY=1", "STOPPING=1"), up to deadline_ms, and set
+ * d->notify_uid from its sender's credentials. 1 if it came; 0 at the
+ * deadline or once the daemon has exited without sending it. */
+int th_notify_wait(struct th_daemon *d, const char *state, int deadline_ms);
+
 /* SIGTERM, wait up to 5 s, then SIGKILL. Returns the exit status as
- * waitpid reports it, or -1. Removes the temporary directory. */
+ * waitpid reports it, or -1. Closes and removes the readiness socket and
+ * the temporary directory. */
 int th_daemon_stop(struct th_daemon *d);
 
 /* th_daemon_stop() in two steps, to look at the daemon's files after it
