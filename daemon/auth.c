@@ -161,7 +161,7 @@ int auth_load_access(struct auth *a, char *err, size_t errlen)
         rc = auth_parse_access(a, text, why, sizeof why);
         free(text);
         if (rc < 0) {
-            snprintf(err, errlen, "%s:%s", paths[i], why + 4);
+            snprintf(err, errlen, "%s:%s", paths[i], why + 5);
             return -1;
         }
         a->loaded = 1;

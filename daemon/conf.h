@@ -200,9 +200,12 @@ int conf_parse_text_opts(const char *text, size_t len, const char *fname,
                          const struct conf_parse_opts *opts,
                          struct conf **out, struct conf_diag *err);
 
-/* Find and parse the file: `path`, then ./spread.conf, then
- * SYSCONFDIR/spread.conf (daemon.md §1). A fallback away from `path` is
- * reported through `warn`. */
+/* Read and parse the configuration. With a `path` (-c), exactly that file:
+ * one that is missing, unreadable, not a regular file or larger than
+ * 4 MiB is an error naming the reason. Without (NULL), the search of
+ * daemon.md §1: ./spread.conf, then SYSCONFDIR/spread.conf; passing over
+ * a ./spread.conf that exists but cannot be used is reported through
+ * `warn`. c->path names the file read. */
 int conf_load_file(const char *path, struct conf **out,
                    struct conf_diag *err, conf_warn_fn warn, void *warn_ctx);
 

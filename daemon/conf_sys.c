@@ -2,7 +2,8 @@
  * Cohort, a maintained, clean-room fork of the Spread Toolkit.
  *
  * conf_sys: the parts of the configuration module that ask the system:
- * finding and reading the file (daemon.md §1), name lookups for daemons
+ * finding and reading the file (daemon.md §1: a -c file exactly, or the
+ * search without one), name lookups for daemons
  * given by name (§2.4), the host name for %h, and the local addresses that
  * decide which entry is "this daemon" (§3). Kept apart so the parser itself
  * stays pure and fuzzable.
@@ -10,12 +11,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 #ifdef HAVE_GETIFADDRS
@@ -82,41 +85,82 @@ void conf_hostname(const struct conf_parse_state *p, char *buf, size_t n)
 
 /* ---- the file --------------------------------------------------------- */
 
-/* Read a whole file; returns 0, or an errno value. */
-static int read_file(const char *path, char **text, size_t *len)
+/* Open a configuration file for reading after the checks that give the
+ * clearest reasons. Returns the descriptor and its size, or -errno with
+ * the reason in why[]. */
+static int open_conf(const char *path, off_t *size, char *why, size_t whylen)
 {
-    FILE *f = fopen(path, "rb");
-    size_t cap = 4096, n = 0;
-    char *b;
-    int e = 0;
+    struct stat st;
+    /* O_NONBLOCK: a FIFO must not hang the daemon in open(). */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), e = 0;
 
-    if (!f)
-        return errno;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        e = errno;
+        snprintf(why, whylen, "cannot read it: %s", strerror(e));
+    } else if (S_ISDIR(st.st_mode)) {
+        e = EISDIR;
+        snprintf(why, whylen, "is a directory, not a configuration file");
+    } else if (!S_ISREG(st.st_mode)) {
+        e = EINVAL;
+        snprintf(why, whylen, "is not a regular file");
+    } else if (st.st_size > (off_t)CONF_MAX_FILE_SIZE) {
+        e = EFBIG;
+        snprintf(why, whylen, "%lld bytes, larger than the limit for a "
+                 "configuration file (%u bytes, %u MiB)",
+                 (long long)st.st_size, CONF_MAX_FILE_SIZE,
+                 CONF_MAX_FILE_SIZE >> 20);
+    }
+    if (e == 0) {
+        *size = st.st_size;
+        return fd;
+    }
+    if (fd >= 0)
+        close(fd);
+    return -e;
+}
+
+/* Read the whole of a regular file of at most CONF_MAX_FILE_SIZE bytes.
+ * Returns 0, or an errno value with the reason in why[] (ENOENT is the
+ * one reason a search passes over silently). */
+static int read_file(const char *path, char **text, size_t *len, char *why,
+                     size_t whylen)
+{
+    off_t size = 0;
+    size_t cap, n = 0;
+    char *b;
+    ssize_t got;
+    int e = 0, fd = open_conf(path, &size, why, whylen);
+
+    if (fd < 0)
+        return -fd;
+    /* One byte more than the size: a file that grows meanwhile is seen. */
+    cap = (size_t)size + 1;
     b = malloc(cap);
-    while (b) {
-        size_t got = fread(b + n, 1, cap - n, f);
-        n += got;
-        if (got == 0 || n < cap) {
-            if (ferror(f))
-                e = errno ? errno : EIO;
-            if (feof(f) || e)
-                break;
+    if (b == NULL)
+        e = ENOMEM;
+    while (e == 0 && (got = read(fd, b + n, cap - n)) != 0) {
+        if (got < 0) {
+            if (errno != EINTR)
+                e = errno;
+            continue;
         }
-        if (n == cap) {
-            char *nb = n >= CONF_MAX_FILE_SIZE ? NULL : realloc(b, cap * 2);
-            if (!nb) {
-                e = n >= CONF_MAX_FILE_SIZE ? EFBIG : ENOMEM;
-                break;
+        n += (size_t)got;
+        if (n > CONF_MAX_FILE_SIZE) {
+            e = EFBIG;
+        } else if (n == cap) {
+            char *nb = realloc(b, cap * 2);
+            if (nb == NULL) {
+                e = ENOMEM;
+            } else {
+                b = nb;
+                cap *= 2;
             }
-            b = nb;
-            cap *= 2;
         }
     }
-    if (!b)
-        e = ENOMEM;
-    fclose(f);
+    close(fd);
     if (e) {
         free(b);
+        snprintf(why, whylen, "cannot read it: %s", strerror(e));
         return e;
     }
     *text = b;
@@ -139,41 +183,61 @@ static void diag(struct conf_diag *d, const char *file, int line,
     va_end(ap);
 }
 
+static int parse_file_text(char *text, size_t len, const char *path,
+                           struct conf **out, struct conf_diag *err,
+                           conf_warn_fn warn, void *warn_ctx)
+{
+    int rc = conf_parse_text(text, len, path, out, err, warn, warn_ctx);
+    free(text);
+    return rc;
+}
+
+/* No -c: ./spread.conf, then the system file, as upstream. A local file
+ * that exists but cannot be used is passed over with a warning. */
+static int search_file(struct conf **out, struct conf_diag *err,
+                       conf_warn_fn warn, void *warn_ctx)
+{
+    static const char local[] = "spread.conf", sys[] = SYSCONFDIR "/spread.conf";
+    char why[200], why_sys[200];
+    char *text = NULL;
+    size_t len = 0;
+    int e = read_file(local, &text, &len, why, sizeof why);
+
+    if (e == 0)
+        return parse_file_text(text, len, local, out, err, warn, warn_ctx);
+    if (read_file(sys, &text, &len, why_sys, sizeof why_sys) == 0) {
+        if (e != ENOENT && warn != NULL) {
+            struct conf_diag w;
+            diag(&w, local, 0, "%s; using %s instead", why, sys);
+            warn(warn_ctx, &w);
+        }
+        return parse_file_text(text, len, sys, out, err, warn, warn_ctx);
+    }
+    diag(err, local, 0, "%s; nor can %s be used: %s", why, sys, why_sys);
+    return -1;
+}
+
 int conf_load_file(const char *path, struct conf **out,
                    struct conf_diag *err, conf_warn_fn warn, void *warn_ctx)
 {
-    const char *cand[3] = {path ? path : "spread.conf", "./spread.conf",
-                           SYSCONFDIR "/spread.conf"};
-    int first_errno = 0;
+    char why[200];
+    char *text = NULL;
+    size_t len = 0;
 
     *out = NULL;
-    if (strlen(cand[0]) >= sizeof err->file) {
+    if (path == NULL)
+        return search_file(out, err, warn, warn_ctx);
+    if (strlen(path) >= sizeof err->file) {
         diag(err, "spread.conf", 0, "the configuration path is longer "
              "than %zu bytes", sizeof err->file - 1);
         return -1;
     }
-    for (int i = 0; i < 3; i++) {
-        char *text = NULL;
-        size_t len = 0;
-        int e = read_file(cand[i], &text, &len), rc;
-        if (e) {
-            if (i == 0)
-                first_errno = e;
-            continue;
-        }
-        if (i > 0 && warn) {
-            struct conf_diag w;
-            diag(&w, cand[0], 0, "cannot read it (%s); using %s instead",
-                 strerror(first_errno), cand[i]);
-            warn(warn_ctx, &w);
-        }
-        rc = conf_parse_text(text, len, cand[i], out, err, warn, warn_ctx);
-        free(text);
-        return rc;
+    /* Named on purpose: another file in its place would be a surprise. */
+    if (read_file(path, &text, &len, why, sizeof why) != 0) {
+        diag(err, path, 0, "%s", why);
+        return -1;
     }
-    diag(err, cand[0], 0, "cannot read it (%s), nor %s, nor %s",
-         strerror(first_errno), cand[1], cand[2]);
-    return -1;
+    return parse_file_text(text, len, path, out, err, warn, warn_ctx);
 }
 
 /* ---- local addresses -------------------------------------------------- */

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,6 +78,32 @@ int log_open_file(struct log *l, const char *path)
     l->out = f;
     l->owns_out = 1;
     return 0;
+}
+
+int log_check_file(const char *path)
+{
+    struct stat st;
+    char dir[1024];
+    const char *slash;
+
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return -EISDIR;
+        return access(path, W_OK) == 0 ? 0 : -errno;
+    }
+    if (errno != ENOENT)
+        return -errno;
+    /* fopen(path, "a") would create it in its directory. */
+    slash = strrchr(path, '/');
+    if (slash != NULL && (size_t)(slash - path) >= sizeof dir)
+        return -ENAMETOOLONG;
+    if (slash == NULL)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    return access(dir, W_OK | X_OK) == 0 ? 0 : -errno;
 }
 
 int log_enabled(const struct log *l, uint32_t cat, int prio)

@@ -72,6 +72,11 @@ void log_configure(struct log *l, int threshold, uint32_t mask,
  * Returns 0 or -errno; on error the old destination stays in use. */
 int log_open_file(struct log *l, const char *path);
 
+/* Whether log_open_file(path) could succeed, without creating, truncating
+ * or opening anything (-k): 0, or -errno (a directory is -EISDIR; a file
+ * that does not exist needs a writable directory). */
+int log_check_file(const char *path);
+
 int log_enabled(const struct log *l, uint32_t cat, int prio);
 
 void log_msg(struct log *l, uint32_t cat, int prio, const char *fmt, ...)

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,7 +40,7 @@ static volatile sig_atomic_t stop_requested;
 
 struct options {
     const char *name;          /* -n */
-    const char *conf_path;     /* -c */
+    const char *conf_path;     /* -c; NULL: the search of daemon.md §1 */
     int activity_log;          /* -l y */
     int check_only;            /* -k */
 };
@@ -71,7 +72,8 @@ static void usage(void)
     fprintf(stderr,
             "Usage: spread [-n <name>] [-c <file>] [-l y|n] [-k]\n"
             "\t-n <name>  use the configuration entry called <name>\n"
-            "\t-c <file>  configuration file (default: spread.conf)\n"
+            "\t-c <file>  configuration file (default: ./spread.conf, then\n"
+            "\t           " SYSCONFDIR "/spread.conf)\n"
             "\t-l y|n     activity log in the current directory\n"
             "\t-k         check the configuration and exit\n");
     exit(1);
@@ -107,7 +109,6 @@ static void parse_args(struct options *o, int argc, char **argv)
     int i;
 
     memset(o, 0, sizeof *o);
-    o->conf_path = "spread.conf";
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strncmp(a, "-k", 2) == 0) {
@@ -167,6 +168,44 @@ static void print_diag(const struct conf_diag *e)
         fprintf(stderr, "%s: %s\n", e->file[0] ? e->file : "spread", e->reason);
 }
 
+/* -k: a reason start-up would fail, on stderr, and status 1. */
+static void check_failed(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
+static void check_failed(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+/* Until the ring joins daemons, each daemon of a configuration listing
+ * several would run alone with its own clients and groups: a split
+ * membership nobody would notice. Refused in both modes. */
+static void refuse_several_daemons(struct daemon *d)
+{
+    const struct conf *c = d->conf;
+    struct conf_diag err;
+
+    if (c->n_daemons <= 1)
+        return;
+    memset(&err, 0, sizeof err);
+    snprintf(err.file, sizeof err.file, "%s", c->path);
+    err.line = c->daemons[1].line;
+    snprintf(err.reason, sizeof err.reason, "%d daemons configured, but this "
+             "release runs one daemon per configuration: the ring that joins "
+             "daemons is not implemented yet, and each running alone would "
+             "split the membership", c->n_daemons);
+    print_diag(&err);
+    if (d->opt.check_only)
+        exit(1);
+    fatal(d, "configuration error (see above)");
+}
+
 static void load_config(struct daemon *d)
 {
     struct conf_diag err;
@@ -181,10 +220,8 @@ static void load_config(struct daemon *d)
         fatal(d, "configuration error (see above)");
     }
     c = d->conf;
-    if (d->opt.check_only && d->opt.name == NULL) {
-        printf("%s: configuration OK, hash %u\n", c->path, c->hash);
-        exit(0);
-    }
+    refuse_several_daemons(d);
+    /* -k too: a configuration this host has no entry in cannot start. */
     d->self = conf_select_self(c, d->opt.name, &err);
     if (d->self < 0) {
         print_diag(&err);
@@ -192,11 +229,8 @@ static void load_config(struct daemon *d)
             exit(1);
         fatal(d, "cannot find this daemon in the configuration");
     }
-    if (d->opt.check_only) {
-        printf("%s: configuration OK, hash %u, daemon %s\n", c->path, c->hash,
-               c->daemons[d->self].name);
-        exit(0);
-    }
+    if (d->opt.check_only)
+        return;
     if (c->event_log_file != NULL) {
         int rc = log_open_file(&d->log, c->event_log_file);
         if (rc < 0)
@@ -227,6 +261,8 @@ static void setup_auth(struct daemon *d)
     if (!((c->allowed_auth | c->required_auth) & AUTH_IP))
         return;
     rc = auth_load_access(&d->auth, err, sizeof err);
+    if (rc < 0 && d->opt.check_only)
+        check_failed("%s", err);
     if (rc < 0)
         fatal(d, "access list: %s", err);
     if (rc == 0)
@@ -357,6 +393,37 @@ static void setup_signals(struct daemon *d)
     sigdelset(&wait_mask, SIGINT);
     sigdelset(&wait_mask, SIGTERM);
     ev_set_stop_flag(&d->ev, &stop_requested, &wait_mask);
+}
+
+/* -k, after load_config() and setup_auth(): what start_runtime() would
+ * refuse, found without binding, creating or opening anything. */
+static void check_runtime(struct daemon *d)
+{
+    const struct conf *c = d->conf;
+    const char *sockdir = c->unix_socket_dir ? c->unix_socket_dir : SP_UNIX_SOCKET;
+    unsigned port = c->segments[c->daemons[d->self].segment].port;
+    struct sockaddr_un sa;
+    char err[512], sock[512];
+    int rc;
+
+    if (c->event_log_file != NULL &&
+        (rc = log_check_file(c->event_log_file)) < 0)
+        check_failed("%s: EventLogFile %s cannot be opened for appending: %s",
+                     c->path, c->event_log_file, strerror(-rc));
+    if (priv_check_socket_dir(&d->log, sockdir, err, sizeof err) < 0)
+        check_failed("%s: %s", c->path, err);
+    if ((size_t)snprintf(sock, sizeof sock, "%s/%u", sockdir, port) >=
+        sizeof sa.sun_path)
+        check_failed("%s: unix socket path %s is too long", c->path, sock);
+    if (access(sockdir, W_OK | X_OK) < 0)
+        check_failed("%s: the unix socket cannot be created in %s: %s",
+                     c->path, sockdir, strerror(errno));
+    if (priv_check_drop(c->runtime_dir, c->daemon_user, c->daemon_group, err,
+                        sizeof err) < 0)
+        check_failed("%s: %s", c->path, err);
+    printf("%s: configuration OK, hash %u, daemon %s\n", c->path, c->hash,
+           c->daemons[d->self].name);
+    exit(0);
 }
 
 static int phase_deliver(struct ev *ev, void *ctx)
@@ -493,6 +560,8 @@ int main(int argc, char **argv)
     fd_limit = raise_fd_limit();
     load_config(&d);
     setup_auth(&d);
+    if (d.opt.check_only)
+        check_runtime(&d);
     /* Connected now: priv_drop() may chroot away from the address. */
     open_notify(&d);
     start_runtime(&d, fd_limit);

@@ -45,12 +45,55 @@ int priv_check_socket_dir(struct log *log, const char *dir, char *err,
     return 0;
 }
 
+/* The ids of DaemonUser/DaemonGroup; -1 with "unknown ..." in err. */
+static int lookup_account(const char *user, const char *group, uid_t *uid,
+                          gid_t *gid, char *err, size_t errlen)
+{
+    struct group *gr = getgrnam(group);
+    struct passwd *pw = gr != NULL ? getpwnam(user) : NULL;
+
+    if (gr == NULL || pw == NULL) {
+        snprintf(err, errlen, "unknown %s '%s' (create it, or name another "
+                 "account with DaemonUser and DaemonGroup)",
+                 gr == NULL ? "group" : "user", gr == NULL ? group : user);
+        return -1;
+    }
+    *gid = gr->gr_gid;
+    *uid = pw->pw_uid;
+    return 0;
+}
+
+int priv_check_drop(const char *runtime_dir, const char *user,
+                    const char *group, char *err, size_t errlen)
+{
+    struct stat st;
+    char why[200];
+    uid_t uid;
+    gid_t gid;
+
+    if (!priv_is_root())
+        return 0;
+    if (lookup_account(user, group, &uid, &gid, why, sizeof why) < 0) {
+        snprintf(err, errlen, "the privilege drop would fail: %s", why);
+        return -1;
+    }
+    if (stat(runtime_dir, &st) < 0)
+        snprintf(why, sizeof why, "%s", strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
+        snprintf(why, sizeof why, "not a directory");
+    else
+        return 0;
+    snprintf(err, errlen, "the chroot to RuntimeDir '%s' would fail: %s",
+             runtime_dir, why);
+    return -1;
+}
+
 int priv_drop(struct log *log, const char *runtime_dir, const char *user,
               const char *group, const char *own_path, char *err,
               size_t errlen)
 {
-    struct passwd *pw;
-    struct group *gr;
+    char why[200];
+    uid_t uid;
     gid_t gid;
 
     if (!priv_is_root()) {
@@ -58,17 +101,11 @@ int priv_drop(struct log *log, const char *runtime_dir, const char *user,
                 "not running as root: no chroot, no identity change");
         return 0;
     }
-    gr = getgrnam(group);
-    pw = getpwnam(user);
-    if (gr == NULL || pw == NULL) {
-        snprintf(err, errlen,
-                 "privilege drop failed: unknown %s '%s' (create it, or name "
-                 "another account with DaemonUser and DaemonGroup)",
-                 gr == NULL ? "group" : "user", gr == NULL ? group : user);
+    if (lookup_account(user, group, &uid, &gid, why, sizeof why) < 0) {
+        snprintf(err, errlen, "privilege drop failed: %s", why);
         return -1;
     }
-    gid = gr->gr_gid;
-    if (own_path != NULL && chown(own_path, pw->pw_uid, gid) < 0)
+    if (own_path != NULL && chown(own_path, uid, gid) < 0)
         log_msg(log, LOG_C_SECURITY, LOG_WARNING,
                 "cannot hand %s to %s/%s: %s; it may stay behind at exit",
                 own_path, user, group, strerror(errno));
@@ -77,7 +114,7 @@ int priv_drop(struct log *log, const char *runtime_dir, const char *user,
                  strerror(errno));
         return -1;
     }
-    if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(pw->pw_uid) < 0) {
+    if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(uid) < 0) {
         snprintf(err, errlen, "privilege drop to %s/%s failed: %s", user,
                  group, strerror(errno));
         return -1;

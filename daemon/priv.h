@@ -23,6 +23,12 @@ int priv_is_root(void);
 int priv_check_socket_dir(struct log *log, const char *dir, char *err,
                           size_t errlen);
 
+/* What priv_drop() would refuse, without changing anything (-k): when
+ * root, an unknown user or group, or a RuntimeDir that is not a directory.
+ * 0, or -1 with the reason in err. */
+int priv_check_drop(const char *runtime_dir, const char *user,
+                    const char *group, char *err, size_t errlen);
+
 /* When root: chroot into runtime_dir and become user/group; a missing
  * account or a failing step is an error (the daemon must not go on as
  * root by accident). `own_path`, if not NULL, is handed to the new

@@ -2,10 +2,12 @@
  * Cohort, a maintained, clean-room fork of the Spread Toolkit.
  *
  * Integration: the daemon as an administrator sees it: configuration
- * checking (-k) and errors reported as file:line: reason, EventLogFile,
- * IP authentication (including the unix-socket rule upstream ignores),
- * clean exit on SIGTERM, the privilege drop of a root start, and the
- * readiness reports (NOTIFY_SOCKET) the harness waits for.
+ * checking (-k, including what start-up would refuse) and errors reported
+ * as file:line: reason, -c files that cannot be used, one daemon per
+ * configuration, EventLogFile, IP authentication (including the
+ * unix-socket rule upstream ignores), clean exit on SIGTERM, the privilege
+ * drop of a root start, and the readiness reports (NOTIFY_SOCKET) the
+ * harness waits for.
  */
 #include "config.h"
 
@@ -27,12 +29,25 @@
  * line is line 6 of spread.conf. */
 #define EXTRA_FIRST_LINE 6
 
+/* Run the prepared daemon d, with -k if `check`, and return its exit
+ * status (-1 if it is still running after 10 s: it started). */
+static int exit_status(struct th_daemon *d, const char *extra, int check)
+{
+    if (check)
+        snprintf(d->extra_arg, sizeof d->extra_arg, "-k");
+    ck_assert_int_eq(th_daemon_launch(d, "localhost", extra, 0), 0);
+    return th_daemon_wait_exit(d, 10000);
+}
+
 static int run_check(const char *extra, struct th_daemon *d)
 {
     ck_assert_int_eq(th_daemon_prepare(d), 0);
-    snprintf(d->extra_arg, sizeof d->extra_arg, "-k");
-    ck_assert_int_eq(th_daemon_launch(d, "localhost", extra, 0), 0);
-    return th_daemon_wait_exit(d, 10000);
+    return exit_status(d, extra, 1);
+}
+
+static const char *mode_name(int check)
+{
+    return check ? "-k" : "start";
 }
 
 START_TEST(check_mode_accepts)
@@ -50,6 +65,214 @@ START_TEST(check_mode_reports_line)
     ck_assert_int_eq(run_check("MaxSessionMessages = 50\nWindow = 0", &d), 1);
     snprintf(where, sizeof where, "spread.conf:%d:", EXTRA_FIRST_LINE + 1);
     ck_assert_msg(th_file_contains(d.log, where), "no '%s' in the output", where);
+    th_daemon_stop(&d);
+}
+END_TEST
+
+/* ---- configuration paths fail loudly (issue 8, item 7) ---------------
+ * The daemon runs in its directory, where the harness has written a valid
+ * spread.conf: before, an unusable -c file made the daemon fall back to
+ * that one and run, and -k say OK. */
+
+static void write_access(const struct th_daemon *d, const char *text);
+
+static void make_dir(const char *path)
+{
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+}
+
+static void make_fifo(const char *path)
+{
+    ck_assert_int_eq(mkfifo(path, 0644), 0);
+}
+
+/* A valid configuration padded with comments to one byte over 4 MiB. */
+static void make_big(const char *path)
+{
+    FILE *fp = fopen(path, "w");
+    long k;
+    ck_assert_ptr_nonnull(fp);
+    fputs("Spread_Segment 127.0.0.255:4803 {\n\tlocalhost 127.0.0.1\n}\n", fp);
+    for (k = ftell(fp); k < 4L << 20; k++)
+        fputc(k % 64 == 0 ? '\n' : '#', fp);
+    fputc('\n', fp);   /* byte 4 MiB + 1 */
+    fclose(fp);
+}
+
+static void make_locked(const char *path)
+{
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs("Spread_Segment 127.0.0.255:4803 {\n\tlocalhost 127.0.0.1\n}\n", fp);
+    fclose(fp);
+    ck_assert_int_eq(chmod(path, 0), 0);
+}
+
+/* -c <name>, made by make() in the daemon's directory, is refused with
+ * "<name>: <reason>" at start and with -k. */
+static void conf_refused(const char *name, void (*make)(const char *),
+                         const char *reason)
+{
+    int check;
+
+    for (check = 0; check < 2; check++) {
+        struct th_daemon d;
+        char path[400], want[300];
+        ck_assert_int_eq(th_daemon_prepare(&d), 0);
+        snprintf(path, sizeof path, "%s/%s", d.dir, name);
+        make(path);
+        snprintf(d.conf_arg, sizeof d.conf_arg, "%s", name);
+        ck_assert_msg(exit_status(&d, NULL, check) == 1, "%s: -c %s not "
+                      "refused", mode_name(check), name);
+        snprintf(want, sizeof want, "%s: %s", name, reason);
+        ck_assert_msg(th_file_contains(d.log, want), "%s: no '%s' in the "
+                      "output", mode_name(check), want);
+        ck_assert(!th_file_contains(d.log, "configuration OK"));
+        th_daemon_stop(&d);
+    }
+}
+
+START_TEST(conf_is_directory)
+{
+    conf_refused("confdir", make_dir, "is a directory");
+}
+END_TEST
+
+START_TEST(conf_unreadable)
+{
+    /* Root reads a file of mode 000, but nobody reads a FIFO as a file. */
+    conf_refused("conf.fifo", make_fifo, "is not a regular file");
+    if (geteuid() == 0)
+        printf("conf_unreadable: mode 000 not tried (root reads it)\n");
+    else
+        conf_refused("locked.conf", make_locked,
+                     "cannot read it: Permission denied");
+}
+END_TEST
+
+START_TEST(conf_too_large)
+{
+    conf_refused("big.conf", make_big, "4194305 bytes, larger than the limit "
+                 "for a configuration file (4194304 bytes, 4 MiB)");
+}
+END_TEST
+
+/* Several daemons would each run alone: refused, naming the second. */
+START_TEST(several_daemons_refused)
+{
+    int check;
+
+    for (check = 0; check < 2; check++) {
+        struct th_daemon d;
+        char where[64];
+        ck_assert_int_eq(th_daemon_prepare(&d), 0);
+        ck_assert_msg(exit_status(&d, "Spread_Segment 127.0.1.255:4900 {\n"
+                                      "\tother 127.0.1.1\n}", check) == 1,
+                      "%s: two daemons not refused", mode_name(check));
+        snprintf(where, sizeof where, "spread.conf:%d: 2 daemons configured",
+                 EXTRA_FIRST_LINE + 1);
+        ck_assert_msg(th_file_contains(d.log, where), "%s: no '%s'",
+                      mode_name(check), where);
+        ck_assert(th_file_contains(d.log, "one daemon per configuration"));
+        th_daemon_stop(&d);
+    }
+}
+END_TEST
+
+/* -k without -n chooses this daemon's entry as start-up does. */
+START_TEST(check_mode_finds_this_host)
+{
+    struct th_daemon d;
+    char path[400];
+    FILE *fp;
+
+    ck_assert_int_eq(th_daemon_prepare(&d), 0);
+    d.no_name = 1;
+    ck_assert_int_eq(exit_status(&d, NULL, 1), 0);
+    ck_assert(th_file_contains(d.log, "configuration OK, hash "));
+    ck_assert(th_file_contains(d.log, ", daemon localhost"));
+    th_daemon_stop(&d);
+
+    ck_assert_int_eq(th_daemon_prepare(&d), 0);
+    d.no_name = 1;
+    snprintf(path, sizeof path, "%s/far.conf", d.dir);
+    fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs("Spread_Segment 192.0.2.255:4803 {\n\tfar 192.0.2.1\n}\n", fp);
+    fclose(fp);
+    snprintf(d.conf_arg, sizeof d.conf_arg, "far.conf");
+    ck_assert_int_eq(exit_status(&d, NULL, 1), 1);
+    ck_assert(th_file_contains(d.log, "far.conf: none of this host's "
+                                      "addresses"));
+    th_daemon_stop(&d);
+}
+END_TEST
+
+/* -k fails where start-up would fail to open EventLogFile for appending,
+ * and creates nothing when it would succeed. */
+START_TEST(check_mode_event_log)
+{
+    struct th_daemon d;
+    char path[400];
+
+    ck_assert_int_eq(run_check("EventLogFile = nodir/events.log", &d), 1);
+    ck_assert(th_file_contains(d.log, "EventLogFile nodir/events.log cannot "
+                                      "be opened for appending: No such file"));
+    th_daemon_stop(&d);
+
+    ck_assert_int_eq(th_daemon_prepare(&d), 0);
+    snprintf(path, sizeof path, "%s/logdir", d.dir);
+    make_dir(path);
+    ck_assert_int_eq(exit_status(&d, "EventLogFile = logdir", 1), 1);
+    ck_assert(th_file_contains(d.log, "EventLogFile logdir cannot be opened "
+                                      "for appending: Is a directory"));
+    th_daemon_stop(&d);
+
+    if (geteuid() == 0) {
+        printf("check_mode_event_log: read-only file not tried (root "
+               "writes it)\n");
+    } else {
+        ck_assert_int_eq(th_daemon_prepare(&d), 0);
+        snprintf(path, sizeof path, "%s/ro.log", d.dir);
+        make_locked(path);
+        ck_assert_int_eq(exit_status(&d, "EventLogFile = ro.log", 1), 1);
+        ck_assert(th_file_contains(d.log, "Permission denied"));
+        th_daemon_stop(&d);
+    }
+
+    ck_assert_int_eq(run_check("EventLogFile = events.log", &d), 0);
+    snprintf(path, sizeof path, "%s/events.log", d.dir);
+    ck_assert_msg(access(path, F_OK) != 0, "-k created the EventLogFile");
+    th_daemon_stop(&d);
+}
+END_TEST
+
+START_TEST(check_mode_runtime)
+{
+    struct th_daemon d;
+
+    /* The IP access list start-up would read. */
+    ck_assert_int_eq(th_daemon_prepare(&d), 0);
+    write_access(&d, "# one bad rule\nnot-an-address\n");
+    ck_assert_int_eq(exit_status(&d, "AllowedAuthMethods = IP", 1), 1);
+    ck_assert(th_file_contains(d.log, "spread.access_ip:2: "));
+    th_daemon_stop(&d);
+
+    /* The unix socket directory. */
+    ck_assert_int_eq(run_check("UnixSocketDir = \"/nonexistent/cohort\"", &d), 1);
+    ck_assert(th_file_contains(d.log, "/nonexistent/cohort"));
+    th_daemon_stop(&d);
+
+    if (geteuid() != 0) {
+        printf("check_mode_runtime: account check skipped (needs root)\n");
+        return;
+    }
+    ck_assert_int_eq(th_daemon_prepare(&d), 0);
+    d.no_root_keys = 1;
+    ck_assert_int_eq(exit_status(&d, "DaemonUser = no-such-user-here\n"
+                                     "DaemonGroup = root", 1), 1);
+    ck_assert(th_file_contains(d.log, "the privilege drop would fail: "
+                                      "unknown user 'no-such-user-here'"));
     th_daemon_stop(&d);
 }
 END_TEST
@@ -451,6 +674,13 @@ static Suite *daemon_suite(void)
     tcase_add_test(tc, check_mode_accepts);
     tcase_add_test(tc, check_mode_reports_line);
     tcase_add_test(tc, bad_config_refuses_to_start);
+    tcase_add_test(tc, conf_is_directory);
+    tcase_add_test(tc, conf_unreadable);
+    tcase_add_test(tc, conf_too_large);
+    tcase_add_test(tc, several_daemons_refused);
+    tcase_add_test(tc, check_mode_finds_this_host);
+    tcase_add_test(tc, check_mode_event_log);
+    tcase_add_test(tc, check_mode_runtime);
     tcase_add_test(tc, event_log_file);
     tcase_add_test(tc, ip_auth_unix_rule);
     tcase_add_test(tc, ip_auth_address_rule);

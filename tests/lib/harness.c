@@ -415,10 +415,12 @@ static int spawn_daemon(struct th_daemon *d)
 
     snprintf(prog, sizeof prog, "%s", th_build_path("daemon/spread"));
     argv[k++] = "spread";
-    argv[k++] = "-n";
-    argv[k++] = d->name;
+    if (!d->no_name) {
+        argv[k++] = "-n";
+        argv[k++] = d->name;
+    }
     argv[k++] = "-c";
-    argv[k++] = d->conf;
+    argv[k++] = d->conf_arg[0] != '\0' ? d->conf_arg : d->conf;
     if (d->extra_arg[0] != '\0')
         argv[k++] = d->extra_arg;
     if (d->extra_arg2[0] != '\0')

@@ -33,6 +33,9 @@ struct th_daemon {
     char spread_tcp[64];/* "<port>@127.0.0.1" */
     char extra_arg[16]; /* one more daemon argument (e.g. "-k"), or "" */
     char extra_arg2[16];/* and its value, or "" */
+    char conf_arg[320]; /* if set, the -c argument instead of conf (which
+                         * is still written; relative to dir) */
+    int no_name;        /* no -n: the daemon picks its entry by address */
     int no_root_keys;   /* don't add RuntimeDir/DaemonUser/DaemonGroup
                          * for a root start (the test sets them) */
     pid_t watchdog;     /* kills the daemon if the test dies first */

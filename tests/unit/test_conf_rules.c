@@ -704,13 +704,89 @@ static void write_file(const char *path, const char *text)
     fclose(f);
 }
 
-START_TEST(load_fallback)
+/* Without -c: ./spread.conf, then the system file, as upstream. */
+START_TEST(load_search)
 {
     char dir[] = "/tmp/conf-test-XXXXXX";
     struct conf *c = NULL;
     struct conf_diag err;
     struct warns ws = {0};
-    char path[512];
+    int have_sys = access(SYSCONFDIR "/spread.conf", R_OK) == 0;
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(chdir(dir), 0);
+    write_file("spread.conf", SEG "Window = 101\n");
+    ck_assert_int_eq(conf_load_file(NULL, &c, &err, collect, &ws), 0);
+    ck_assert_int_eq(c->window, 101);
+    ck_assert_str_eq(c->path, "spread.conf");
+    ck_assert_int_eq(ws.n, 0);
+    conf_free(c);
+
+    /* Errors name the file actually read. */
+    write_file("spread.conf", SEG "Window = 0\n");
+    ck_assert_int_lt(conf_load_file(NULL, &c, &err, NULL, NULL), 0);
+    ck_assert_str_eq(err.file, "spread.conf");
+    ck_assert_int_eq(err.line, 4);
+    unlink("spread.conf");
+
+    /* A local file that exists but cannot be used is passed over with a
+     * warning, as upstream passes over any file it cannot open. */
+    ck_assert_int_eq(mkdir("spread.conf", 0700), 0);
+    ws.n = 0;
+    if (have_sys) {
+        ck_assert_int_eq(conf_load_file(NULL, &c, &err, collect, &ws), 0);
+        ck_assert_str_eq(c->path, SYSCONFDIR "/spread.conf");
+        ck_assert_int_eq(ws.n, 1);
+        ck_assert_ptr_nonnull(strstr(ws.d[0].reason, "is a directory"));
+        conf_free(c);
+    } else {
+        ck_assert_int_lt(conf_load_file(NULL, &c, &err, collect, &ws), 0);
+        ck_assert_ptr_null(c);
+        ck_assert_str_eq(err.file, "spread.conf");
+        ck_assert_ptr_nonnull(strstr(err.reason, "is a directory"));
+        ck_assert_ptr_nonnull(strstr(err.reason, SYSCONFDIR "/spread.conf"));
+    }
+    rmdir("spread.conf");
+    /* None at all. */
+    if (!have_sys) {
+        ck_assert_int_lt(conf_load_file(NULL, &c, &err, collect, &ws), 0);
+        ck_assert_int_eq(err.line, 0);
+        ck_assert_ptr_nonnull(strstr(err.reason, "No such file"));
+    }
+    ck_assert_int_eq(chdir("/"), 0);
+    rmdir(dir);
+}
+END_TEST
+
+/* A configuration of exactly `size` bytes: SEG, Window = 77, comments. */
+static void write_sized(const char *path, long size)
+{
+    static const char head[] = SEG "Window = 77\n";
+    FILE *f = fopen(path, "w");
+    long left = size - (long)(sizeof head - 1);
+
+    ck_assert_ptr_nonnull(f);
+    fputs(head, f);
+    while (left > 0) {
+        long n = left < 64 ? left : 64;
+        fputc('#', f);
+        for (long i = 1; i < n - 1; i++)
+            fputc('x', f);
+        if (n > 1)
+            fputc('\n', f);
+        left -= n;
+    }
+    fclose(f);
+}
+
+/* With -c: exactly that file, or an error that says why (issue 8). */
+START_TEST(load_explicit)
+{
+    char dir[] = "/tmp/conf-test-XXXXXX";
+    char path[700], big[600];
+    struct conf *c = NULL;
+    struct conf_diag err;
+    struct warns ws = {0};
 
     ck_assert_ptr_nonnull(mkdtemp(dir));
     ck_assert_int_eq(chdir(dir), 0);
@@ -720,75 +796,50 @@ START_TEST(load_fallback)
     ck_assert_str_eq(c->path, path);
     ck_assert_int_eq(ws.n, 0);
     conf_free(c);
-
-    write_file("spread.conf", SEG "Window = 101\n");
-    ck_assert_int_eq(conf_load_file("missing.conf", &c, &err, collect, &ws),
-                     0);
-    ck_assert_int_eq(c->window, 101);
-    ck_assert_str_eq(c->path, "./spread.conf");
-    ck_assert_int_eq(ws.n, 1);
-    ck_assert_str_eq(ws.d[0].file, "missing.conf");
-    ck_assert_ptr_nonnull(strstr(ws.d[0].reason, "using ./spread.conf"));
-    conf_free(c);
-
-    /* The default path is spread.conf: no fallback warning. */
-    ws.n = 0;
-    ck_assert_int_eq(conf_load_file(NULL, &c, &err, collect, &ws), 0);
-    ck_assert_str_eq(c->path, "spread.conf");
-    ck_assert_int_eq(ws.n, 0);
-    conf_free(c);
-
-    /* Errors name the file actually read. */
-    write_file("spread.conf", SEG "Window = 0\n");
-    ck_assert_int_lt(conf_load_file("missing.conf", &c, &err, NULL, NULL), 0);
-    ck_assert_str_eq(err.file, "./spread.conf");
-    ck_assert_int_eq(err.line, 4);
-
-    unlink("spread.conf");
-    if (access(SYSCONFDIR "/spread.conf", R_OK) != 0) {
-        ck_assert_int_lt(conf_load_file("missing.conf", &c, &err, NULL, NULL),
-                         0);
-        ck_assert_ptr_null(c);
-        ck_assert_str_eq(err.file, "missing.conf");
-        ck_assert_int_eq(err.line, 0);
-        ck_assert_ptr_nonnull(strstr(err.reason, "spread.conf"));
-    }
     unlink(path);
-    ck_assert_int_eq(chdir("/"), 0);
-    rmdir(dir);
-}
-END_TEST
 
-START_TEST(load_errors)
-{
-    char dir[] = "/tmp/conf-test-XXXXXX";
-    char path[700], big[600];
-    struct conf *c = NULL;
-    struct conf_diag err;
-    struct warns ws = {0};
-    FILE *f;
+    /* A usable ./spread.conf is no substitute for the file asked for. */
+    write_file("spread.conf", SEG);
+    ck_assert_int_lt(conf_load_file("missing.conf", &c, &err, collect, &ws), 0);
+    ck_assert_ptr_null(c);
+    ck_assert_str_eq(err.file, "missing.conf");
+    ck_assert_int_eq(err.line, 0);
+    ck_assert_str_eq(err.reason, "cannot read it: No such file or directory");
 
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    ck_assert_int_eq(chdir(dir), 0);
-    /* A file larger than the first read buffer. */
-    f = fopen("big.conf", "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(SEG, f);
-    for (int i = 0; i < 2000; i++)
-        fputs("# padding padding padding padding\n", f);
-    fputs("Window = 77\n", f);
-    fclose(f);
+    ck_assert_int_eq(mkdir("sub", 0700), 0);
+    ck_assert_int_lt(conf_load_file("sub", &c, &err, collect, &ws), 0);
+    ck_assert_str_eq(err.file, "sub");
+    ck_assert_str_eq(err.reason, "is a directory, not a configuration file");
+    rmdir("sub");
+
+    /* Not even opened for long: a FIFO would block a reader forever. */
+    ck_assert_int_eq(mkfifo("fifo", 0600), 0);
+    ck_assert_int_lt(conf_load_file("fifo", &c, &err, collect, &ws), 0);
+    ck_assert_str_eq(err.reason, "is not a regular file");
+    unlink("fifo");
+
+    write_file("locked.conf", SEG);
+    ck_assert_int_eq(chmod("locked.conf", 0), 0);
+    if (geteuid() == 0) {
+        printf("load_explicit: mode 000 not tried (root reads it anyway)\n");
+    } else {
+        ck_assert_int_lt(conf_load_file("locked.conf", &c, &err, NULL, NULL), 0);
+        ck_assert_str_eq(err.reason, "cannot read it: Permission denied");
+    }
+    unlink("locked.conf");
+
+    /* The limit is 4 MiB: up to it is fine, one byte more is not. */
+    write_sized("big.conf", 4L << 20);
     ck_assert_int_eq(conf_load_file("big.conf", &c, &err, NULL, NULL), 0);
     ck_assert_int_eq(c->window, 77);
     conf_free(c);
-
-    /* A directory cannot be read: the fallback takes over. */
-    write_file("spread.conf", SEG);
-    ck_assert_int_eq(mkdir("sub", 0700), 0);
-    ck_assert_int_eq(conf_load_file("sub", &c, &err, collect, &ws), 0);
-    ck_assert_int_eq(ws.n, 1);
-    ck_assert_str_eq(ws.d[0].file, "sub");
-    conf_free(c);
+    write_sized("big.conf", (4L << 20) + 1);
+    ck_assert_int_lt(conf_load_file("big.conf", &c, &err, collect, &ws), 0);
+    ck_assert_ptr_nonnull(strstr(err.reason, "4194305 bytes, larger than the "
+                                             "limit"));
+    ck_assert_ptr_nonnull(strstr(err.reason, "4194304 bytes, 4 MiB"));
+    ck_assert_int_eq(ws.n, 0);
+    unlink("big.conf");
 
     memset(big, 'a', sizeof big - 1);
     big[sizeof big - 1] = '\0';
@@ -796,11 +847,8 @@ START_TEST(load_errors)
     ck_assert_ptr_nonnull(strstr(err.reason, "longer than"));
 
     unlink("spread.conf");
-    unlink("big.conf");
-    rmdir("sub");
-    snprintf(path, sizeof path, "%s", dir);
     ck_assert_int_eq(chdir("/"), 0);
-    rmdir(path);
+    rmdir(dir);
 }
 END_TEST
 
@@ -953,8 +1001,8 @@ void conf_rules_tests(Suite *s)
 
     tc = tcase_create("system");
     tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, load_fallback);
-    tcase_add_test(tc, load_errors);
+    tcase_add_test(tc, load_search);
+    tcase_add_test(tc, load_explicit);
     tcase_add_test(tc, getaddrinfo_resolver);
     tcase_add_test(tc, select_self);
     tcase_add_test(tc, describe_and_format);
