@@ -49,7 +49,7 @@ static void tombs_clear(struct groups *gs)
 
 static struct gtomb *tomb_find(const struct groups *gs, const char *name)
 {
-    uint32_t h = hmap_hash_name(name, MAX_GROUP_NAME);
+    uint32_t h = hmap_hash(&gs->tombs, name, MAX_GROUP_NAME);
     struct hmap_node *n;
 
     for (n = hmap_bucket(&gs->tombs, h); n != NULL; n = n->next) {
@@ -79,7 +79,7 @@ static void tomb_add(struct groups *gs, const struct group *g)
     memcpy(t->name, g->name, MAX_GROUP_NAME);
     t->index = g->gid.index;
     if (hmap_insert(&gs->tombs, &t->hnode,
-                    hmap_hash_name(t->name, MAX_GROUP_NAME)) < 0) {
+                    hmap_hash(&gs->tombs, t->name, MAX_GROUP_NAME)) < 0) {
         free(t);
         goto no_tomb;
     }
@@ -178,7 +178,7 @@ static int name_eq(const char *a, const char *b)
 
 struct group *groups_find(const struct groups *gs, const char *name)
 {
-    uint32_t h = hmap_hash_name(name, MAX_GROUP_NAME);
+    uint32_t h = hmap_hash(&gs->groups, name, MAX_GROUP_NAME);
     struct hmap_node *n;
 
     for (n = hmap_bucket(&gs->groups, h); n != NULL; n = n->next) {
@@ -191,7 +191,7 @@ struct group *groups_find(const struct groups *gs, const char *name)
 
 struct gowner *groups_owner(const struct groups *gs, const char *member)
 {
-    uint32_t h = hmap_hash_name(member, MAX_GROUP_NAME);
+    uint32_t h = hmap_hash(&gs->owners, member, MAX_GROUP_NAME);
     struct hmap_node *n;
 
     for (n = hmap_bucket(&gs->owners, h); n != NULL; n = n->next) {
@@ -246,7 +246,7 @@ static struct group *group_new(struct groups *gs, const char *name)
      * view of a group re-created under its name. */
     g->gid.index = start_index(gs, name);
     if (hmap_insert(&gs->groups, &g->hnode,
-                    hmap_hash_name(g->name, MAX_GROUP_NAME)) < 0) {
+                    hmap_hash(&gs->groups, g->name, MAX_GROUP_NAME)) < 0) {
         free(g);
         return NULL;
     }
@@ -266,7 +266,7 @@ static struct gowner *owner_get(struct groups *gs, const char *member,
     o->daemon = daemon;
     o->local = local;
     if (hmap_insert(&gs->owners, &o->hnode,
-                    hmap_hash_name(o->name, MAX_GROUP_NAME)) < 0) {
+                    hmap_hash(&gs->owners, o->name, MAX_GROUP_NAME)) < 0) {
         free(o);
         return NULL;
     }

@@ -19,7 +19,8 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/order.c daemon/order.h \
 	daemon/priv.c daemon/priv.h \
 	daemon/sess.c daemon/sess.h daemon/sess_int.h \
-	daemon/sess_hs.c daemon/sess_io.c daemon/sess_accept.c
+	daemon/sess_hs.c daemon/sess_io.c daemon/sess_accept.c \
+	daemon/siphash.c daemon/siphash.h
 
 sbin_PROGRAMS += daemon/spread
 daemon_spread_SOURCES = daemon/main.c
@@ -31,17 +32,20 @@ DAEMON_TEST_LIBS = daemon/libdaemon.la $(CHECK_LIBS)
 
 check_PROGRAMS += tests/unit/test_memb tests/unit/test_groups \
 	tests/unit/test_order tests/unit/test_sess_hs tests/unit/test_auth \
-	tests/unit/test_ev tests/unit/test_sess tests/unit/test_notify
+	tests/unit/test_ev tests/unit/test_sess tests/unit/test_notify \
+	tests/unit/test_hmap
 TESTS += tests/unit/test_memb tests/unit/test_groups \
 	tests/unit/test_order tests/unit/test_sess_hs tests/unit/test_auth \
-	tests/unit/test_ev tests/unit/test_sess tests/unit/test_notify
+	tests/unit/test_ev tests/unit/test_sess tests/unit/test_notify \
+	tests/unit/test_hmap
 
 tests_unit_test_memb_SOURCES = tests/unit/test_memb.c
 tests_unit_test_memb_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
 tests_unit_test_memb_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_memb_LDADD = daemon/libdaemon.la tests/lib/libtesthelp.la $(CHECK_LIBS)
 
-tests_unit_test_groups_SOURCES = tests/unit/test_groups.c
+tests_unit_test_groups_SOURCES = tests/unit/test_groups.c \
+	tests/lib/flood_names.c tests/lib/flood_names.h
 tests_unit_test_groups_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
 tests_unit_test_groups_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_groups_LDADD = $(DAEMON_TEST_LIBS)
@@ -75,4 +79,10 @@ tests_unit_test_notify_SOURCES = tests/unit/test_notify.c
 tests_unit_test_notify_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
 tests_unit_test_notify_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_notify_LDADD = $(DAEMON_TEST_LIBS)
+
+tests_unit_test_hmap_SOURCES = tests/unit/test_hmap.c \
+	tests/lib/flood_names.c tests/lib/flood_names.h
+tests_unit_test_hmap_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_unit_test_hmap_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_hmap_LDADD = $(DAEMON_TEST_LIBS)
 endif

@@ -150,7 +150,7 @@ void sess_set_state(struct sess *s, enum sess_state st, const char *why)
 
 struct sess *sess_find(const struct sessions *ss, const char *pgroup)
 {
-    uint32_t h = hmap_hash_name(pgroup, MAX_GROUP_NAME);
+    uint32_t h = hmap_hash(&ss->by_name, pgroup, MAX_GROUP_NAME);
     struct hmap_node *n;
 
     for (n = hmap_bucket(&ss->by_name, h); n != NULL; n = n->next) {
@@ -166,7 +166,7 @@ int sess_reserve_name(struct sess *s)
     if (sess_find(s->ss, s->pgroup) != NULL)
         return -1;
     if (hmap_insert(&s->ss->by_name, &s->hnode,
-                    hmap_hash_name(s->pgroup, MAX_GROUP_NAME)) < 0)
+                    hmap_hash(&s->ss->by_name, s->pgroup, MAX_GROUP_NAME)) < 0)
         return -1;
     s->named = 1;
     return 0;

@@ -3,7 +3,7 @@
  *
  * Unit tests for daemon/groups.c: member order (daemon, then name), group
  * id index rules, destruction when empty, the owner index used for
- * disconnects.
+ * disconnects, and a member of 100,000 groups with crafted names.
  */
 #include <check.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 
 #include "groups.h"
 #include "../lib/ckmain.h"
+#include "../lib/flood_names.h"
 
 static const char *key(char buf[32], const char *s)
 {
@@ -170,6 +171,54 @@ START_TEST(name_key_cuts)
 }
 END_TEST
 
+/* Issue 8: names that all shared one FNV-1a bucket, joined by one member
+ * and then dropped as a disconnect does. On the unkeyed hash each join and
+ * each reap walked one chain of up to 100,000 groups. */
+START_TEST(crafted_names)
+{
+    enum { N = 100000, LEN = 28 };
+    char *names = malloc((size_t)N * (LEN + 1)), k[32], n[32];
+    struct group *g, **all = malloc(N * sizeof *all);
+    struct groups gs;
+    struct gowner *o;
+    size_t b, longest = 0;
+    int i;
+
+    ck_assert_ptr_nonnull(names);
+    ck_assert_ptr_nonnull(all);
+    ck_assert_int_eq(flood_names_fnv(names, N, LEN, 17), 0);
+    groups_init(&gs);
+    key(n, "#flood#a");
+    for (i = 0; i < N; i++)     /* no ck_assert per join: see test_hmap.c */
+        if (groups_join(&gs, key(k, names + i * (LEN + 1)), n, 0, NULL,
+                        &g) != 1)
+            ck_abort_msg("join %d failed", i);
+    ck_assert_uint_eq(groups_count(&gs), N);
+    for (b = 0; b < gs.groups.n_buckets; b++) {
+        const struct hmap_node *hn;
+        size_t len = 0;
+        for (hn = gs.groups.buckets[b]; hn != NULL; hn = hn->next)
+            len++;
+        if (len > longest)
+            longest = len;
+    }
+    ck_assert_uint_lt(longest, 32);
+    o = groups_owner(&gs, n);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_int_eq(groups_of(o, all, N), N);
+    for (i = 0; i < N; i++) {
+        groups_remove(&gs, groups_member(all[i], n, 0));
+        if (groups_reap(&gs, all[i]) != 1)
+            ck_abort_msg("group %d not reaped", i);
+    }
+    ck_assert_uint_eq(groups_count(&gs), 0);
+    ck_assert_ptr_null(groups_owner(&gs, n));
+    groups_fini(&gs);
+    free(all);
+    free(names);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("groups");
@@ -182,6 +231,7 @@ int main(void)
     tcase_add_test(tc, owner_index);
     tcase_add_test(tc, many_members);
     tcase_add_test(tc, name_key_cuts);
+    tcase_add_test(tc, crafted_names);
     suite_add_tcase(s, tc);
     return ck_run_suite(s);
 }
