@@ -8,9 +8,10 @@
 # it; a module included after this one may use '+='.
 
 EXTRA_PROGRAMS = bench/latency bench/connect_join bench/rss_clients \
-	bench/fairness
+	bench/fairness bench/hash_flood
 bench_bins = bench/latency$(EXEEXT) bench/connect_join$(EXEEXT) \
-	bench/rss_clients$(EXEEXT) bench/fairness$(EXEEXT)
+	bench/rss_clients$(EXEEXT) bench/fairness$(EXEEXT) \
+	bench/hash_flood$(EXEEXT)
 CLEANFILES += $(bench_bins)
 
 bench_common = bench/stats.c bench/stats.h
@@ -22,6 +23,10 @@ bench_rss_clients_SOURCES = bench/rss_clients.c $(bench_common)
 bench_rss_clients_LDADD = libspread/libspread.la
 bench_fairness_SOURCES = bench/fairness.c $(bench_common)
 bench_fairness_LDADD = libspread/libspread.la
+# The crafted names come from the generator the unit suites use.
+bench_hash_flood_SOURCES = bench/hash_flood.c $(bench_common) \
+	tests/lib/flood_names.c tests/lib/flood_names.h
+bench_hash_flood_LDADD = libspread/libspread.la
 
 EXTRA_DIST += bench/run.sh
 

@@ -3,14 +3,16 @@
 # Cohort, a maintained, clean-room fork of the Spread Toolkit.
 # bench/run.sh: starts a private daemon from a build tree on a free port and
 # prints benchmark figures: spflooder throughput over the unix socket and
-# TCP, round-trip latency (AGREED, SAFE), connect+join time, and the
-# daemon's resident memory idle and with many clients.
+# TCP, round-trip latency (AGREED, SAFE), connect+join time, joining many
+# groups with random and with hash-flooding names, and the daemon's
+# resident memory idle and with many clients.
 #
 # Usage: bench/run.sh [<build dir>]       (default: the current directory)
 # Environment:
 #   BENCH_QUICK=1        short runs (smoke test; the figures are rough)
 #   BENCH_TARGET_S=1.5   seconds each throughput run should take
 #   BENCH_CLIENTS="1000 10000"   client counts for the memory figures
+#   BENCH_FLOOD_GROUPS=100000    groups joined by the hash flooding run
 #   BENCH_KEEP=1         keep the temporary directory (config, daemon log)
 #   BENCH_COMPARE=<dir>  A/B mode: only throughput, spflooder of build <dir>
 #                        ("before", e.g. the compatibility baseline) against
@@ -33,9 +35,10 @@ latency=$builddir/bench/latency
 connect_join=$builddir/bench/connect_join
 rss_clients=$builddir/bench/rss_clients
 fairness=$builddir/bench/fairness
+hash_flood=$builddir/bench/hash_flood
 
 for prog in "$daemon" "$flooder" "$latency" "$connect_join" "$rss_clients" \
-    "$fairness"; do
+    "$fairness" "$hash_flood"; do
     if [ ! -x "$prog" ]; then
         echo "run.sh: $prog is missing; build it first (make bench)" >&2
         exit 2
@@ -342,23 +345,47 @@ if out=$(timeout 120 "$fairness" -s "$unix_name" -t "$secs" -r 3000 2>&1); then
     alone=$(field fast "$(echo "$out" | grep 'case=mixed-alone')")
     slow_line=$(echo "$out" | grep 'case=mixed-slow')
     flood_line=$(echo "$out" | grep 'case=flood')
-    printf '  %-60s %12s
-' "a sender to two groups, msgs/s reaching the other group:" ""
-    printf '  %-60s %12s
-' "  nobody in the first group" "$alone"
-    printf '  %-60s %12s
-' "  a member reading 3000 msgs/s in the first group" \
+    printf '  %-60s %12s\n' "a sender to two groups, msgs/s reaching the other group:" ""
+    printf '  %-60s %12s\n' "  nobody in the first group" "$alone"
+    printf '  %-60s %12s\n' "  a member reading 3000 msgs/s in the first group" \
         "$(field fast "$slow_line")"
     dropped=$(field slow_dropped_ms "$slow_line")
-    printf '  %-60s %12s
-' "  that member dropped after (ms; -1: kept)" "$dropped"
-    printf '  %-60s %12s
-' "join+leave flood: notices/s reaching each of 2 members" \
+    printf '  %-60s %12s\n' "  that member dropped after (ms; -1: kept)" "$dropped"
+    printf '  %-60s %12s\n' "join+leave flood: notices/s reaching each of 2 members" \
         "$(field notices "$flood_line")"
-    printf '  %-60s %12s
-' "  members dropped" "$(field dropped "$flood_line")"
+    printf '  %-60s %12s\n' "  members dropped" "$(field dropped "$flood_line")"
 else
     echo "  FAILED: $out" | head -n 3
+fi
+echo
+
+# ---- hash flooding ---------------------------------------------------------------
+
+if [ "$quick" = 1 ]; then n=10000; else n=${BENCH_FLOOD_GROUPS:-100000}; fi
+echo "One client joins $n groups, then disconnects; names random, or crafted to"
+echo "share one bucket under the old unkeyed hash (FNV-1a). Seconds; and the round"
+echo "trip of two other clients meanwhile, in milliseconds (issue 8)"
+flood_row() {
+    printf '  %-8s %8s %8s %9s %9s %9s %12s\n' "$@"
+}
+# microseconds in field $1 of line $2, as milliseconds
+ms() {
+    awk -v v="$(field "$1" "$2")" 'BEGIN {
+        if (v == "") print "?"; else printf "%.2f\n", v / 1000 }'
+}
+flood_row names join_s disc_s rtt_p50 rtt_p99 rtt_max disc_rtt_max
+if out=$(timeout 1200 "$hash_flood" -s "$unix_name" -n "$n" 2>&1); then
+    line=$(echo "$out" | grep 'names=none')
+    flood_row idle - - "$(ms idle_rtt_p50_us "$line")" \
+        "$(ms idle_rtt_p99_us "$line")" "$(ms idle_rtt_max_us "$line")" -
+    for kind in random crafted; do
+        line=$(echo "$out" | grep "names=$kind ")
+        flood_row "$kind" "$(field join_s "$line")" "$(field disc_s "$line")" \
+            "$(ms join_rtt_p50_us "$line")" "$(ms join_rtt_p99_us "$line")" \
+            "$(ms join_rtt_max_us "$line")" "$(ms disc_rtt_max_us "$line")"
+    done
+else
+    flood_row all FAILED
 fi
 echo
 
