@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # docs/: man pages, the sample configuration, and the design notes.
-man_MANS += docs/man/spread.1 docs/man/spuser.1 docs/man/sptuser.1 \
-	docs/man/spflooder.1 docs/man/splifecycle.1
+man_MANS += docs/man/spread.1 docs/man/spread.conf.5 docs/man/spuser.1 \
+	docs/man/sptuser.1 docs/man/spflooder.1 docs/man/splifecycle.1
 EXTRA_DIST += $(man_MANS) docs/design.md docs/protocol.md docs/daemon.md \
 	docs/spread.conf.sample scripts/common.sh scripts/demo scripts/check \
 	scripts/check-tsan scripts/fuzz .ci/run
