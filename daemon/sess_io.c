@@ -264,7 +264,7 @@ void sess_io_readable(struct sess *s)
                     finish_at_eof(s, have, errno != ECONNRESET, why);
                     return;
                 }
-                n = 0;
+                n = -1;         /* nothing now: drained, whatever else */
             }
             /* A short read emptied the socket. Bytes arriving later raise
              * a new edge and are read in their turn: reading on until
@@ -273,7 +273,9 @@ void sess_io_readable(struct sess *s)
              * of stream that came with the bytes raises no edge of its own,
              * though: once the client has hung up, read on until the read
              * says so. */
-            drained = (size_t)n < room && !s->peer_hup;
+            drained = n < 0 || ((size_t)n < room && !s->peer_hup);
+            if (n < 0)
+                n = 0;
         }
         have += (size_t)n;
         used = parse_frames(s, ss->scratch, have, frames_allowed(s), &limited);
