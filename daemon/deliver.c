@@ -38,14 +38,13 @@ static struct sess *local_sess(struct deliver *d, int origin,
     return sess_find(d->ss, pgroup);
 }
 
-/* Queue m (fan-out serial `stamp`) for s, and note in *flow how
- * congested its receivers are, so that its originator can be held back
- * or not (sess_fanout_done). */
+/* Queue m for s, and note in *flow how congested its receivers are, so
+ * that its originator can be held back or not (sess_fanout_done). */
 static void give(struct deliver *d, struct sess *s, struct msg *m,
-                 uint64_t stamp, struct sess_flow *flow)
+                 struct sess_flow *flow)
 {
     sess_deliver(d->ss, s, m);
-    sess_flow_note(d->ss, s, stamp, flow);
+    sess_flow_note(d->ss, s, flow);
 }
 
 static void to_group_members(struct deliver *d, const struct group *g,
@@ -56,7 +55,7 @@ static void to_group_members(struct deliver *d, const struct group *g,
     for (i = 0; i < g->n_members; i++) {
         struct sess *s = g->members[i]->owner->local;
         if (s != NULL && sess_stamp(s, stamp))
-            give(d, s, m, stamp, flow);
+            give(d, s, m, flow);
     }
 }
 
@@ -68,9 +67,10 @@ static void deliver_data(struct deliver *d, const struct order_req *r)
     int32_t ng = (int32_t)spw_get32(f + SPW_OFF_NUM_GROUPS), i;
     struct sess *sender = local_sess(d, r->origin, r->sender);
     uint64_t stamp = ++d->serial;
-    struct sess_flow flow = {0, 0};
+    struct sess_flow flow;
 
     d->n_data++;
+    sess_flow_begin(&flow, sender);
     if ((type & SELF_DISCARD) && sender != NULL)
         sess_stamp(sender, stamp);
     for (i = 0; i < ng; i++) {
@@ -81,7 +81,7 @@ static void deliver_data(struct deliver *d, const struct order_req *r)
              * of other daemons or malformed ones simply do not match. */
             struct sess *s = sess_find(d->ss, dst);
             if (s != NULL && sess_stamp(s, stamp))
-                give(d, s, m, stamp, &flow);
+                give(d, s, m, &flow);
         } else {
             char key[MAX_GROUP_NAME];
             struct group *g;
@@ -91,7 +91,7 @@ static void deliver_data(struct deliver *d, const struct order_req *r)
                 to_group_members(d, g, m, stamp, &flow);
         }
     }
-    sess_fanout_done(d->ss, sender, stamp, &flow);
+    sess_fanout_done(d->ss, sender, &flow);
 }
 
 /* Member names of g in wire order; `buf` holds up to `max`. Returns a
@@ -125,7 +125,7 @@ static void notify(struct deliver *d, const struct group *g, uint32_t cause,
     struct msg *m;
     uint64_t stamp;
     int i;
-    struct sess_flow flow = {0, 0};
+    struct sess_flow flow;
 
     if (g->n_members == 0)
         return;
@@ -146,13 +146,14 @@ static void notify(struct deliver *d, const struct group *g, uint32_t cause,
     }
     d->n_memb++;
     stamp = ++d->serial;
+    sess_flow_begin(&flow, origin);
     for (i = 0; i < g->n_members; i++) {
         struct sess *s = g->members[i]->owner->local;
         if (s != NULL && sess_wants_membership(s) && sess_stamp(s, stamp))
-            give(d, s, m, stamp, &flow);
+            give(d, s, m, &flow);
     }
     msg_unref(m);
-    sess_fanout_done(d->ss, origin, stamp, &flow);
+    sess_fanout_done(d->ss, origin, &flow);
 }
 
 /* The limit a join of r->sender to g (NULL: a new group) would pass, as

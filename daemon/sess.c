@@ -71,7 +71,7 @@ void sess_opts_default(struct sess_opts *o)
     o->max_handshakes = 1024;
     o->max_hs_per_addr = 128;
     o->max_queued = 1000;
-    o->pause_ms = 2;
+    o->wait_ms = 1000;
     o->connect_ms = 1000;
     o->hs_ms = 5000;
     o->partial_ms = 500;
@@ -122,6 +122,9 @@ const char *sess_label(const struct sess *s, char *buf, size_t len)
     return buf;
 }
 
+static void wait_end(struct sess *s);
+static void wake_waiters(struct sess *r);
+
 void sess_set_state(struct sess *s, enum sess_state st, const char *why)
 {
     char lb[128];
@@ -139,6 +142,8 @@ void sess_set_state(struct sess *s, enum sess_state st, const char *why)
     if (st > SESS_OPEN) {
         s->frame_deadline = s->write_deadline = 0;
         ev_timer_stop(s->ss->ev, &s->io_timer);
+        wait_end(s);
+        wake_waiters(s);
     }
     if (st == SESS_DRAINING)
         ev_timer_start(s->ss->ev, &s->timer, s->ss->opts.drain_ms);
@@ -345,6 +350,8 @@ static void write_some(struct sess *s)
         s->wq = NULL;
         s->wq_cap = s->wq_head = 0;
     }
+    if (s->waiters != NULL && s->wq_len <= s->ss->opts.max_queued / 8)
+        wake_waiters(s);
     /* Messages wait: the client must take some within write_ms (any
      * progress restarts the wait). */
     if (s->wq_len == 0)
@@ -803,58 +810,114 @@ static void sess_timer_cb(struct ev *ev, struct ev_timer *t)
     }
 }
 
-void sess_flow_note(struct sessions *ss, struct sess *r, uint64_t stamp,
-                    struct sess_flow *f)
+void sess_flow_begin(struct sess_flow *f, const struct sess *sender)
 {
-    uint64_t now = ev_now(ss->ev);
-    int in_episode = r->congested_at != 0 &&
-                     now < r->congested_at - 1 + SESS_MIXED_MS;
+    int k;
 
-    if (sess_congested(ss, r)) {
-        if (!in_episode)
-            r->congested_since = stamp;
-        r->congested_at = now + 1;
-        f->bits |= SESS_FLOW_CONGESTED | SESS_FLOW_EPISODE;
-    } else if (in_episode) {
-        f->bits |= SESS_FLOW_EPISODE;
-    } else {
-        f->bits |= SESS_FLOW_FREE;
-        return;
-    }
-    if (r->congested_since > f->since)
-        f->since = r->congested_since;
+    memset(f, 0, sizeof *f);
+    if (sender != NULL)
+        for (k = 0; k < SESS_WATCH; k++)
+            f->watch_id[k] = sender->watch[k].id;
 }
 
-void sess_fanout_done(struct sessions *ss, struct sess *s, uint64_t stamp,
+void sess_flow_note(struct sessions *ss, struct sess *r, struct sess_flow *f)
+{
+    int k;
+
+    if (sess_congested(ss, r)) {
+        f->congested_any = 1;
+        f->congested = r;
+    } else {
+        f->n_free++;
+    }
+    for (k = 0; k < SESS_WATCH; k++)
+        if (f->watch_id[k] != 0 && f->watch_id[k] == r->id)
+            f->reached |= 1u << k;
+}
+
+/* The slot of receiver r in s->watch: its own, or a free or the least
+ * recently used one, taken over. */
+static int watch_slot(struct sess *s, const struct sess *r)
+{
+    int k, lru = 0;
+
+    for (k = 0; k < SESS_WATCH; k++) {
+        if (s->watch[k].id == r->id)
+            return k;
+        if (s->watch[k].used < s->watch[lru].used)
+            lru = k;
+    }
+    s->watch[lru].id = r->id;
+    s->watch[lru].elsewhere = 0;
+    return lru;
+}
+
+void sess_fanout_done(struct sessions *ss, struct sess *s,
                       const struct sess_flow *f)
 {
     uint64_t now = ev_now(ss->ev);
+    int k;
 
     if (s == NULL || s->state != SESS_OPEN)
         return;
-    if (!(f->bits & SESS_FLOW_EPISODE)) {
-        if (f->bits & SESS_FLOW_FREE)
-            s->elsewhere = stamp;
+    s->n_sent++;
+    /* Receivers it keeps track of that did not get this message, which a
+     * free receiver got: it sends elsewhere than to them. */
+    for (k = 0; k < SESS_WATCH; k++)
+        if (s->watch[k].id != 0 && !(f->reached & (1u << k)) && f->n_free > 0)
+            s->watch[k].elsewhere = s->n_sent;
+    if (!f->congested_any)
         return;
-    }
-    if (!(f->bits & SESS_FLOW_CONGESTED))
-        return;
-    /* It sent elsewhere since the episode began: do not slow that down. */
-    if (s->elsewhere > f->since) {
+    k = watch_slot(s, f->congested);
+    s->watch[k].used = s->n_sent;
+    if (s->watch[k].elsewhere != 0 &&
+        s->n_sent - s->watch[k].elsewhere <= SESS_MIXED_MSGS) {
         ss->n_unthrottled++;
         return;
     }
-    if (s->paused_until > now)
+    if (s->waits_for != NULL)
         return;
-    /* Congested again right after the last pause: the receiver is slower
-     * than that, so pause twice as long (up to 64 ms). A receiver that
-     * does not read at all still fills its queue and is dropped. */
-    if (s->pause_ms != 0 && now <= s->paused_until + s->pause_ms)
-        s->pause_ms = s->pause_ms * 2 > 64 ? 64 : s->pause_ms * 2;
-    else
-        s->pause_ms = ss->opts.pause_ms;
-    s->paused_until = now + s->pause_ms;
+    /* Wait for it to drain (wake_waiters). The bound is a safety net: a
+     * receiver that stops reading is still dropped, at max_queued or at
+     * its write deadline, and its waiters are woken then. */
+    s->waits_for = f->congested;
+    s->wait_prev = NULL;
+    s->wait_next = f->congested->waiters;
+    if (s->wait_next != NULL)
+        s->wait_next->wait_prev = s;
+    f->congested->waiters = s;
+    s->paused_until = now + ss->opts.wait_ms;
     ss->n_throttled++;
+}
+
+/* s no longer waits for a receiver. */
+static void wait_end(struct sess *s)
+{
+    if (s->waits_for == NULL)
+        return;
+    if (s->wait_prev != NULL)
+        s->wait_prev->wait_next = s->wait_next;
+    else
+        s->waits_for->waiters = s->wait_next;
+    if (s->wait_next != NULL)
+        s->wait_next->wait_prev = s->wait_prev;
+    s->wait_prev = s->wait_next = NULL;
+    s->waits_for = NULL;
+}
+
+/* Receiver r drained, or is gone: its waiting senders are read again from
+ * the next pass on. */
+static void wake_waiters(struct sess *r)
+{
+    while (r->waiters != NULL) {
+        struct sess *w = r->waiters;
+        wait_end(w);
+        w->paused_until = 0;
+        if (w->state == SESS_OPEN) {
+            ev_timer_stop(w->ss->ev, &w->timer);
+            ev_io_feed(w->ss->ev, &w->io, EV_READ);
+        }
+    }
 }
 
 struct sess *sess_new(struct sessions *ss, int fd, int is_unix,

@@ -50,9 +50,9 @@
  *   that only what the kernel refuses counts against max_queued.
  * - Flow: a session's frames are handled at most IO_FRAMES_PER_PASS per
  *   loop pass, and a sender whose messages land in a congested receiver's
- *   queue is paused briefly (sess_fanout_done), so a receiver that reads at
- *   full speed is not dropped because one read pulled thousands of
- *   messages at once; but only a sender whose traffic all goes to
+ *   queue waits until that receiver has drained (sess_fanout_done), so a
+ *   receiver that reads at any steady pace is not dropped because its
+ *   senders are faster; but only a sender whose traffic all goes to
  *   congested receivers.
  */
 #ifndef COHORT_DAEMON_SESS_H
@@ -85,6 +85,9 @@ enum sess_state {
     SESS_CLOSED            /* socket closed, waiting for the reap phase */
 };
 
+/* Receivers a sender keeps track of for flow control (sess_fanout_done). */
+#define SESS_WATCH 4
+
 /* How long a draining session waits for its client's end of stream (and,
  * if the client does not read, for the acknowledgement to be written). */
 #define SESS_DRAIN_MS 5000
@@ -100,7 +103,8 @@ struct sess_opts {
                                 * share only the global cap); REJECT_QUOTA
                                 * beyond; default 128 */
     unsigned max_queued;       /* MaxSessionMessages; default 1000 */
-    unsigned pause_ms;         /* sender pause when a receiver backs up: 2 */
+    unsigned wait_ms;          /* longest a sender waits for a congested
+                                * receiver to drain: 1000 */
     unsigned connect_ms;       /* connect-message phase timeout: 1000 */
     unsigned hs_ms;            /* the whole handshake, from accept: 5000 */
     unsigned partial_ms;       /* a started auth choice must complete: 500 */
@@ -150,15 +154,19 @@ struct sess {
     int peer_hup;              /* the client ended its stream (or the
                                 * connection failed): read on to the end,
                                 * a short read is no longer "drained" */
-    uint64_t paused_until;     /* reads paused (ms, ev clock): it feeds a
-                                * congested receiver */
-    unsigned pause_ms;         /* length of the last pause */
-    uint64_t elsewhere;        /* serial of its last message that went
-                                * elsewhere (see sess_fanout_done) */
-    uint64_t congested_at;     /* last time (ms + 1) its queue was found
-                                * a quarter full */
-    uint64_t congested_since;  /* serial that began its congestion
-                                * episode */
+    uint64_t paused_until;     /* reads paused (ms, ev clock): it waits
+                                * for a congested receiver (at most this
+                                * long; sooner when that one drains) */
+    struct sess *waits_for;    /* that receiver, or NULL */
+    struct sess *wait_prev, *wait_next;    /* in waits_for->waiters */
+    struct sess *waiters;      /* senders waiting for this one to drain */
+    uint64_t n_sent;           /* messages it originated (fan-outs) */
+    struct {                   /* receivers it found congested: */
+        uint32_t id;           /* sess.id, 0: free slot */
+        uint64_t elsewhere;    /* n_sent of its last message that this
+                                * one did not get but a free one did */
+        uint64_t used;         /* n_sent when last found congested */
+    } watch[SESS_WATCH];
     char name[MAX_PRIVATE_NAME + 1];
     char pgroup[MAX_GROUP_NAME];   /* "#name#daemon", NUL-padded */
     unsigned char major, minor, patch, flags;
@@ -298,40 +306,36 @@ static inline int sess_congested(const struct sessions *ss, const struct sess *s
     return s->wq_len > ss->opts.max_queued / 4;
 }
 
-/* What the receivers of one message (fan-out serial `stamp`, see
- * sess_stamp) tell about congestion; zero-fill, then sess_flow_note()
- * each receiver after queueing the message for it. A receiver is
- * congested while its queue is a quarter full; its congestion episode
- * lasts while that recurs within SESS_MIXED_MS, and began at the message
- * that first found it congested. */
-struct sess_flow {
-    unsigned bits;              /* SESS_FLOW_* */
-    uint64_t since;             /* the latest episode's first message */
-};
-#define SESS_FLOW_CONGESTED 0x1u    /* a receiver is congested now */
-#define SESS_FLOW_EPISODE 0x2u      /* a receiver is in an episode */
-#define SESS_FLOW_FREE 0x4u         /* a receiver is in none */
-#define SESS_MIXED_MS 100
-void sess_flow_note(struct sessions *ss, struct sess *receiver,
-                    uint64_t stamp, struct sess_flow *f);
+/* Flow control (docs/design.md, "Flow control and fairness"). A receiver
+ * is congested while its queue is a quarter of max_queued full. A sender
+ * whose message finds a receiver R congested stops being read until R has
+ * drained to an eighth of max_queued (or is gone), at most opts.wait_ms
+ * at a time; unless, among its last SESS_MIXED_MSGS messages, it sent one
+ * that R did not receive but some receiver that was not congested did:
+ * waiting would slow that other traffic as much. So a slow receiver slows
+ * down, to its own pace, the senders whose traffic all reaches it (and
+ * only the groups it is in); one that cannot keep up with a sender that
+ * also sends elsewhere fills its queue and is dropped at max_queued, with
+ * a logged reason. A message that reached nobody slows nobody down when
+ * its sender waits, so it does not count.
+ *
+ * Per message: sess_flow_begin() with its originator (NULL: not a local
+ * session), sess_flow_note() for each receiver after queueing the message
+ * for it, sess_fanout_done() at the end. */
+#define SESS_MIXED_MSGS 64
 
-/* The message `stamp` that `sender` (NULL: not a local session)
- * originated (data, or the membership notice of its join or leave) has
- * been queued for its receivers. Flow control (docs/design.md, "Flow
- * control and fairness"):
- * - a message that reached receivers, none of them in a congestion
- *   episode, went "elsewhere": its sender is remembered as sending
- *   elsewhere (its serial). A message that reached nobody slows nobody
- *   down when its sender waits, so it does not count;
- * - a sender whose message found a receiver congested is paused
- *   (opts.pause_ms, doubling up to 64 ms while that goes on), unless it
- *   sent elsewhere since that receiver's episode began: pausing it would
- *   slow that other traffic as much. So a slow receiver slows down only
- *   the senders that send only to its groups; one that cannot keep up
- *   with a sender that also sends elsewhere fills its queue and is
- *   dropped at max_queued, with a logged reason. */
+struct sess_flow {
+    int congested_any;          /* a receiver is congested now */
+    struct sess *congested;     /* one of them */
+    unsigned n_free;            /* receivers not congested */
+    unsigned reached;           /* bit k: watch[k] of the sender got it */
+    uint32_t watch_id[SESS_WATCH];
+};
+void sess_flow_begin(struct sess_flow *f, const struct sess *sender);
+void sess_flow_note(struct sessions *ss, struct sess *receiver,
+                    struct sess_flow *f);
 void sess_fanout_done(struct sessions *ss, struct sess *sender,
-                      uint64_t stamp, const struct sess_flow *f);
+                      const struct sess_flow *f);
 
 /* Mark the session for fan-out serial `stamp`; 1 if it had not got it. */
 static inline int sess_stamp(struct sess *s, uint64_t stamp)
