@@ -97,3 +97,13 @@ tests_integration_test_fairness_SOURCES = tests/integration/test_fairness.c
 tests_integration_test_fairness_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_integration_test_fairness_LDADD = $(TEST_CLIENT_LIBS)
 endif
+
+if HAVE_CHECK
+# The hostile-client soak (every attack at once, about a minute).
+check_PROGRAMS += tests/integration/test_soak
+TESTS += tests/integration/test_soak
+tests_integration_test_soak_SOURCES = tests/integration/test_soak.c \
+	tests/lib/flood_names.c tests/lib/flood_names.h
+tests_integration_test_soak_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integration_test_soak_LDADD = $(TEST_CLIENT_LIBS)
+endif

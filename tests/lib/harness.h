@@ -52,6 +52,10 @@ struct th_daemon {
  * test programs apart. Returns P or -1. */
 int th_free_port(void);
 
+/* With COHORT_TEST_NO_NOTIFY set in the environment, a daemon that sends
+ * no READY=1 (an older build, upstream's) counts as ready once it accepts
+ * on both transports: for running tests against such daemons, to show
+ * what they get wrong, never in the suite itself. */
 /* Start `$top_builddir/daemon/spread -n <name> -c <conf>` with a config of
  * one segment 127.0.0.255:P holding `<name> 127.0.0.1`, followed by
  * `extra` (may be NULL) as more config text. Waits until the daemon reports
