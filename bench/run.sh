@@ -18,6 +18,11 @@
 #                        ("before", e.g. the compatibility baseline) against
 #                        this build's ("after"), alternating runs through
 #                        this build's daemon; prints medians and the change
+#   BENCH_COMPARE_DAEMON=<dir>  A/B mode for the daemon: only throughput
+#                        and round trip, through the daemon of build <dir>
+#                        ("before") and this build's ("after"), both running,
+#                        alternating runs with this build's clients; prints
+#                        medians and the change
 #   BENCH_ROUNDS=7       runs per side in A/B mode
 set -u
 # The daemons started here must not report readiness to whatever service
@@ -56,27 +61,31 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 tmpdir=$(mktemp -d "${TMPDIR:-/tmp}/cohort-bench.XXXXXX") || exit 2
 daemon_pid=
+daemon2_pid=
 holder_pid=
 port=
+port2=
 
 cleanup() {
     if [ -n "$holder_pid" ]; then
         kill "$holder_pid" 2>/dev/null
         wait "$holder_pid" 2>/dev/null
     fi
-    if [ -n "$daemon_pid" ]; then
-        kill "$daemon_pid" 2>/dev/null
+    for pid in $daemon_pid $daemon2_pid; do
+        kill "$pid" 2>/dev/null
         for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-            kill -0 "$daemon_pid" 2>/dev/null || break
+            kill -0 "$pid" 2>/dev/null || break
             sleep 0.1
         done
-        kill -9 "$daemon_pid" 2>/dev/null
-        wait "$daemon_pid" 2>/dev/null
-    fi
-    # The socket did not exist before we started (checked below).
-    if [ -n "$port" ] && [ -S "$sockdir/$port" ]; then
-        rm -f "$sockdir/$port"
-    fi
+        kill -9 "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    # The sockets did not exist before we started (port_busy checks).
+    for p in $port $port2; do
+        if [ -S "$sockdir/$p" ]; then
+            rm -f "$sockdir/$p"
+        fi
+    done
     if [ "${BENCH_KEEP:-0}" = 1 ]; then
         echo "run.sh: kept $tmpdir" >&2
     else
@@ -100,69 +109,72 @@ port_busy() {
     [ -e "$sockdir/$1" ]
 }
 
-for _ in $(seq 1 100); do
-    candidate=$((20000 + (RANDOM % 20000) * 2))
-    if ! port_busy "$candidate"; then
-        port=$candidate
-        break
+# Starts daemon binary $1 on a free port with its own config and log
+# (tag $2) and waits until it is ready: a one-message flood makes the round
+# trip on both transports (a delivered message means start-up is over and
+# the loop runs; a connect alone would succeed as soon as the daemon
+# listens, before it is ready; its NOTIFY_SOCKET report would need a
+# datagram listener this script does not have). Sets started_pid and
+# started_port; exits on failure.
+start_daemon() {
+    local bin=$1 tag=$2 p= cfg deadline ready=0
+    for _ in $(seq 1 100); do
+        candidate=$((20000 + (RANDOM % 20000) * 2))
+        if ! port_busy "$candidate"; then
+            p=$candidate
+            break
+        fi
+    done
+    if [ -z "$p" ]; then
+        echo "run.sh: no free port found" >&2
+        exit 1
     fi
-done
-if [ -z "$port" ]; then
-    echo "run.sh: no free port found" >&2
-    exit 1
-fi
-
-conf=$tmpdir/spread.conf
-{
-    echo "Spread_Segment 127.0.0.255:$port {"
-    echo "    localhost 127.0.0.1"
-    echo "}"
-    echo "UnixSocketDir = \"$sockdir\""
-    if [ "$(id -u)" = 0 ]; then
-        # A root daemon chroots and drops privileges: keep both harmless.
-        echo "RuntimeDir = \"$tmpdir\""
-        echo "DaemonUser = root"
-        echo "DaemonGroup = root"
+    cfg=$tmpdir/spread-$tag.conf
+    {
+        echo "Spread_Segment 127.0.0.255:$p {"
+        echo "    localhost 127.0.0.1"
+        echo "}"
+        echo "UnixSocketDir = \"$sockdir\""
+        if [ "$(id -u)" = 0 ]; then
+            # A root daemon chroots and drops privileges: keep both harmless.
+            echo "RuntimeDir = \"$tmpdir\""
+            echo "DaemonUser = root"
+            echo "DaemonGroup = root"
+        fi
+    } > "$cfg"
+    (cd "$tmpdir" && exec "$bin" -n localhost -c "$cfg") \
+        > "$tmpdir/daemon-$tag.log" 2>&1 &
+    started_pid=$!
+    started_port=$p
+    deadline=$((SECONDS + 20))
+    while [ $SECONDS -lt $deadline ]; do
+        kill -0 "$started_pid" 2>/dev/null || break
+        if [ -S "$sockdir/$p" ] &&
+            timeout 5 "$flooder" -u probe -s "$p" -m 1 -b 16 \
+                >/dev/null 2>&1 &&
+            timeout 5 "$flooder" -u probe -s "$p@127.0.0.1" -m 1 -b 16 \
+                >/dev/null 2>&1; then
+            ready=1
+            break
+        fi
+        sleep 0.2
+    done
+    if [ $ready != 1 ]; then
+        echo "run.sh: the daemon $bin did not become ready; its log:" >&2
+        tail -n 30 "$tmpdir/daemon-$tag.log" >&2
+        exit 1
     fi
-} > "$conf"
+}
 
-(cd "$tmpdir" && exec "$daemon" -n localhost -c "$conf") \
-    > "$tmpdir/daemon.log" 2>&1 &
-daemon_pid=$!
-
+start_daemon "$daemon" main
+daemon_pid=$started_pid
+port=$started_port
 unix_name=$port
 tcp_name=$port@127.0.0.1
 
 daemon_alive() {
     kill -0 "$daemon_pid" 2>/dev/null
 }
-
-# Ready when a one-message flood makes the round trip on both transports:
-# a delivered message means start-up is over and the loop runs (a connect
-# alone would succeed as soon as the daemon listens, before it is ready).
-# The daemon's NOTIFY_SOCKET report would need a datagram listener this
-# script does not have; the round trip also proves both transports work.
-deadline=$((SECONDS + 20))
-ready=0
-while [ $SECONDS -lt $deadline ]; do
-    if ! daemon_alive; then
-        break
-    fi
-    if [ -S "$sockdir/$port" ] &&
-        timeout 5 "$flooder" -u probe -s "$unix_name" -m 1 -b 16 \
-            >/dev/null 2>&1 &&
-        timeout 5 "$flooder" -u probe -s "$tcp_name" -m 1 -b 16 \
-            >/dev/null 2>&1; then
-        ready=1
-        break
-    fi
-    sleep 0.2
-done
-if [ $ready != 1 ]; then
-    echo "run.sh: the daemon did not become ready; its log:" >&2
-    tail -n 30 "$tmpdir/daemon.log" >&2
-    exit 1
-fi
 
 rss_kb() {
     awk '/^VmRSS:/ {print $2}' "/proc/$daemon_pid/status" 2>/dev/null
@@ -260,6 +272,78 @@ if [ -n "${BENCH_COMPARE:-}" ]; then
                 "$(awk -v a="${ma:-0}" -v b="${mb:-0}" 'BEGIN {
                     if (b > 0) printf "%+.1f", (a - b) * 100 / b; else print "?" }')" \
                 "${cb:-?}" "${ca:-?}"
+        done
+    done
+    exit 0
+fi
+
+if [ -n "${BENCH_COMPARE_DAEMON:-}" ]; then
+    before_bin=$(cd "$BENCH_COMPARE_DAEMON" && pwd)/daemon/spread
+    [ -x "$before_bin" ] || { echo "run.sh: $before_bin is missing" >&2; exit 2; }
+    start_daemon "$before_bin" before
+    daemon2_pid=$started_pid
+    port2=$started_port
+    rounds=${BENCH_ROUNDS:-7}
+    echo "A/B daemons: throughput, msgs/s (median of $rounds runs each, alternating, RELIABLE)"
+    echo "  before: $before_bin (port $port2)"
+    echo "  after:  $daemon (port $port)"
+    echo "  clients: this build's spflooder and latency for both"
+    printf '  %-7s %-5s %10s %12s %12s %9s\n' size via messages before after change
+    for via in unix tcp; do
+        for size in 16 100 1000 10000 100000; do
+            if [ $via = unix ]; then a_name=$port; b_name=$port2
+            else a_name=$port@127.0.0.1; b_name=$port2@127.0.0.1; fi
+            # Aim at about a second per run, calibrated on "after".
+            count=$(clamp $((20000000 / size)) 500 20000)
+            secs=$(flood "$a_name" "$size" "$count" | awk '{print $2}')
+            count=$(awk -v c="$count" -v s="${secs:-1}" -v t="$target_s" \
+                'BEGIN { if (s < 0.001) s = 0.001; printf "%d", c * t / s }')
+            count=$(clamp "$count" 1000 5000000)
+            a=; b=
+            for r in $(seq 1 "$rounds"); do
+                for side in $( [ $((r % 2)) = 1 ] && echo "b a" || echo "a b"); do
+                    if [ "$side" = b ]; then
+                        b="$b $(flood "$b_name" "$size" "$count" | awk '{print $3}')"
+                    else
+                        a="$a $(flood "$a_name" "$size" "$count" | awk '{print $3}')"
+                    fi
+                done
+            done
+            mb=$(echo "$b" | tr ' ' '\n' | grep . | median)
+            ma=$(echo "$a" | tr ' ' '\n' | grep . | median)
+            printf '  %-7s %-5s %10s %12s %12s %8s%%\n' "$size" "$via" "$count" \
+                "${mb:-FAILED}" "${ma:-FAILED}" \
+                "$(awk -v a="${ma:-0}" -v b="${mb:-0}" 'BEGIN {
+                    if (b > 0) printf "%+.1f", (a - b) * 100 / b; else print "?" }')"
+        done
+    done
+    echo
+    if [ "$quick" = 1 ]; then n=300; else n=3000; fi
+    echo "A/B daemons: round trip, AGREED, 16 bytes, microseconds (median over $rounds runs of $n rounds)"
+    printf '  %-5s %-4s %10s %10s %9s\n' via stat before after change
+    for via in unix tcp; do
+        if [ $via = unix ]; then a_name=$port; b_name=$port2
+        else a_name=$port@127.0.0.1; b_name=$port2@127.0.0.1; fi
+        a50=; b50=; a99=; b99=
+        for r in $(seq 1 "$rounds"); do
+            for side in $( [ $((r % 2)) = 1 ] && echo "b a" || echo "a b"); do
+                if [ "$side" = b ]; then name=$b_name; else name=$a_name; fi
+                out=$(timeout 300 "$latency" -s "$name" -S agreed -n $n -b 16 2>&1) ||
+                    continue
+                if [ "$side" = b ]; then
+                    b50="$b50 $(field p50_us "$out")"; b99="$b99 $(field p99_us "$out")"
+                else
+                    a50="$a50 $(field p50_us "$out")"; a99="$a99 $(field p99_us "$out")"
+                fi
+            done
+        done
+        for stat in p50 p99; do
+            if [ $stat = p50 ]; then bv=$b50; av=$a50; else bv=$b99; av=$a99; fi
+            mb=$(echo "$bv" | tr ' ' '\n' | grep . | median)
+            ma=$(echo "$av" | tr ' ' '\n' | grep . | median)
+            printf '  %-5s %-4s %10s %10s %8s%%\n' "$via" "$stat" "${mb:-?}" "${ma:-?}" \
+                "$(awk -v a="${ma:-0}" -v b="${mb:-0}" 'BEGIN {
+                    if (b > 0) printf "%+.1f", (a - b) * 100 / b; else print "?" }')"
         done
     done
     exit 0
