@@ -609,7 +609,7 @@ static int ap_max_sess(struct conf_parse_state *p, const struct val *v)
     return 0;
 }
 
-/* Cohort's group limits: at least 1, at most 2^31 - 1. */
+/* Cohort's group limits: at least 1. */
 static int ap_group_limit(struct conf_parse_state *p, const struct val *v)
 {
     enum conf_key k = (enum conf_key)v->key->num;
@@ -617,9 +617,10 @@ static int ap_group_limit(struct conf_parse_state *p, const struct val *v)
                        : k == KEY_MAX_GROUPS       ? "MaxGroups"
                                                    : "MaxGroupMembers";
 
-    if (v->n < 1 || v->n > 0x7fffffffLL)
+    /* A number token has at most nine digits: 999999999 is the most. */
+    if (v->n < 1)
         return conf_error(p, v->t->line, "%s must be between 1 and "
-                          "2147483647", name);
+                          "999999999", name);
     if (k == KEY_MAX_SESSION_GROUPS)
         p->c->max_session_groups = (unsigned)v->n;
     else if (k == KEY_MAX_GROUPS)
