@@ -30,12 +30,12 @@ void deliver_init(struct deliver *d, struct groups *gs, struct sessions *ss,
     d->limits.max_group_members = DELIVER_MAX_GROUP_MEMBERS;
 }
 
-static struct sess *local_sess(struct deliver *d, int origin,
-                               const char *pgroup)
+/* The session of a request's sender, if it is one of this daemon's. */
+static struct sess *local_sess(struct deliver *d, const struct order_req *r)
 {
-    if (origin != d->my_index)
+    if (r->origin != d->my_index)
         return NULL;
-    return sess_find(d->ss, pgroup);
+    return sess_find_hashed(d->ss, r->sender, r->sender_hash);
 }
 
 /* Queue m for s, and note in *flow how congested its receivers are, so
@@ -65,7 +65,7 @@ static void deliver_data(struct deliver *d, const struct order_req *r)
     const unsigned char *f = m->data;
     uint32_t type = spw_get32(f);
     int32_t ng = (int32_t)spw_get32(f + SPW_OFF_NUM_GROUPS), i;
-    struct sess *sender = local_sess(d, r->origin, r->sender);
+    struct sess *sender = local_sess(d, r);
     uint64_t stamp = ++d->serial;
     struct sess_flow flow;
 
@@ -200,7 +200,7 @@ static void refuse_join(struct deliver *d, const struct order_req *r,
 
 static void deliver_join(struct deliver *d, const struct order_req *r)
 {
-    struct sess *s = local_sess(d, r->origin, r->sender);
+    struct sess *s = local_sess(d, r);
     struct group *g = groups_find(d->gs, r->group);
     const char *why;
     char buf[64];
@@ -256,7 +256,7 @@ static void deliver_leave(struct deliver *d, const struct order_req *r)
 static void deliver_kill(struct deliver *d, const struct order_req *r)
 {
     struct gowner *o = groups_owner(d->gs, r->sender);
-    struct sess *s = local_sess(d, r->origin, r->sender);
+    struct sess *s = local_sess(d, r);
     char who[MAX_GROUP_NAME];
 
     memcpy(who, r->sender, MAX_GROUP_NAME);

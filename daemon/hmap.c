@@ -116,7 +116,7 @@ uint32_t hmap_hash(const struct hmap *m, const char *name, size_t maxlen)
 {
     /* The low half: bucket indexes use the low bits, and every bit of a
      * SipHash output is as good as any other. */
-    return (uint32_t)siphash24(&m->key, name, strnlen(name, maxlen));
+    return (uint32_t)siphash13(&m->key, name, strnlen(name, maxlen));
 }
 
 static int resize(struct hmap *m, size_t nb)

@@ -6,7 +6,7 @@
  * the containing object; the table stores only nodes and hashes, and the
  * caller compares keys while walking a bucket.
  *
- * Names come from clients, so the hash is keyed: SipHash-2-4 (siphash.h)
+ * Names come from clients, so the hash is keyed: SipHash-1-3 (siphash.h)
  * under a secret 128-bit key of the table's own, drawn when the table is
  * initialised. A client that does not know the key cannot choose names
  * that share a bucket (issue 8: an unkeyed hash let 100,000 crafted names
@@ -16,7 +16,7 @@
  * - Keys: a hash is valid only in the table that computed it
  *   (hmap_hash(m, ...)); the key never changes while the table lives, so
  *   the hashes stored in nodes stay valid across resizes.
- * - Cost: hmap_hash() is one SipHash of the name (at most 12 rounds, as
+ * - Cost: hmap_hash() is one SipHash of the name (at most 7 rounds, as
  *   names have at most 31 bytes). The bucket array doubles when the table
  *   holds as many nodes as buckets and never shrinks, so the load factor
  *   is at most 1. A lookup walks one chain: on average about one node;

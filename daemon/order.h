@@ -62,6 +62,11 @@ struct order_req {
     unsigned flags;
     int origin;                       /* daemon index in the configuration */
     char sender[MAX_GROUP_NAME];      /* "#name#daemon", NUL-padded */
+    uint32_t sender_hash;             /* origin == this daemon: the hash of
+                                       * sender in the sessions' name table,
+                                       * a hint that spares the delivery
+                                       * side hashing it again (sess.h:
+                                       * sess_find_hashed); else 0 */
     char group[MAX_GROUP_NAME];       /* JOIN/LEAVE target, NUL-padded */
     struct msg *msg;                  /* DATA: the frame, daemon order */
 };

@@ -155,7 +155,13 @@ void sess_set_state(struct sess *s, enum sess_state st, const char *why)
 
 struct sess *sess_find(const struct sessions *ss, const char *pgroup)
 {
-    uint32_t h = hmap_hash(&ss->by_name, pgroup, MAX_GROUP_NAME);
+    return sess_find_hashed(ss, pgroup,
+                            hmap_hash(&ss->by_name, pgroup, MAX_GROUP_NAME));
+}
+
+struct sess *sess_find_hashed(const struct sessions *ss, const char *pgroup,
+                              uint32_t h)
+{
     struct hmap_node *n;
 
     for (n = hmap_bucket(&ss->by_name, h); n != NULL; n = n->next) {
@@ -531,6 +537,7 @@ void sess_drop(struct sess *s, unsigned kill_flags, int warn,
     r.flags = kill_flags;
     r.origin = ss->my_index;
     memcpy(r.sender, s->pgroup, MAX_GROUP_NAME);
+    r.sender_hash = s->hnode.hash;
     if (order_submit(ss->order, &r) < 0) {
         /* Without its kill the group table would keep a member whose
          * session is gone: a broken invariant, not a recoverable error. */
@@ -810,26 +817,19 @@ static void sess_timer_cb(struct ev *ev, struct ev_timer *t)
     }
 }
 
-void sess_flow_begin(struct sess_flow *f, const struct sess *sender)
+void sess_flow_watch_begin(struct sess_flow *f, const struct sess *sender)
 {
     int k;
 
-    memset(f, 0, sizeof *f);
-    if (sender != NULL)
-        for (k = 0; k < SESS_WATCH; k++)
-            f->watch_id[k] = sender->watch[k].id;
+    f->reached = 0;
+    for (k = 0; k < SESS_WATCH; k++)
+        f->watch_id[k] = sender->watch[k].id;
 }
 
-void sess_flow_note(struct sessions *ss, struct sess *r, struct sess_flow *f)
+void sess_flow_reached(struct sess_flow *f, const struct sess *r)
 {
     int k;
 
-    if (sess_congested(ss, r)) {
-        f->congested_any = 1;
-        f->congested = r;
-    } else {
-        f->n_free++;
-    }
     for (k = 0; k < SESS_WATCH; k++)
         if (f->watch_id[k] != 0 && f->watch_id[k] == r->id)
             f->reached |= 1u << k;
@@ -847,25 +847,29 @@ static int watch_slot(struct sess *s, const struct sess *r)
         if (s->watch[k].used < s->watch[lru].used)
             lru = k;
     }
+    if (s->watch[lru].id == 0)
+        s->n_watch++;
     s->watch[lru].id = r->id;
     s->watch[lru].elsewhere = 0;
     return lru;
 }
 
-void sess_fanout_done(struct sessions *ss, struct sess *s,
+/* sess_fanout_done() when a receiver is congested or the sender keeps
+ * track of receivers; s->n_sent counts this message already. */
+void sess_fanout_slow(struct sessions *ss, struct sess *s,
                       const struct sess_flow *f)
 {
     uint64_t now = ev_now(ss->ev);
     int k;
 
-    if (s == NULL || s->state != SESS_OPEN)
+    if (s->state != SESS_OPEN)
         return;
-    s->n_sent++;
     /* Receivers it keeps track of that did not get this message, which a
      * free receiver got: it sends elsewhere than to them. */
-    for (k = 0; k < SESS_WATCH; k++)
-        if (s->watch[k].id != 0 && !(f->reached & (1u << k)) && f->n_free > 0)
-            s->watch[k].elsewhere = s->n_sent;
+    if (f->watching && f->n_free > 0)
+        for (k = 0; k < SESS_WATCH; k++)
+            if (s->watch[k].id != 0 && !(f->reached & (1u << k)))
+                s->watch[k].elsewhere = s->n_sent;
     if (!f->congested_any)
         return;
     k = watch_slot(s, f->congested);

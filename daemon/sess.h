@@ -161,6 +161,7 @@ struct sess {
     struct sess *wait_prev, *wait_next;    /* in waits_for->waiters */
     struct sess *waiters;      /* senders waiting for this one to drain */
     uint64_t n_sent;           /* messages it originated (fan-outs) */
+    int n_watch;               /* slots of watch[] in use */
     struct {                   /* receivers it found congested: */
         uint32_t id;           /* sess.id, 0: free slot */
         uint64_t elsewhere;    /* n_sent of its last message that this
@@ -289,6 +290,10 @@ int sess_reap(struct ev *ev, void *ctx);
 
 /* For deliver.c. */
 struct sess *sess_find(const struct sessions *ss, const char *pgroup);
+/* The same with the name's hash in the name table already known (an
+ * order_req's sender_hash, which sess takes from the reserved name). */
+struct sess *sess_find_hashed(const struct sessions *ss, const char *pgroup,
+                              uint32_t hash);
 void sess_deliver(struct sessions *ss, struct sess *s, struct msg *m);
 /* The kill of `s` was delivered (its group memberships are gone): close
  * it, or start draining when it asked for an acknowledgement. Releases the
@@ -328,14 +333,52 @@ struct sess_flow {
     int congested_any;          /* a receiver is congested now */
     struct sess *congested;     /* one of them */
     unsigned n_free;            /* receivers not congested */
+    int watching;               /* the sender keeps track of receivers
+                                * (if not, the next two are unused) */
     unsigned reached;           /* bit k: watch[k] of the sender got it */
     uint32_t watch_id[SESS_WATCH];
 };
-void sess_flow_begin(struct sess_flow *f, const struct sess *sender);
-void sess_flow_note(struct sessions *ss, struct sess *receiver,
-                    struct sess_flow *f);
-void sess_fanout_done(struct sessions *ss, struct sess *sender,
+/* These run for every message and every receiver: the common case (no
+ * congestion, a sender that never met any) is inline; the rest is in
+ * sess.c. */
+void sess_flow_watch_begin(struct sess_flow *f, const struct sess *sender);
+void sess_flow_reached(struct sess_flow *f, const struct sess *receiver);
+void sess_fanout_slow(struct sessions *ss, struct sess *sender,
                       const struct sess_flow *f);
+
+static inline void sess_flow_begin(struct sess_flow *f,
+                                   const struct sess *sender)
+{
+    f->congested_any = 0;
+    f->congested = NULL;
+    f->n_free = 0;
+    f->watching = sender != NULL && sender->n_watch > 0;
+    if (f->watching)
+        sess_flow_watch_begin(f, sender);
+}
+
+static inline void sess_flow_note(struct sessions *ss, struct sess *r,
+                                  struct sess_flow *f)
+{
+    if (sess_congested(ss, r)) {
+        f->congested_any = 1;
+        f->congested = r;
+    } else {
+        f->n_free++;
+    }
+    if (f->watching)
+        sess_flow_reached(f, r);
+}
+
+static inline void sess_fanout_done(struct sessions *ss, struct sess *sender,
+                                    const struct sess_flow *f)
+{
+    if (sender == NULL)
+        return;
+    sender->n_sent++;
+    if (f->congested_any || (f->watching && f->n_free > 0))
+        sess_fanout_slow(ss, sender, f);
+}
 
 /* Mark the session for fan-out serial `stamp`; 1 if it had not got it. */
 static inline int sess_stamp(struct sess *s, uint64_t stamp)

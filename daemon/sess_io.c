@@ -34,6 +34,7 @@ static void submit(struct sess *s, struct order_req *r)
 {
     r->origin = s->ss->my_index;
     memcpy(r->sender, s->pgroup, MAX_GROUP_NAME);
+    r->sender_hash = s->hnode.hash;
     if (order_submit(s->ss->order, r) < 0)
         sess_drop(s, ORDER_F_ABRUPT, 1, "out of memory queueing its request");
 }
