@@ -277,6 +277,12 @@ if [ -n "${BENCH_COMPARE:-}" ]; then
     exit 0
 fi
 
+# Change from $2 (before) to $1 (after), in percent, or "?".
+change() {
+    awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN {
+        if (b > 0) printf "%+.1f", (a - b) * 100 / b; else print "?" }'
+}
+
 if [ -n "${BENCH_COMPARE_DAEMON:-}" ]; then
     before_bin=$(cd "$BENCH_COMPARE_DAEMON" && pwd)/daemon/spread
     [ -x "$before_bin" ] || { echo "run.sh: $before_bin is missing" >&2; exit 2; }
@@ -284,11 +290,26 @@ if [ -n "${BENCH_COMPARE_DAEMON:-}" ]; then
     daemon2_pid=$started_pid
     port2=$started_port
     rounds=${BENCH_ROUNDS:-7}
-    echo "A/B daemons: throughput, msgs/s (median of $rounds runs each, alternating, RELIABLE)"
+    # CPU time the daemon spent, in nanoseconds (schedstat: exact, unlike
+    # the 10 ms ticks of /proc/<pid>/stat; the daemon has one thread).
+    cpu_ns() { awk '{print $1}' "/proc/$1/schedstat" 2>/dev/null; }
+    # One flood through the daemon with pid $1: "<msgs/s> <daemon ns/msg>".
+    flood_ab() {
+        local pid=$1 c0 c1 res
+        c0=$(cpu_ns "$pid")
+        res=$(flood "$2" "$3" "$4") || return 1
+        c1=$(cpu_ns "$pid")
+        echo "$res $c0 $c1" | awk -v c="$4" '{ printf "%s %.0f\n", $3, ($7 - $6) / c }'
+    }
+    echo "A/B daemons, median of $rounds runs each, alternating, RELIABLE:"
+    echo "throughput (msgs/s) and the daemon's own CPU time per message (ns)"
     echo "  before: $before_bin (port $port2)"
     echo "  after:  $daemon (port $port)"
     echo "  clients: this build's spflooder and latency for both"
-    printf '  %-7s %-5s %10s %12s %12s %9s\n' size via messages before after change
+    echo "  (TCP over loopback is bimodal here: throughput medians can land in"
+    echo "  either mode; the CPU cost per message is the steadier figure)"
+    printf '  %-7s %-5s %9s %10s %10s %8s %9s %9s %8s\n' size via messages \
+        before after change ns_bef ns_aft change
     for via in unix tcp; do
         for size in 16 100 1000 10000 100000; do
             if [ $via = unix ]; then a_name=$port; b_name=$port2
@@ -299,22 +320,25 @@ if [ -n "${BENCH_COMPARE_DAEMON:-}" ]; then
             count=$(awk -v c="$count" -v s="${secs:-1}" -v t="$target_s" \
                 'BEGIN { if (s < 0.001) s = 0.001; printf "%d", c * t / s }')
             count=$(clamp "$count" 1000 5000000)
-            a=; b=
+            a=; b=; ac=; bc=
             for r in $(seq 1 "$rounds"); do
                 for side in $( [ $((r % 2)) = 1 ] && echo "b a" || echo "a b"); do
                     if [ "$side" = b ]; then
-                        b="$b $(flood "$b_name" "$size" "$count" | awk '{print $3}')"
+                        res=$(flood_ab "$daemon2_pid" "$b_name" "$size" "$count")
+                        b="$b ${res% *}"; bc="$bc ${res#* }"
                     else
-                        a="$a $(flood "$a_name" "$size" "$count" | awk '{print $3}')"
+                        res=$(flood_ab "$daemon_pid" "$a_name" "$size" "$count")
+                        a="$a ${res% *}"; ac="$ac ${res#* }"
                     fi
                 done
             done
             mb=$(echo "$b" | tr ' ' '\n' | grep . | median)
             ma=$(echo "$a" | tr ' ' '\n' | grep . | median)
-            printf '  %-7s %-5s %10s %12s %12s %8s%%\n' "$size" "$via" "$count" \
-                "${mb:-FAILED}" "${ma:-FAILED}" \
-                "$(awk -v a="${ma:-0}" -v b="${mb:-0}" 'BEGIN {
-                    if (b > 0) printf "%+.1f", (a - b) * 100 / b; else print "?" }')"
+            cb=$(echo "$bc" | tr ' ' '\n' | grep . | median)
+            ca=$(echo "$ac" | tr ' ' '\n' | grep . | median)
+            printf '  %-7s %-5s %9s %10s %10s %7s%% %9s %9s %7s%%\n' "$size" "$via" \
+                "$count" "${mb:-FAILED}" "${ma:-FAILED}" "$(change "$ma" "$mb")" \
+                "${cb:-?}" "${ca:-?}" "$(change "$ca" "$cb")"
         done
     done
     echo
@@ -342,8 +366,7 @@ if [ -n "${BENCH_COMPARE_DAEMON:-}" ]; then
             mb=$(echo "$bv" | tr ' ' '\n' | grep . | median)
             ma=$(echo "$av" | tr ' ' '\n' | grep . | median)
             printf '  %-5s %-4s %10s %10s %8s%%\n' "$via" "$stat" "${mb:-?}" "${ma:-?}" \
-                "$(awk -v a="${ma:-0}" -v b="${mb:-0}" 'BEGIN {
-                    if (b > 0) printf "%+.1f", (a - b) * 100 / b; else print "?" }')"
+                "$(change "$ma" "$mb")"
         done
     done
     exit 0
