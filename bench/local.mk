@@ -28,7 +28,7 @@ bench_hash_flood_SOURCES = bench/hash_flood.c $(bench_common) \
 	tests/lib/flood_names.c tests/lib/flood_names.h
 bench_hash_flood_LDADD = libspread/libspread.la
 
-EXTRA_DIST += bench/run.sh
+EXTRA_DIST += bench/run.sh bench/cost.sh
 
 # Needs the daemon and spflooder from this build tree. BENCH_QUICK=1 makes
 # every measurement short (a smoke run, not figures to quote).

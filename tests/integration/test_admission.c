@@ -45,41 +45,25 @@ static void write_access(struct th_daemon *d, const char *text)
     fclose(fp);
 }
 
-/* A TCP connection from a chosen loopback source address. */
-static int connect_from(int port, const char *src)
+/* n connections to the daemon, each sending a connect message (names
+ * f0, f1, ...) and then nothing; the daemon may answer and close any of
+ * them at once. The first byte each got is left in first[]. */
+static void flood_hellos(int *fd, signed char *first, int n, int port)
 {
-    struct sockaddr_in sa;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    unsigned char b[32];
+    char name[16];
+    int k;
 
-    if (fd < 0)
-        return -1;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    inet_pton(AF_INET, src, &sa.sin_addr);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
-        goto fail;
-    sa.sin_port = htons((unsigned short)port);
-    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
-        goto fail;
-    return fd;
-fail:
-    close(fd);
-    return -1;
-}
-
-/* A 5.0.1 connect message for `name`; returns its length. */
-static size_t hello(unsigned char *b, const char *name)
-{
-    size_t n = strlen(name);
-
-    b[0] = 5;
-    b[1] = 0;
-    b[2] = 1;
-    b[3] = 0;
-    b[4] = (unsigned char)n;
-    memcpy(b + 5, name, n);
-    return 5 + n;
+    for (k = 0; k < n; k++) {
+        fd[k] = th_connect_tcp(port);
+        ck_assert_int_ge(fd[k], 0);
+        snprintf(name, sizeof name, "f%d", k);
+        (void)th_write_all(fd[k], b, th_connect_msg(b, name, 0));
+    }
+    for (k = 0; k < n; k++) {
+        ck_assert_int_eq(th_read_exact(fd[k], b, 1, 5000), 1);
+        first[k] = (signed char)b[0];
+    }
 }
 
 /* With IP authentication required and only unix-socket clients admitted,
@@ -91,9 +75,9 @@ static size_t hello(unsigned char *b, const char *name)
 START_TEST(refused_host_turned_away_at_accept)
 {
     static int fd[MAX_FLOOD];
+    static signed char first[MAX_FLOOD];
     struct th_daemon d;
-    unsigned char b[32];
-    char pg[MAX_GROUP_NAME], name[16];
+    char pg[MAX_GROUP_NAME];
     mailbox mb;
     int k;
 
@@ -104,17 +88,9 @@ START_TEST(refused_host_turned_away_at_accept)
                                       "RequiredAuthMethods = IP\n"
                                       "AllowedAuthMethods = IP", 1), 0);
     ck_assert_int_eq(SP_set_auth_method("IP", accept_cb, NULL), 1);
-    for (k = 0; k < MAX_FLOOD; k++) {
-        fd[k] = th_connect_tcp(d.port);
-        ck_assert_int_ge(fd[k], 0);
-        snprintf(name, sizeof name, "f%d", k);
-        /* Ignore failures: the daemon may have answered and closed. */
-        (void)th_write_all(fd[k], b, hello(b, name));
-    }
-    for (k = 0; k < MAX_FLOOD; k++) {
-        ck_assert_int_eq(th_read_exact(fd[k], b, 1, 5000), 1);
-        ck_assert_int_eq((signed char)b[0], REJECT_AUTH);
-    }
+    flood_hellos(fd, first, MAX_FLOOD, d.port);
+    for (k = 0; k < MAX_FLOOD; k++)
+        ck_assert_int_eq(first[k], REJECT_AUTH);
     ck_assert_int_eq(SP_connect_timeout(d.spread, "legit", 0, 0, &mb, pg,
                                         five_s), ACCEPT_SESSION);
     SP_disconnect(mb);
@@ -140,7 +116,7 @@ START_TEST(name_reserved_only_after_authentication)
     ck_assert_int_eq(th_daemon_start(&d, "localhost", NULL), 0);
     sq = th_connect_tcp(d.port);
     ck_assert_int_ge(sq, 0);
-    ck_assert_int_eq(th_write_all(sq, b, hello(b, "victim")), 0);
+    ck_assert_int_eq(th_write_all(sq, b, th_connect_msg(b, "victim", 0)), 0);
     ck_assert_int_eq(th_read_exact(sq, b, 6, 5000), 6);   /* the method list */
     ck_assert_int_eq(SP_connect_timeout(d.spread, "victim", 0, 0, &mb, pg,
                                         five_s), ACCEPT_SESSION);
@@ -155,7 +131,7 @@ START_TEST(name_reserved_only_after_authentication)
     /* While the owner has it, the name is refused straight away, as
      * upstream does (vector 06). */
     sq = th_connect_tcp(d.port);
-    ck_assert_int_eq(th_write_all(sq, b, hello(b, "victim")), 0);
+    ck_assert_int_eq(th_write_all(sq, b, th_connect_msg(b, "victim", 0)), 0);
     ck_assert_int_eq(th_read_exact(sq, b, 1, 5000), 1);
     ck_assert_int_eq((signed char)b[0], REJECT_NOT_UNIQUE);
     close(sq);
@@ -172,26 +148,21 @@ END_TEST
 START_TEST(handshake_flood_from_one_address)
 {
     static int fd[MAX_FLOOD];
+    static signed char first[MAX_FLOOD];
     struct th_daemon d;
     unsigned char b[32];
-    char pg[MAX_GROUP_NAME], name[16];
+    char pg[MAX_GROUP_NAME];
     mailbox mb;
     int k, refused = 0, listed = 0, other;
 
     ck_assert_int_eq(th_daemon_prepare(&d), 0);
     d.nofile = 256;
     ck_assert_int_eq(th_daemon_launch(&d, "localhost", NULL, 1), 0);
+    flood_hellos(fd, first, MAX_FLOOD, d.port);
     for (k = 0; k < MAX_FLOOD; k++) {
-        fd[k] = th_connect_tcp(d.port);
-        ck_assert_int_ge(fd[k], 0);
-        snprintf(name, sizeof name, "f%d", k);
-        (void)th_write_all(fd[k], b, hello(b, name));
-    }
-    for (k = 0; k < MAX_FLOOD; k++) {
-        ck_assert_int_eq(th_read_exact(fd[k], b, 1, 5000), 1);
-        if ((signed char)b[0] == REJECT_QUOTA)
+        if (first[k] == REJECT_QUOTA)
             refused++;
-        else if (b[0] == 5)
+        else if (first[k] == 5)
             listed++;
     }
     ck_assert_int_eq(refused + listed, MAX_FLOOD);
@@ -200,9 +171,9 @@ START_TEST(handshake_flood_from_one_address)
     ck_assert_int_eq(SP_connect_timeout(d.spread, "legit", 0, 0, &mb, pg,
                                         five_s), ACCEPT_SESSION);
     SP_disconnect(mb);
-    other = connect_from(d.port, "127.0.0.2");
+    other = th_connect_tcp_from(d.port, "127.0.0.2");
     ck_assert_int_ge(other, 0);
-    ck_assert_int_eq(th_write_all(other, b, hello(b, "other")), 0);
+    ck_assert_int_eq(th_write_all(other, b, th_connect_msg(b, "other", 0)), 0);
     ck_assert_int_eq(th_read_exact(other, b, 6, 5000), 6);
     ck_assert_int_eq(b[0], 5);
     close(other);

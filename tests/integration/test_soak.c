@@ -85,60 +85,13 @@ static long rss_kb(void)
 
 static int tcp_from(const char *src)
 {
-    struct sockaddr_in sa;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    if (fd < 0)
-        return -1;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    inet_pton(AF_INET, src, &sa.sin_addr);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
-        goto fail;
-    sa.sin_port = htons((unsigned short)d.port);
-    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
-        goto fail;
-    return fd;
-fail:
-    close(fd);
-    return -1;
-}
-
-static size_t hello(unsigned char *b, const char *name)
-{
-    size_t n = strlen(name);
-
-    b[0] = 5;
-    b[1] = 0;
-    b[2] = 1;
-    b[3] = 0;
-    b[4] = (unsigned char)n;
-    memcpy(b + 5, name, n);
-    return 5 + n;
+    return th_connect_tcp_from(d.port, src);
 }
 
 /* A raw session from a chosen source address; -1 if refused. */
 static int raw_from(const char *src, const char *name, char *pg)
 {
-    unsigned char b[128], choice[90];
-    int fd = tcp_from(src);
-
-    if (fd < 0)
-        return -1;
-    memset(choice, 0, sizeof choice);
-    memcpy(choice, "NULL", 4);
-    if (th_write_all(fd, b, hello(b, name)) < 0 ||
-        th_read_exact(fd, b, 6, 5000) != 6 || b[0] != 5 ||
-        th_write_all(fd, choice, sizeof choice) < 0 ||
-        th_read_exact(fd, b, 5, 5000) != 5 || b[0] != 1 || b[4] >= 32 ||
-        th_read_exact(fd, b + 5, b[4], 5000) != b[4]) {
-        close(fd);
-        return -1;
-    }
-    memcpy(pg, b + 5, b[4]);
-    pg[b[4]] = '\0';
-    return fd;
+    return th_raw_session_from(src, d.port, name, 0, pg);
 }
 
 static int raw_frame(int fd, unsigned type, const char *pg, const char *group,
@@ -341,7 +294,7 @@ static void *squat_main(void *arg)
             snprintf(name, sizeof name, "s%d", k);
             fd[k] = tcp_from("127.0.0.2");
             if (fd[k] >= 0)
-                (void)th_write_all(fd[k], b, hello(b, name));
+                (void)th_write_all(fd[k], b, th_connect_msg(b, name, 0));
         }
         nap_ms(2000);
         for (k = 0; k < 40; k++)

@@ -730,21 +730,51 @@ int th_raw_session(int port, const char *name, int membership, char *pg)
     return th_raw_session_on(1, port, name, membership, pg);
 }
 
-int th_raw_session_on(int transport, int port, const char *name,
-                      int membership, char *pg)
+size_t th_connect_msg(unsigned char *b, const char *name, int membership)
+{
+    size_t n = strnlen(name, 10);
+
+    b[0] = 5;
+    b[1] = 0;
+    b[2] = 1;
+    b[3] = membership ? 1 : 0;
+    b[4] = (unsigned char)n;
+    memcpy(b + 5, name, n);
+    return 5 + n;
+}
+
+int th_connect_tcp_from(int port, const char *src)
+{
+    struct sockaddr_in sa;
+    int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    if (fd < 0)
+        return -1;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    if (inet_pton(AF_INET, src, &sa.sin_addr) != 1 ||
+        bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+        goto fail;
+    sa.sin_port = htons((unsigned short)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+        goto fail;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return fd;
+fail:
+    close(fd);
+    return -1;
+}
+
+/* The 5.0.1 handshake with the NULL method on connected fd; returns fd,
+ * or -1 with fd closed. */
+static int raw_handshake(int fd, const char *name, int membership, char *pg)
 {
     unsigned char hello[16], choice[90], reply[64];
-    size_t nlen = strlen(name);
-    int fd = transport ? th_connect_tcp(port) : th_connect_unix(port);
-    if (fd < 0 || nlen > 10)
+
+    if (fd < 0 || strlen(name) > 10)
         goto fail;
-    hello[0] = 5;
-    hello[1] = 0;
-    hello[2] = 1;
-    hello[3] = membership ? 1 : 0;
-    hello[4] = (unsigned char)nlen;
-    memcpy(hello + 5, name, nlen);
-    if (th_write_all(fd, hello, 5 + nlen) < 0 ||
+    if (th_write_all(fd, hello, th_connect_msg(hello, name, membership)) < 0 ||
         th_read_exact(fd, reply, 1, 5000) != 1 || reply[0] != 5 ||
         th_read_exact(fd, reply, 5, 5000) != 5)
         goto fail;
@@ -764,6 +794,19 @@ fail:
     if (fd >= 0)
         close(fd);
     return -1;
+}
+
+int th_raw_session_on(int transport, int port, const char *name,
+                      int membership, char *pg)
+{
+    return raw_handshake(transport ? th_connect_tcp(port) : th_connect_unix(port),
+                         name, membership, pg);
+}
+
+int th_raw_session_from(const char *src, int port, const char *name,
+                        int membership, char *pg)
+{
+    return raw_handshake(th_connect_tcp_from(port, src), name, membership, pg);
 }
 
 void th_raw_header(unsigned char *buf, unsigned type, const char *sender,

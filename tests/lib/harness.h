@@ -134,6 +134,19 @@ int th_raw_session(int port, const char *name, int membership, char *pg);
 int th_raw_session_on(int transport, int port, const char *name,
                       int membership, char *pg);
 
+/* The same from a chosen source address of this host (e.g. 127.0.0.2,
+ * a second "host" on loopback), over TCP. */
+int th_raw_session_from(const char *src, int port, const char *name,
+                        int membership, char *pg);
+
+/* A TCP connection to 127.0.0.1:port from the local address src; a
+ * blocking descriptor or -1. */
+int th_connect_tcp_from(int port, const char *src);
+
+/* A 5.0.1 connect message for `name` (at most 10 characters are used)
+ * into b (at least 15 bytes); returns its length. */
+size_t th_connect_msg(unsigned char *b, const char *name, int membership);
+
 /* Descriptors the daemon process has open (from /proc), or -1. */
 int th_daemon_fd_count(const struct th_daemon *d);
 
