@@ -444,6 +444,48 @@ for via in unix tcp; do
 done
 echo
 
+# ---- memory ----------------------------------------------------------------------
+
+echo "Daemon resident memory (VmRSS)"
+printf '  %-32s %10s\n' state kB
+printf '  %-32s %10s\n' "idle, at start" "$rss_idle"
+printf '  %-32s %10s\n' "idle, after the runs above" "$(rss_kb)"
+for n in $clients; do
+    ready_file=$tmpdir/ready.$n
+    "$rss_clients" -s "$unix_name" -c "$n" -p 500 -r "$ready_file" \
+        > /dev/null 2>&1 &
+    holder_pid=$!
+    deadline=$((SECONDS + 180))
+    while [ ! -s "$ready_file" ] && [ $SECONDS -lt $deadline ] &&
+        kill -0 "$holder_pid" 2>/dev/null; do
+        sleep 0.2
+    done
+    if [ -s "$ready_file" ] && daemon_alive; then
+        sleep 0.5           # let the daemon finish the last handshakes
+        line=$(cat "$ready_file")
+        got=$(field connected "$line")
+        err=$(field first_error "$line")
+        label="$n clients"
+        if [ "$got" != "$n" ]; then
+            label="$n clients ($got connected, error $err)"
+        fi
+        printf '  %-32s %10s\n' "$label" "$(rss_kb)"
+    else
+        printf '  %-32s %10s\n' "$n clients" FAILED
+    fi
+    kill "$holder_pid" 2>/dev/null
+    wait "$holder_pid" 2>/dev/null
+    holder_pid=
+    if ! daemon_alive; then
+        echo "run.sh: the daemon died; its log:" >&2
+        tail -n 30 "$tmpdir/daemon.log" >&2
+        exit 1
+    fi
+    sleep 1
+    printf '  %-32s %10s\n' "idle, after $n clients left" "$(rss_kb)"
+done
+echo
+
 # ---- fairness --------------------------------------------------------------------
 
 if [ "$quick" = 1 ]; then secs=0.5; else secs=3; fi
@@ -495,44 +537,3 @@ else
     flood_row all FAILED
 fi
 echo
-
-# ---- memory ----------------------------------------------------------------------
-
-echo "Daemon resident memory (VmRSS)"
-printf '  %-32s %10s\n' state kB
-printf '  %-32s %10s\n' "idle, at start" "$rss_idle"
-printf '  %-32s %10s\n' "idle, after the runs above" "$(rss_kb)"
-for n in $clients; do
-    ready_file=$tmpdir/ready.$n
-    "$rss_clients" -s "$unix_name" -c "$n" -p 500 -r "$ready_file" \
-        > /dev/null 2>&1 &
-    holder_pid=$!
-    deadline=$((SECONDS + 180))
-    while [ ! -s "$ready_file" ] && [ $SECONDS -lt $deadline ] &&
-        kill -0 "$holder_pid" 2>/dev/null; do
-        sleep 0.2
-    done
-    if [ -s "$ready_file" ] && daemon_alive; then
-        sleep 0.5           # let the daemon finish the last handshakes
-        line=$(cat "$ready_file")
-        got=$(field connected "$line")
-        err=$(field first_error "$line")
-        label="$n clients"
-        if [ "$got" != "$n" ]; then
-            label="$n clients ($got connected, error $err)"
-        fi
-        printf '  %-32s %10s\n' "$label" "$(rss_kb)"
-    else
-        printf '  %-32s %10s\n' "$n clients" FAILED
-    fi
-    kill "$holder_pid" 2>/dev/null
-    wait "$holder_pid" 2>/dev/null
-    holder_pid=
-    if ! daemon_alive; then
-        echo "run.sh: the daemon died; its log:" >&2
-        tail -n 30 "$tmpdir/daemon.log" >&2
-        exit 1
-    fi
-    sleep 1
-    printf '  %-32s %10s\n' "idle, after $n clients left" "$(rss_kb)"
-done

@@ -24,26 +24,23 @@ void groups_init(struct groups *gs)
 
 /* ---- tombstones ---- */
 
-static void tomb_unlink(struct groups *gs, struct gtomb *t)
+static void tomb_kill(struct groups *gs, struct gtomb *t)
 {
-    hmap_remove(&gs->tombs, &t->hnode);
-    if (t->older != NULL)
-        t->older->newer = t->newer;
-    else
-        gs->oldest = t->newer;
-    if (t->newer != NULL)
-        t->newer->older = t->older;
-    else
-        gs->newest = t->older;
+    if (t->live) {
+        hmap_remove(&gs->tombs, &t->hnode);
+        t->live = 0;
+    }
 }
 
 static void tombs_clear(struct groups *gs)
 {
-    while (gs->oldest != NULL) {
-        struct gtomb *t = gs->oldest;
-        tomb_unlink(gs, t);
-        free(t);
-    }
+    size_t i;
+
+    for (i = 0; i < gs->tomb_len; i++)
+        tomb_kill(gs, &gs->tomb_ring[(gs->tomb_head + i) % gs->max_tombs]);
+    free(gs->tomb_ring);
+    gs->tomb_ring = NULL;
+    gs->tomb_head = gs->tomb_len = 0;
     gs->index_floor = 0;
 }
 
@@ -60,36 +57,35 @@ static struct gtomb *tomb_find(const struct groups *gs, const char *name)
     return NULL;
 }
 
-/* Remember the last index of a destroyed group. Without memory for the
- * tombstone, the floor takes its place: ids stay unique, only less tidy. */
+/* Remember the last index of a destroyed group, in the ring's next slot;
+ * a full ring evicts its oldest slot, whose index raises the floor.
+ * Without memory for the ring, the floor takes the tombstone's place: ids
+ * stay unique, only less tidy. */
 static void tomb_add(struct groups *gs, const struct group *g)
 {
     struct gtomb *t;
 
     if (gs->max_tombs == 0)
         goto no_tomb;
-    if (gs->tombs.n >= gs->max_tombs) {
-        t = gs->oldest;
-        tomb_unlink(gs, t);
-        if (t->index > gs->index_floor)
-            gs->index_floor = t->index;
-    } else if ((t = malloc(sizeof *t)) == NULL) {
+    if (gs->tomb_ring == NULL &&
+        (gs->tomb_ring = calloc(gs->max_tombs, sizeof *t)) == NULL)
         goto no_tomb;
+    if (gs->tomb_len == gs->max_tombs) {
+        t = &gs->tomb_ring[gs->tomb_head];
+        if (t->live && t->index > gs->index_floor)
+            gs->index_floor = t->index;
+        tomb_kill(gs, t);
+        gs->tomb_head = (gs->tomb_head + 1) % gs->max_tombs;
+        gs->tomb_len--;
     }
+    t = &gs->tomb_ring[(gs->tomb_head + gs->tomb_len) % gs->max_tombs];
     memcpy(t->name, g->name, MAX_GROUP_NAME);
     t->index = g->gid.index;
     if (hmap_insert(&gs->tombs, &t->hnode,
-                    hmap_hash(&gs->tombs, t->name, MAX_GROUP_NAME)) < 0) {
-        free(t);
+                    hmap_hash(&gs->tombs, t->name, MAX_GROUP_NAME)) < 0)
         goto no_tomb;
-    }
-    t->newer = NULL;
-    t->older = gs->newest;
-    if (gs->newest != NULL)
-        gs->newest->newer = t;
-    else
-        gs->oldest = t;
-    gs->newest = t;
+    t->live = 1;
+    gs->tomb_len++;
     return;
 no_tomb:
     if (g->gid.index > gs->index_floor)
@@ -106,8 +102,7 @@ static uint32_t start_index(struct groups *gs, const char *name)
     if (t != NULL) {
         if (t->index > start)
             start = t->index;
-        tomb_unlink(gs, t);
-        free(t);
+        tomb_kill(gs, t);
     }
     return start;
 }
@@ -363,6 +358,7 @@ int groups_reap(struct groups *gs, struct group *g)
     hmap_remove(&gs->groups, &g->hnode);
     free(g->members);
     free(g);
+    gs->n_destroyed++;
     return 1;
 }
 

@@ -27,7 +27,9 @@
  *   restarted at 1, so two views could carry equal ids. A new daemon view
  *   (groups_set_view) forgets tombstones and floor: its ids differ anyway.
  *   Deterministic: the same joins and leaves in the same order give the
- *   same ids on every daemon. At most max_tombs x ~90 bytes.
+ *   same ids on every daemon. The tombstones live in one ring array of
+ *   max_tombs entries (about 0.9 MB), allocated at the first one, so that
+ *   they do not pin pages all over the heap after a flood has gone.
  * - Pointers to groups and members stay valid until the member is removed
  *   or the group reaped.
  */
@@ -77,19 +79,21 @@ struct gtomb {
     struct hmap_node hnode;
     char name[MAX_GROUP_NAME];
     uint32_t index;
-    struct gtomb *older, *newer;
+    int live;                        /* in `tombs`; 0: taken or evicted */
 };
 
-#define GROUPS_MAX_TOMBS 65536
+#define GROUPS_MAX_TOMBS 16384
 
 struct groups {
     struct hmap groups;              /* struct group by name */
     struct hmap owners;              /* struct gowner by private group name */
     uint32_t memb_id, memb_time;     /* current daemon view */
-    struct hmap tombs;               /* struct gtomb by name */
-    struct gtomb *oldest, *newest;   /* eviction order */
+    struct hmap tombs;               /* live struct gtomb by name */
+    struct gtomb *tomb_ring;         /* max_tombs slots, oldest at head */
+    size_t tomb_head, tomb_len;
     size_t max_tombs;                /* GROUPS_MAX_TOMBS; tests lower it */
     uint32_t index_floor;            /* highest index of an evicted tomb */
+    uint64_t n_destroyed;            /* groups reaped so far */
 };
 
 void groups_init(struct groups *gs);

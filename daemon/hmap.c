@@ -169,6 +169,11 @@ void hmap_remove(struct hmap *m, struct hmap_node *node)
             *pp = node->next;
             node->next = NULL;
             m->n--;
+            /* Give memory back after a flood has gone (down to a load of
+             * about 1/4, so that it does not grow again at once). Without
+             * memory for the smaller array the table simply stays. */
+            if (m->n_buckets > 64 && m->n < m->n_buckets / 8)
+                (void)resize(m, m->n_buckets / 2);
             return;
         }
     }

@@ -18,8 +18,9 @@
  *   the hashes stored in nodes stay valid across resizes.
  * - Cost: hmap_hash() is one SipHash of the name (at most 7 rounds, as
  *   names have at most 31 bytes). The bucket array doubles when the table
- *   holds as many nodes as buckets and never shrinks, so the load factor
- *   is at most 1. A lookup walks one chain: on average about one node;
+ *   holds as many nodes as buckets and halves when it holds fewer than an
+ *   eighth (not below 64 buckets), so the load factor is at most 1 and a
+ *   table that a flood filled gives its memory back. A lookup walks one chain: on average about one node;
  *   the longest chain grows like ln n / ln ln n (6 to 8 for 100,000).
  * - Worst case without the key: the same as for random names. Whatever
  *   names an attacker picks, their buckets are as if drawn at random. To
@@ -34,8 +35,9 @@
  *   never show clients anything in that order, it would tell them which
  *   names share a bucket.
  * - No allocation per insert except when the bucket array doubles;
- *   insertion fails only on ENOMEM of that resize. Removing never
- *   allocates. Not thread-safe.
+ *   insertion fails only on ENOMEM of that resize. Removing never fails:
+ *   it may allocate the halved array, and keeps the table as it is if
+ *   that allocation fails. Not thread-safe.
  */
 #ifndef COHORT_DAEMON_HMAP_H
 #define COHORT_DAEMON_HMAP_H

@@ -16,6 +16,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/un.h>
@@ -59,7 +62,14 @@ struct daemon {
     int sessions_up;
     struct actlog actlog;
     struct notify notify;
+    struct ev_timer trim_timer;    /* memory housekeeping (trim_cb) */
+    uint64_t trimmed_at;           /* churn at the last trim */
 };
+
+/* How often the daemon looks whether to give freed memory back, and how
+ * many groups and sessions must have been freed since it last did. */
+#define TRIM_MS 5000
+#define TRIM_CHURN 1000
 
 static void on_signal(int sig)
 {
@@ -426,6 +436,23 @@ static void check_runtime(struct daemon *d)
     exit(0);
 }
 
+/* glibc keeps freed chunks inside the heap until told otherwise, so a
+ * daemon that held a flood of groups or sessions would keep that much
+ * memory after they have gone. After enough churn, return what is free. */
+static void trim_cb(struct ev *ev, struct ev_timer *t)
+{
+    struct daemon *d = t->data;
+    uint64_t churn = d->groups.n_destroyed + d->sessions.n_reaped;
+
+    if (churn - d->trimmed_at >= TRIM_CHURN) {
+#ifdef HAVE_MALLOC_TRIM
+        malloc_trim(0);
+#endif
+        d->trimmed_at = churn;
+    }
+    ev_timer_start(ev, t, TRIM_MS);
+}
+
 static int phase_deliver(struct ev *ev, void *ctx)
 {
     (void)ev;
@@ -482,6 +509,8 @@ static void start_runtime(struct daemon *d, unsigned fd_limit)
     ev_add_phase(&d->ev, "deliver", phase_deliver, &d->order);
     ev_add_phase(&d->ev, "flush", sess_flush, &d->sessions);
     ev_add_phase(&d->ev, "reap", sess_reap, &d->sessions);
+    ev_timer_init(&d->trim_timer, trim_cb, d);
+    ev_timer_start(&d->ev, &d->trim_timer, TRIM_MS);
     log_msg(&d->log, LOG_C_SESSION | LOG_C_CONFIGURATION, LOG_INFO,
             "accepting up to %u client sessions (descriptor limit %u), %u "
             "handshakes at a time (%u per address), %u queued messages each",

@@ -724,6 +724,7 @@ int sess_reap(struct ev *ev, void *ctx)
             s->all_next->all_prev = s->all_prev;
         free(s->rbuf);
         free(s);
+        ss->n_reaped++;
         s = next;
     }
     return 0;

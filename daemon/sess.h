@@ -248,6 +248,7 @@ struct sessions {
     uint32_t next_id;
     uint32_t rand_state;
     uint64_t n_accepted, n_dropped, n_rejected, n_throttled;
+    uint64_t n_reaped;         /* sessions freed so far */
     uint64_t n_unthrottled;    /* congestion seen, sender not paused:
                                 * it also sends elsewhere */
     uint64_t n_refused_access; /* turned away at accept by the access list */

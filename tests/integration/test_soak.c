@@ -23,9 +23,9 @@
  * reported gone; the half-sent sessions were closed by the daemon; the
  * member reading the toggler's notices is kept; afterwards the daemon's
  * descriptors return to their start, nothing is left in CLOSE-WAIT, its
- * resident memory is back within 16 MB of the start (not checked under
- * AddressSanitizer, whose quarantine keeps freed memory) and it exits
- * cleanly (so LeakSanitizer finds nothing in an ASan build).
+ * resident memory comes back to within 4 MB of the start (not checked
+ * under AddressSanitizer, whose quarantine keeps freed memory) and it
+ * exits cleanly (so LeakSanitizer finds nothing in an ASan build).
  */
 #include "config.h"
 
@@ -698,11 +698,20 @@ START_TEST(soak)
     } while (tc_now_ms() < deadline);
     ck_assert_msg(fds <= fds0 && cw == 0, "%d descriptors (%d at the start), "
                   "%d in CLOSE-WAIT", fds, fds0, cw);
-    rss1 = rss_kb();
+    /* Memory comes back too, once the daemon's housekeeping (every 5 s)
+     * has seen the churn: what is left is the bounded ring of group-id
+     * tombstones (under 1 MB) and allocator slack. */
+    deadline = tc_now_ms() + 15000;
+    do {
+        rss1 = rss_kb();
+        if (rss1 - rss0 < 4 * 1024)
+            break;
+        nap_ms(100);
+    } while (tc_now_ms() < deadline);
     fprintf(stderr, "soak: daemon RSS %ld kB at the start, %ld kB after\n",
             rss0, rss1);
     if (!tc_asan())
-        ck_assert_msg(rss1 - rss0 < 16 * 1024, "RSS %ld kB -> %ld kB", rss0,
+        ck_assert_msg(rss1 - rss0 < 4 * 1024, "RSS %ld kB -> %ld kB", rss0,
                       rss1);
     /* The ordinary clients lost nothing. */
     atomic_store(&stop_peers, 1);
