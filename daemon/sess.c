@@ -740,7 +740,10 @@ void sess_io_deadlines(struct sess *s)
         ev_timer_stop(s->ss->ev, &s->io_timer);
         return;
     }
-    if (!ev_timer_active(&s->io_timer) || s->io_timer.when_ms != when) {
+    /* A later deadline needs no re-arming: the timer fires at the earlier
+     * one, and io_deadline_cb() checks the deadlines and arms it again.
+     * (write_some() moves the write deadline on almost every call.) */
+    if (!ev_timer_active(&s->io_timer) || when < s->io_timer.when_ms) {
         uint64_t now = ev_now(s->ss->ev);
         ev_timer_start(s->ss->ev, &s->io_timer, when > now ? when - now : 0);
     }
