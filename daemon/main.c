@@ -550,15 +550,18 @@ static void teardown(struct daemon *d)
 {
     if (d->sessions_up)
         log_msg(&d->log, LOG_C_SESSION | LOG_C_EXIT, LOG_INFO,
-                "totals: %lu sessions accepted, %lu refused, %lu dropped; "
-                "%lu requests ordered, %lu joins refused; senders paused "
-                "%lu times",
+                "totals: %lu sessions accepted, %lu refused (%lu by the "
+                "access list at accept), %lu dropped; %lu requests ordered, "
+                "%lu joins refused; senders held back %lu times, not held "
+                "back %lu times as they also sent elsewhere",
                 (unsigned long)d->sessions.n_accepted,
                 (unsigned long)d->sessions.n_rejected,
+                (unsigned long)d->sessions.n_refused_access,
                 (unsigned long)d->sessions.n_dropped,
                 (unsigned long)d->order.n_delivered,
                 (unsigned long)d->deliver.n_refused,
-                (unsigned long)d->sessions.n_throttled);
+                (unsigned long)d->sessions.n_throttled,
+                (unsigned long)d->sessions.n_unthrottled);
     if (d->sessions_up)
         sess_fini(&d->sessions);
     actlog_close(&d->actlog);
