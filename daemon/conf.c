@@ -133,11 +133,7 @@ static int add_seg_addr(struct conf_parse_state *p, struct conf_segment *seg,
         return conf_error(p, t->line,
                           "a segment address cannot be the unspecified "
                           "address %s", a->text);
-    if (conf_addr_is_loopback(a))
-        conf_warning(p, t->line,
-                     "segment address %s is a loopback address; only this "
-                     "host can take part", a->text);
-    else if (a->family == AF_INET6 && !conf_addr_is_multicast(a))
+    if (!conf_addr_is_loopback(a) && a->family == AF_INET6 && !conf_addr_is_multicast(a))
         conf_warning(p, t->line,
                      "IPv6 segment address %s is not a multicast address",
                      a->text);
@@ -212,6 +208,23 @@ static int parse_segment(struct conf_parse_state *p, const struct tok *kw)
                               "use %s", seg->addrs[i].text,
                               family_name(seg->addrs[i].family),
                               family_name(c->active_ip_version));
+    /* A loopback segment is how daemons on one host are configured; it
+     * is a mistake only when it lists a daemon on another address. */
+    for (int i = 0; i < seg->n_addrs; i++) {
+        if (!conf_addr_is_loopback(&seg->addrs[i]))
+            continue;
+        for (int k = 0; k < seg->n_daemons; k++) {
+            const struct conf_daemon *d = &c->daemons[seg->first_daemon + k];
+            if (!conf_addr_is_loopback(&d->addr)) {
+                conf_warning(p, lines[i],
+                             "segment address %s is a loopback address, "
+                             "but daemon %s (%s) is not on this host's "
+                             "loopback: it cannot take part",
+                             seg->addrs[i].text, d->name, d->addr.text);
+                break;
+            }
+        }
+    }
     c->n_segments++;
     return 0;
 }

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,6 +23,7 @@ void log_init(struct log *l)
 {
     memset(l, 0, sizeof *l);
     l->out = stdout;
+    l->dir_fd = -1;
     /* Line-buffered even into a pipe or file: a crash or kill must not
      * swallow the last lines (upstream lost up to 4 KiB). */
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -36,6 +38,9 @@ void log_fini(struct log *l)
         fclose(l->out);
     l->out = stdout;
     l->owns_out = 0;
+    if (l->dir_fd >= 0)
+        close(l->dir_fd);
+    l->dir_fd = -1;
 }
 
 void log_configure(struct log *l, int threshold, uint32_t mask,
@@ -59,14 +64,13 @@ void log_configure(struct log *l, int threshold, uint32_t mask,
     }
 }
 
-int log_open_file(struct log *l, const char *path)
+/* Make `f` the destination of every line and of stray writes to stdout
+ * and stderr (libc, assertions). On failure `f` is closed and the old
+ * destination stays. */
+static int log_switch_to(struct log *l, FILE *f)
 {
-    FILE *f = fopen(path, "a");
-    if (f == NULL)
-        return -errno;
     fflush(stdout);
     fflush(stderr);
-    /* Stray writes to stdout/stderr (libc, assertions) land in the file too. */
     if (dup2(fileno(f), STDOUT_FILENO) < 0 || dup2(fileno(f), STDERR_FILENO) < 0) {
         int e = errno;
         fclose(f);
@@ -78,6 +82,70 @@ int log_open_file(struct log *l, const char *path)
     l->out = f;
     l->owns_out = 1;
     return 0;
+}
+
+int log_open_file(struct log *l, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash != NULL ? slash + 1 : path;
+    char dir[1024];
+    FILE *f;
+    int dfd, rc;
+
+    if (strlen(base) >= sizeof l->base)
+        return -ENAMETOOLONG;
+    if (slash == NULL)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else if ((size_t)(slash - path) < sizeof dir)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    else
+        return -ENAMETOOLONG;
+    f = fopen(path, "ae");
+    if (f == NULL)
+        return -errno;
+    /* Kept for log_reopen(): a path would no longer resolve after the
+     * chroot into RuntimeDir. */
+    dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        rc = -errno;
+        fclose(f);
+        return rc;
+    }
+    rc = log_switch_to(l, f);
+    if (rc < 0) {
+        close(dfd);
+        return rc;
+    }
+    if (l->dir_fd >= 0)
+        close(l->dir_fd);
+    l->dir_fd = dfd;
+    snprintf(l->base, sizeof l->base, "%s", base);
+    return 0;
+}
+
+int log_reopen(struct log *l)
+{
+    FILE *f;
+    int fd;
+
+    if (l->dir_fd < 0)
+        return 0;
+    fd = openat(l->dir_fd, l->base, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+                0640);
+    if (fd < 0)
+        return -errno;
+    f = fdopen(fd, "a");
+    if (f == NULL) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    {
+        int rc = log_switch_to(l, f);
+        return rc < 0 ? rc : 1;
+    }
 }
 
 int log_check_file(const char *path)

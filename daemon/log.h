@@ -53,6 +53,10 @@ enum log_prio {
 struct log {
     FILE *out;
     int owns_out;          /* out was opened by log_open_file() */
+    int dir_fd;            /* the log file's directory (O_PATH), or -1:
+                            * log_reopen() finds the file through it even
+                            * after a chroot */
+    char base[256];        /* the log file's name inside dir_fd */
     int threshold;         /* enum log_prio */
     uint32_t mask;
     char ts_fmt[64];       /* strftime format; empty: no timestamp */
@@ -71,6 +75,13 @@ void log_configure(struct log *l, int threshold, uint32_t mask,
 /* Redirect all output (stdout and stderr too) to `path` in append mode.
  * Returns 0 or -errno; on error the old destination stays in use. */
 int log_open_file(struct log *l, const char *path);
+
+/* Open the log file again by its name (after a rotation moved it away),
+ * creating it if needed, and send all output there. 1 if reopened, 0 if
+ * the log is not a file (nothing to do), -errno on failure, in which case
+ * output stays on the old file. Works after chroot() and a privilege drop
+ * as long as the new identity may create files in the log's directory. */
+int log_reopen(struct log *l);
 
 /* Whether log_open_file(path) could succeed, without creating, truncating
  * or opening anything (-k): 0, or -errno (a directory is -EISDIR; a file

@@ -4,7 +4,8 @@
  * main: the spread daemon's command line, start-up in the order of
  * daemon.md §1, the wiring of the modules (sess -> order -> deliver ->
  * groups/memb -> sess), the readiness reports to a service manager, and
- * the ordered teardown on SIGINT/SIGTERM.
+ * the signals (spread(1), SIGNALS), the optional detach with a pid file,
+ * and the ordered teardown.
  * Fatal start-up errors flush the log, print one reason and exit(1)
  * (upstream aborted and lost buffered output).
  */
@@ -12,6 +13,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@
 #include <malloc.h>
 #endif
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/un.h>
 #include <time.h>
@@ -38,14 +41,20 @@
 #include "priv.h"
 #include "sess.h"
 
-/* The only mutable file-scope state: set by the signal handler. */
+/* The only mutable file-scope state: set by the signal handlers and
+ * read by the loop (stop) and by phase_signals (the others). */
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t reopen_requested;
+static volatile sig_atomic_t status_requested;
 
 struct options {
     const char *name;          /* -n */
     const char *conf_path;     /* -c; NULL: the search of daemon.md §1 */
+    const char *pid_file;      /* -p */
     int activity_log;          /* -l y */
     int check_only;            /* -k */
+    int detach;                /* -d */
 };
 
 struct daemon {
@@ -64,6 +73,10 @@ struct daemon {
     struct notify notify;
     struct ev_timer trim_timer;    /* memory housekeeping (trim_cb) */
     uint64_t trimmed_at;           /* churn at the last trim */
+    int ready_fd;                  /* -d: tells the waiting parent, or -1 */
+    int pid_fd;                    /* -p: the locked pid file, or -1 */
+    int pid_dir_fd;                /* -p: its directory, for the unlink */
+    char pid_base[256];            /* -p: its name in pid_dir_fd */
 };
 
 /* How often the daemon looks whether to give freed memory back, and how
@@ -71,24 +84,51 @@ struct daemon {
 #define TRIM_MS 5000
 #define TRIM_CHURN 1000
 
-static void on_signal(int sig)
+static void on_stop_signal(int sig)
 {
-    (void)sig;
+    stop_signal = sig;
     stop_requested = 1;
 }
 
-static void usage(void)
+static void on_hup(int sig)
 {
-    fprintf(stderr,
-            "Usage: spread [-n <name>] [-c <file>] [-l y|n] [-k]\n"
+    (void)sig;
+    reopen_requested = 1;
+}
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    status_requested = 1;
+}
+
+static void print_usage(FILE *to)
+{
+    fprintf(to,
+            "Usage: spread [-n <name>] [-c <file>] [-l y|n] [-k] [-d] [-p <file>]\n"
             "\t-n <name>  use the configuration entry called <name>\n"
             "\t-c <file>  configuration file (default: ./spread.conf, then\n"
             "\t           " SYSCONFDIR "/spread.conf)\n"
             "\t-l y|n     activity log in the current directory\n"
-            "\t-k         check the configuration and exit\n");
+            "\t-k         check the configuration and exit\n"
+            "\t-d         detach: run in the background once ready\n"
+            "\t-p <file>  write the daemon's pid to <file> (locked while it runs)\n"
+            "\t-h, --help     this text\n"
+            "\t-V, --version  the version\n"
+            "Signals: TERM, INT, QUIT, USR2 stop cleanly; HUP reopens the\n"
+            "log file; USR1 logs a status line. See spread(1).\n");
+}
+
+/* A command-line mistake: the usage on stderr, status 1. */
+static void usage(void) __attribute__((noreturn));
+
+static void usage(void)
+{
+    print_usage(stderr);
     exit(1);
 }
 
+static void close_pid_file(struct daemon *d);
 static void fatal(struct daemon *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 
@@ -107,13 +147,15 @@ static void fatal(struct daemon *d, const char *fmt, ...)
      * in a shared directory; nothing else matters at exit. */
     if (d->sessions_up)
         sess_remove_socket(&d->sessions);
+    close_pid_file(d);
     fflush(stdout);
     fflush(stderr);
     exit(1);
 }
 
 /* Upstream-compatible option matching: any word starting with -n, -c or
- * -l is that option, and its value is always the next word. */
+ * -l is that option, and its value is always the next word. Cohort's own
+ * options (-k, -d, -p, -h, -V and the long forms) are matched exactly. */
 static void parse_args(struct options *o, int argc, char **argv)
 {
     int i;
@@ -121,8 +163,28 @@ static void parse_args(struct options *o, int argc, char **argv)
     memset(o, 0, sizeof *o);
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            print_usage(stdout);
+            exit(0);
+        }
+        if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+            printf("spread (Cohort) %s, wire protocol %d.%d.%d\n",
+                   PACKAGE_VERSION, SPW_VERSION_MAJOR, SPW_VERSION_MINOR,
+                   SPW_VERSION_PATCH);
+            exit(0);
+        }
         if (strncmp(a, "-k", 2) == 0) {
             o->check_only = 1;
+            continue;
+        }
+        if (strcmp(a, "-d") == 0) {
+            o->detach = 1;
+            continue;
+        }
+        if (strcmp(a, "-p") == 0) {
+            if (i + 1 >= argc)
+                usage();
+            o->pid_file = argv[++i];
             continue;
         }
         if (strncmp(a, "-n", 2) != 0 && strncmp(a, "-c", 2) != 0 &&
@@ -251,13 +313,13 @@ static void load_config(struct daemon *d)
                   c->event_timestamp, c->event_precise_timestamp);
     me = &c->daemons[d->self];
     log_msg(&d->log, LOG_C_CONFIGURATION, LOG_INFO,
-            "Conf_load_conf_file: using file: %s", c->path);
+            "configuration file: %s", c->path);
     conf_describe(c, d->self, describe_line, d);
     log_msg(&d->log, LOG_C_CONFIGURATION, LOG_INFO,
             "Finished configuration file.");
     conf_check_local_ifaces(c, d->self, conf_warning, d);
     log_msg(&d->log, LOG_C_CONFIGURATION, LOG_INFO,
-            "Conf_load_conf_file: My name: %s, id: %u, addr: %s, port: %u",
+            "this daemon: %s, id %u, address %s, port %u",
             me->name, me->id, me->addr.text, c->segments[me->segment].port);
 }
 
@@ -383,26 +445,87 @@ static void print_view(void *ctx, const struct order_view *v)
     }
 }
 
+/* What each signal does (spread(1), SIGNALS). Signals whose default
+ * would kill the daemon without its teardown stop it cleanly instead, so
+ * the unix socket and the pid file never stay behind. */
+static const int stop_signals[] = {
+    SIGINT, SIGTERM, SIGQUIT, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGIO,
+    SIGPWR, SIGXCPU
+};
+
 static void setup_signals(struct daemon *d)
 {
     struct sigaction sa;
     sigset_t block, wait_mask;
+    size_t i;
 
     memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    /* Blocked except while the loop waits: no lost wake-ups. */
+    /* A log file grown past its limit fails the write (EFBIG) instead. */
+    sigaction(SIGXFSZ, &sa, NULL);
     sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
+    sa.sa_handler = on_stop_signal;
+    for (i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++) {
+        sigaction(stop_signals[i], &sa, NULL);
+        sigaddset(&block, stop_signals[i]);
+    }
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
+    sigaddset(&block, SIGHUP);
+    sa.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaddset(&block, SIGUSR1);
+    /* Blocked except while the loop waits: no lost wake-ups. */
     sigprocmask(SIG_BLOCK, &block, &wait_mask);
-    sigdelset(&wait_mask, SIGINT);
-    sigdelset(&wait_mask, SIGTERM);
+    for (i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
+        sigdelset(&wait_mask, stop_signals[i]);
+    sigdelset(&wait_mask, SIGHUP);
+    sigdelset(&wait_mask, SIGUSR1);
     ev_set_stop_flag(&d->ev, &stop_requested, &wait_mask);
+}
+
+static void log_status(struct daemon *d)
+{
+    log_print(&d->log, "status: %lu sessions open, %lu groups; since start "
+              "%lu sessions accepted, %lu refused, %lu dropped, %lu requests "
+              "ordered, %lu joins refused",
+              (unsigned long)d->sessions.n_sess,
+              (unsigned long)d->groups.groups.n,
+              (unsigned long)d->sessions.n_accepted,
+              (unsigned long)d->sessions.n_rejected,
+              (unsigned long)d->sessions.n_dropped,
+              (unsigned long)d->order.n_delivered,
+              (unsigned long)d->deliver.n_refused);
+}
+
+/* SIGHUP and SIGUSR1, handled in the loop rather than in the handler. */
+static int phase_signals(struct ev *ev, void *ctx)
+{
+    struct daemon *d = ctx;
+    (void)ev;
+
+    if (reopen_requested) {
+        int rc;
+        reopen_requested = 0;
+        rc = log_reopen(&d->log);
+        if (rc > 0)
+            log_print(&d->log, "SIGHUP: log file %s reopened",
+                      d->conf->event_log_file);
+        else if (rc == 0)
+            log_print(&d->log, "SIGHUP: the log goes to standard output; "
+                      "nothing to reopen");
+        else
+            log_print(&d->log, "SIGHUP: cannot reopen log file %s: %s; "
+                      "still writing to the old one",
+                      d->conf->event_log_file, strerror(-rc));
+    }
+    if (status_requested) {
+        status_requested = 0;
+        log_status(d);
+    }
+    return 0;
 }
 
 /* -k, after load_config() and setup_auth(): what start_runtime() would
@@ -506,6 +629,7 @@ static void start_runtime(struct daemon *d, unsigned fd_limit)
         d->sessions.actlog = &d->actlog;
         d->sessions.seq = &d->order.n_delivered;
     }
+    ev_add_phase(&d->ev, "signals", phase_signals, d);
     ev_add_phase(&d->ev, "deliver", phase_deliver, &d->order);
     ev_add_phase(&d->ev, "flush", sess_flush, &d->sessions);
     ev_add_phase(&d->ev, "reap", sess_reap, &d->sessions);
@@ -517,6 +641,131 @@ static void start_runtime(struct daemon *d, unsigned fd_limit)
             so.max_sessions, fd_limit, so.max_handshakes, so.max_hs_per_addr,
             so.max_queued);
     order_start(&d->order, (uint32_t)time(NULL));
+}
+
+/* -d: fork; the parent waits until the child is ready (or has failed)
+ * and exits with status 0 (or 1), so that an init script learns whether
+ * the start worked. The child leaves the terminal's session. */
+static void detach(struct daemon *d)
+{
+    int p[2];
+    pid_t pid;
+    char c;
+    int devnull;
+
+    if (d->conf->event_log_file == NULL)
+        fprintf(stderr, "spread: note: detached without an EventLogFile, "
+                "the log after start-up is discarded\n");
+    fflush(stdout);
+    fflush(stderr);
+    if (pipe2(p, O_CLOEXEC) < 0)
+        fatal(d, "-d: pipe: %s", strerror(errno));
+    pid = fork();
+    if (pid < 0)
+        fatal(d, "-d: fork: %s", strerror(errno));
+    if (pid > 0) {
+        ssize_t n;
+        close(p[1]);
+        do
+            n = read(p[0], &c, 1);
+        while (n < 0 && errno == EINTR);
+        /* The child's own messages said why if it failed. */
+        _exit(n == 1 ? 0 : 1);
+    }
+    close(p[0]);
+    d->ready_fd = p[1];
+    setsid();
+    devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (devnull >= 0) {
+        dup2(devnull, STDIN_FILENO);
+        close(devnull);
+    }
+}
+
+/* Once ready: release the waiting parent and, without a log file, stop
+ * writing to its terminal. */
+static void detach_done(struct daemon *d)
+{
+    int devnull;
+
+    if (d->ready_fd < 0)
+        return;
+    if (write(d->ready_fd, "r", 1) != 1)
+        log_print(&d->log, "-d: cannot tell the parent: %s", strerror(errno));
+    close(d->ready_fd);
+    d->ready_fd = -1;
+    if (d->conf->event_log_file != NULL)
+        return;
+    log_flush(&d->log);
+    devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (devnull >= 0) {
+        dup2(devnull, STDOUT_FILENO);
+        dup2(devnull, STDERR_FILENO);
+        close(devnull);
+    }
+}
+
+/* -p: create the pid file and hold a lock on it for the daemon's life,
+ * so that a second daemon given the same file refuses to start and a
+ * file left behind by a crash is recognised as stale (unlocked). Its
+ * directory stays open: the file is removed at exit even after the
+ * chroot (when the new identity may still write there). */
+static void open_pid_file(struct daemon *d)
+{
+    const char *path = d->opt.pid_file;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash != NULL ? slash + 1 : path;
+    char dir[1024], text[32];
+    int n;
+
+    if (strlen(base) >= sizeof d->pid_base || *base == '\0')
+        fatal(d, "pid file name '%s' is not usable", path);
+    if (slash == NULL)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else if ((size_t)(slash - path) < sizeof dir)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    else
+        fatal(d, "pid file name '%s' is too long", path);
+    d->pid_dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (d->pid_dir_fd < 0)
+        fatal(d, "pid file %s: directory %s: %s", path, dir, strerror(errno));
+    d->pid_fd = openat(d->pid_dir_fd, base, O_RDWR | O_CREAT | O_CLOEXEC,
+                       0644);
+    if (d->pid_fd < 0)
+        fatal(d, "pid file %s: %s", path, strerror(errno));
+    if (flock(d->pid_fd, LOCK_EX | LOCK_NB) < 0) {
+        int e = errno;
+        ssize_t r = pread(d->pid_fd, text, sizeof text - 1, 0);
+        text[r > 0 ? r : 0] = '\0';
+        text[strcspn(text, "\n")] = '\0';
+        close(d->pid_fd);
+        d->pid_fd = -1;     /* not ours: never remove it */
+        if (e == EWOULDBLOCK)
+            fatal(d, "pid file %s is held by a running daemon (pid %s)",
+                  path, text[0] ? text : "unknown");
+        fatal(d, "pid file %s: cannot lock it: %s", path, strerror(e));
+    }
+    snprintf(d->pid_base, sizeof d->pid_base, "%s", base);
+    n = snprintf(text, sizeof text, "%ld\n", (long)getpid());
+    if (ftruncate(d->pid_fd, 0) < 0 || pwrite(d->pid_fd, text, n, 0) != n)
+        fatal(d, "pid file %s: cannot write it: %s", path, strerror(errno));
+}
+
+static void close_pid_file(struct daemon *d)
+{
+    if (d->pid_fd < 0)
+        return;
+    /* Removed while still locked: a daemon starting now either sees our
+     * lock or creates a fresh file, never loses its own to our unlink. */
+    if (unlinkat(d->pid_dir_fd, d->pid_base, 0) < 0)
+        log_print(&d->log, "pid file %s left behind: %s (harmless: it is "
+                  "no longer locked)", d->opt.pid_file, strerror(errno));
+    close(d->pid_fd);
+    close(d->pid_dir_fd);
+    d->pid_fd = -1;
+    d->pid_dir_fd = -1;
 }
 
 /* Readiness reports to a service manager (notify.h). Optional: a failure
@@ -570,6 +819,10 @@ static void teardown(struct daemon *d)
     ev_fini(&d->ev);
     auth_fini(&d->auth);
     notify_close(&d->notify);
+    close_pid_file(d);
+    if (stop_signal != 0)
+        log_msg(&d->log, LOG_C_EXIT, LOG_INFO, "stopped by signal %d (%s)",
+                (int)stop_signal, strsignal(stop_signal));
     log_print(&d->log, "Spread daemon exiting normally!");
     log_fini(&d->log);
     conf_free(d->conf);
@@ -582,6 +835,7 @@ int main(int argc, char **argv)
     int rc;
 
     memset(&d, 0, sizeof d);
+    d.ready_fd = d.pid_fd = d.pid_dir_fd = -1;
     notify_init(&d.notify);
     log_init(&d.log);
     parse_args(&d.opt, argc, argv);
@@ -594,11 +848,16 @@ int main(int argc, char **argv)
     setup_auth(&d);
     if (d.opt.check_only)
         check_runtime(&d);
+    if (d.opt.detach)
+        detach(&d);
+    if (d.opt.pid_file != NULL)
+        open_pid_file(&d);
     /* Connected now: priv_drop() may chroot away from the address. */
     open_notify(&d);
     start_runtime(&d, fd_limit);
     /* Only now: bound, chrooted, no longer root, loop phases in place. */
     report_state(&d, 0);
+    detach_done(&d);
     rc = ev_run(&d.ev);
     report_state(&d, 1);
     if (rc < 0)

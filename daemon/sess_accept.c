@@ -399,9 +399,18 @@ static int listen_tcp(struct sessions *ss, const struct conf_iface *ifc,
     if (reuse != CONF_REUSE_OFF)
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (bind(fd, (struct sockaddr *)&sa, salen) < 0) {
-        snprintf(err, errlen,
-                 "unable to bind client port %s; likely already bound by "
-                 "another process: %s", where, strerror(errno));
+        int e = errno;
+        /* Say what the operator can do about it. */
+        const char *hint =
+            e == EADDRINUSE ? "; another process (another daemon?) is "
+                              "listening on it"
+            : e == EACCES && port < 1024 ? "; ports below 1024 need root "
+                                           "or CAP_NET_BIND_SERVICE"
+            : e == EADDRNOTAVAIL ? "; the address is not one of this "
+                                   "host's"
+            : "";
+        snprintf(err, errlen, "cannot listen for clients on %s: %s%s",
+                 where, strerror(e), hint);
         close(fd);
         return -1;
     }

@@ -43,7 +43,11 @@ endif
 
 # The tools, driven through pipes like the harnesses that use them.
 TESTS += tests/integration/test_tools.sh
-EXTRA_DIST += tests/integration/test_tools.sh
+EXTRA_DIST += tests/integration/test_tools.sh tests/lib/daemon.sh
+
+# Signals, the log reopen, -d and -p, --help and --version.
+TESTS += tests/integration/test_signals.sh
+EXTRA_DIST += tests/integration/test_signals.sh
 
 if HAVE_CHECK
 # The connection lifecycle (shared/spec/lifecycle.md), one program per

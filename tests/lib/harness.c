@@ -472,7 +472,7 @@ static int lost_port(struct th_daemon *d)
     FILE *fp;
 
     if (th_daemon_alive(d) ||
-        !th_file_contains(d->log, "unable to bind client port"))
+        !th_file_contains(d->log, "cannot listen for clients on"))
         return 0;
     fprintf(stderr, "harness: port %d was taken before the daemon bound it; "
             "trying another\n", d->port);

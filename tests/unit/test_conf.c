@@ -253,8 +253,9 @@ START_TEST(example_files)
     c = load(path, &ws);
     ck_assert_uint_eq(c->hash, 970868126u);
     ck_assert_str_eq(c->path, path);
-    ck_assert_int_eq(ws.n, 1);
-    ck_assert(has_warning(&ws, 11, "loopback"));
+    /* Upstream warns about the loopback segment address; Cohort does
+     * only when a daemon of the segment is not on loopback. */
+    ck_assert_int_eq(ws.n, 0);
     ck_assert_int_eq(c->daemons[0].n_ifaces, 1);
     ck_assert_uint_eq(c->daemons[0].ifaces[0].roles,
                       CONF_IF_DAEMON | CONF_IF_CLIENT);

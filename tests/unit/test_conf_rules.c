@@ -160,7 +160,8 @@ static const struct {
     int line;
     const char *what;
 } warnings[] = {
-    {"Spread_Segment 127.0.0.255 {\n a 127.0.0.1\n}\n", 1, "loopback"},
+    {"Spread_Segment 127.0.0.255 {\n a 127.0.0.1\n b 10.0.0.1\n}\n", 1,
+     "loopback"},
     {"Spread_Segment ::1 {\n a fd00::1\n}\n", 1, "loopback"},
     {"Spread_Segment fd00::ff {\n a fd00::1\n}\n", 1, "not a multicast"},
     {S1 " lh; 10.0.0.1\n}\n", 2, "ends with ';'"},
@@ -193,6 +194,11 @@ START_TEST(no_warnings_for_plain_file)
 {
     struct warns ws;
     struct conf *c = ok_w(SEG, &ws);
+    ck_assert_int_eq(ws.n, 0);
+    conf_free(c);
+    /* Daemons of one host on a loopback segment: the usual local setup,
+     * nothing a newcomer should take for a failure. */
+    c = ok_w("Spread_Segment 127.0.0.255:4803 {\n a 127.0.0.1\n}\n", &ws);
     ck_assert_int_eq(ws.n, 0);
     conf_free(c);
 }
