@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # docs/: man pages, the sample configuration, and the design notes.
-man_MANS += docs/man/spread.1 docs/man/spread.conf.5 docs/man/spuser.1 \
-	docs/man/sptuser.1 docs/man/spflooder.1 docs/man/splifecycle.1
-EXTRA_DIST += $(man_MANS) docs/design.md docs/protocol.md docs/daemon.md \
+# The pages' sources are docs/man/*; what is installed is built into man/
+# with this build's version and paths filled in.
+man_MANS += man/spread.8 man/spread.1 man/spread.conf.5 man/spuser.1 \
+	man/sptuser.1 man/spflooder.1 man/splifecycle.1
+EXTRA_DIST += $(man_MANS:man/%=docs/man/%) \
 	docs/spread.conf.sample scripts/common.sh scripts/demo scripts/check \
 	scripts/check-tsan scripts/fuzz .ci/run
 
@@ -17,31 +19,74 @@ uninstall-local:
 	-cmp -s '$(srcdir)/docs/spread.conf.sample' '$(DESTDIR)$(sysconfdir)/spread.conf' && \
 	  rm -f '$(DESTDIR)$(sysconfdir)/spread.conf'
 
-man_MANS += docs/man/libspread.3 \
-	docs/man/SP_close.3 \
-	docs/man/SP_connect.3 \
-	docs/man/SP_connect_timeout.3 \
-	docs/man/SP_disconnect.3 \
-	docs/man/SP_equal_group_ids.3 \
-	docs/man/SP_error.3 \
-	docs/man/SP_get_memb_info.3 \
-	docs/man/SP_get_vs_sets_info.3 \
-	docs/man/SP_get_vs_set_members.3 \
-	docs/man/SP_init.3 \
-	docs/man/SP_join.3 \
-	docs/man/SP_kill.3 \
-	docs/man/SP_leave.3 \
-	docs/man/SP_multicast.3 \
-	docs/man/SP_multigroup_multicast.3 \
-	docs/man/SP_multigroup_scat_multicast.3 \
-	docs/man/SP_poll.3 \
-	docs/man/SP_receive.3 \
-	docs/man/SP_scat_get_memb_info.3 \
-	docs/man/SP_scat_get_vs_sets_info.3 \
-	docs/man/SP_scat_get_vs_set_members.3 \
-	docs/man/SP_scat_multicast.3 \
-	docs/man/SP_scat_receive.3 \
-	docs/man/SP_set_auth_method.3 \
-	docs/man/SP_set_auth_methods.3 \
-	docs/man/SP_strerror.3 \
-	docs/man/SP_version.3
+man_MANS += man/libspread.3 \
+	man/SP_close.3 \
+	man/SP_connect.3 \
+	man/SP_connect_timeout.3 \
+	man/SP_disconnect.3 \
+	man/SP_equal_group_ids.3 \
+	man/SP_error.3 \
+	man/SP_get_memb_info.3 \
+	man/SP_get_vs_sets_info.3 \
+	man/SP_get_vs_set_members.3 \
+	man/SP_init.3 \
+	man/SP_join.3 \
+	man/SP_kill.3 \
+	man/SP_leave.3 \
+	man/SP_multicast.3 \
+	man/SP_multigroup_multicast.3 \
+	man/SP_multigroup_scat_multicast.3 \
+	man/SP_poll.3 \
+	man/SP_receive.3 \
+	man/SP_scat_get_memb_info.3 \
+	man/SP_scat_get_vs_sets_info.3 \
+	man/SP_scat_get_vs_set_members.3 \
+	man/SP_scat_multicast.3 \
+	man/SP_scat_receive.3 \
+	man/SP_set_auth_method.3 \
+	man/SP_set_auth_methods.3 \
+	man/SP_strerror.3 \
+	man/SP_version.3
+
+# The event API of sp_events.h (one page, a link per function), and the
+# two functions exported only for binary compatibility.
+man_MANS += man/E_activate_fd.3 \
+	man/E_add_time.3 \
+	man/E_attach_fd.3 \
+	man/E_compare_time.3 \
+	man/E_deactivate_fd.3 \
+	man/E_delay.3 \
+	man/E_dequeue.3 \
+	man/E_detach_fd.3 \
+	man/E_detach_fd_priority.3 \
+	man/E_exit_events.3 \
+	man/E_exit_events_async_safe.3 \
+	man/E_get_time.3 \
+	man/E_get_time_monotonic.3 \
+	man/E_handle_events.3 \
+	man/E_in_queue.3 \
+	man/E_init.3 \
+	man/E_neg_time.3 \
+	man/E_num_active.3 \
+	man/E_queue.3 \
+	man/E_set_active_threshold.3 \
+	man/E_sub_time.3 \
+	man/SP_query_groups.3 \
+	man/SP_query_members.3 \
+	man/sp_events.3
+
+# Installed beside the README: what the man pages refer readers to.
+dist_doc_DATA = README ChangeLog docs/daemon.md docs/design.md \
+	docs/protocol.md docs/spread.conf.sample
+
+man/%: $(srcdir)/docs/man/% Makefile
+	$(AM_V_GEN)$(MKDIR_P) man && sed \
+	    -e 's|@PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g' \
+	    -e 's|@MAN_DATE[@]|$(COHORT_RELEASE_DATE)|g' \
+	    -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	    -e 's|@sbindir[@]|$(sbindir)|g' \
+	    -e 's|@docdir[@]|$(docdir)|g' \
+	    -e 's|@unix_socket_dir[@]|$(unix_socket_dir)|g' \
+	    $< > $@.tmp && mv $@.tmp $@
+
+CLEANFILES += $(man_MANS)

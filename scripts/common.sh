@@ -27,6 +27,17 @@ cohort_build() {
     (cd "$COHORT_TOP" && { [ -x configure ] || autoreconf -fi >/dev/null; })
     mkdir -p "$COHORT_BUILD"
     cd "$COHORT_BUILD"
-    [ -f Makefile ] || "$COHORT_TOP/configure" -q "$@"
+    # Arguments given (e.g. CFLAGS=-fsanitize=...) must take effect even
+    # in a build directory configured before with others.
+    if [ ! -f Makefile ]; then
+        "$COHORT_TOP/configure" -q "$@"
+    elif [ $# -gt 0 ]; then
+        local want= a
+        for a in "$@"; do want="$want'$a' "; done
+        if [ "$(./config.status --config)" != "${want% }" ]; then
+            echo "== reconfiguring $COHORT_BUILD with: $*"
+            "$COHORT_TOP/configure" -q "$@"
+        fi
+    fi
     make -j"$(nproc)" >/dev/null
 }

@@ -45,6 +45,11 @@ endif
 TESTS += tests/integration/test_tools.sh
 EXTRA_DIST += tests/integration/test_tools.sh tests/lib/daemon.sh
 
+# The manual: a page for every program, exported function and
+# configuration key, built with this release's version.
+TESTS += tests/integration/test_manpages.sh
+EXTRA_DIST += tests/integration/test_manpages.sh
+
 # Signals, the log reopen, -d and -p, --help and --version.
 TESTS += tests/integration/test_signals.sh
 EXTRA_DIST += tests/integration/test_signals.sh
