@@ -543,7 +543,8 @@ static void check_runtime(struct daemon *d)
         (rc = log_check_file(c->event_log_file)) < 0)
         check_failed("%s: EventLogFile %s cannot be opened for appending: %s",
                      c->path, c->event_log_file, strerror(-rc));
-    if (priv_check_socket_dir(&d->log, sockdir, err, sizeof err) < 0)
+    if (priv_check_socket_dir(&d->log, sockdir, c->daemon_user, err,
+                              sizeof err) < 0)
         check_failed("%s: %s", c->path, err);
     if ((size_t)snprintf(sock, sizeof sock, "%s/%u", sockdir, port) >=
         sizeof sa.sun_path)
@@ -596,7 +597,8 @@ static void start_runtime(struct daemon *d, unsigned fd_limit)
     if (rc < 0)
         fatal(d, "event loop: %s", strerror(-rc));
     setup_signals(d);
-    if (priv_check_socket_dir(&d->log, sockdir, err, sizeof err) < 0)
+    if (priv_check_socket_dir(&d->log, sockdir, c->daemon_user, err,
+                              sizeof err) < 0)
         fatal(d, "%s", err);
     groups_init(&d->groups);
     ops.deliver = deliver_request;

@@ -25,9 +25,10 @@ int priv_is_root(void)
     return geteuid() == 0;
 }
 
-int priv_check_socket_dir(struct log *log, const char *dir, char *err,
-                          size_t errlen)
+int priv_check_socket_dir(struct log *log, const char *dir,
+                          const char *user, char *err, size_t errlen)
 {
+    struct passwd *pw;
     struct stat st;
 
     if (!priv_is_root())
@@ -37,11 +38,29 @@ int priv_check_socket_dir(struct log *log, const char *dir, char *err,
                  dir, strerror(errno));
         return -1;
     }
-    if ((st.st_mode & S_IWOTH) || st.st_uid != 0)
+    if (st.st_mode & S_IWOTH) {
         log_msg(log, LOG_C_SECURITY | LOG_C_PRINT, LOG_WARNING,
-                "security: running as root with the unix socket in %s, a "
-                "directory others can write to; they could remove or replace "
-                "the socket", dir);
+                "security: the unix socket directory %s is writable by every "
+                "user: another local user could remove the socket, or create "
+                "one first and pose as the daemon (a root-owned directory, "
+                "such as /run/spread, avoids it: configure "
+                "--with-unix-socket-dir)", dir);
+        return 0;
+    }
+    /* Root's own directory, or the daemon account's (the packages' and the
+     * unit's /run/spread): nobody else can touch the socket. */
+    pw = user != NULL ? getpwnam(user) : NULL;
+    if (st.st_uid != 0 && (pw == NULL || st.st_uid != pw->pw_uid))
+        log_msg(log, LOG_C_SECURITY | LOG_C_PRINT, LOG_WARNING,
+                "security: the unix socket directory %s belongs to uid %u, "
+                "neither root nor the daemon's account %s; that user could "
+                "remove or replace the socket", dir, (unsigned)st.st_uid,
+                user != NULL ? user : "(none)");
+    if (st.st_mode & S_IWGRP)
+        log_msg(log, LOG_C_SECURITY | LOG_C_PRINT, LOG_WARNING,
+                "security: the unix socket directory %s is writable by its "
+                "group (gid %u), whose members could remove or replace the "
+                "socket", dir, (unsigned)st.st_gid);
     return 0;
 }
 

@@ -19,9 +19,10 @@ struct log;
 int priv_is_root(void);
 
 /* -1 if the directory cannot be examined; a warning if anyone but root
- * can write into it. */
-int priv_check_socket_dir(struct log *log, const char *dir, char *err,
-                          size_t errlen);
+ * and `user` (DaemonUser, whose daemon owns the socket anyway) could
+ * remove or replace a socket in it. */
+int priv_check_socket_dir(struct log *log, const char *dir, const char *user,
+                          char *err, size_t errlen);
 
 /* What priv_drop() would refuse, without changing anything (-k): when
  * root, an unknown user or group, or a RuntimeDir that is not a directory.
