@@ -20,6 +20,11 @@
 #define SPREAD_DEFAULT_USER "spread"
 #define SPREAD_DEFAULT_GROUP "spread"
 
+/* What to do about a missing RuntimeDir (the default /var/run/spread is
+ * created by the packages' tmpfiles.d entry and by the unit). */
+#define RUNTIME_DIR_HINT " (create it, owned by root, for example with " \
+    "`systemd-tmpfiles --create spread.conf` or mkdir; or set RuntimeDir)"
+
 int priv_is_root(void)
 {
     return geteuid() == 0;
@@ -72,9 +77,13 @@ static int lookup_account(const char *user, const char *group, uid_t *uid,
     struct passwd *pw = gr != NULL ? getpwnam(user) : NULL;
 
     if (gr == NULL || pw == NULL) {
-        snprintf(err, errlen, "unknown %s '%s' (create it, or name another "
-                 "account with DaemonUser and DaemonGroup)",
-                 gr == NULL ? "group" : "user", gr == NULL ? group : user);
+        /* The defaults need an account nothing but a package creates. */
+        snprintf(err, errlen, "unknown %s '%s': create the account (for "
+                 "example `adduser --system --group --no-create-home %s`, or "
+                 "systemd-sysusers with the installed sysusers.d file), or "
+                 "name another one with DaemonUser and DaemonGroup",
+                 gr == NULL ? "group" : "user", gr == NULL ? group : user,
+                 user);
         return -1;
     }
     *gid = gr->gr_gid;
@@ -86,7 +95,7 @@ int priv_check_drop(const char *runtime_dir, const char *user,
                     const char *group, char *err, size_t errlen)
 {
     struct stat st;
-    char why[200];
+    char why[400];
     uid_t uid;
     gid_t gid;
 
@@ -96,14 +105,16 @@ int priv_check_drop(const char *runtime_dir, const char *user,
         snprintf(err, errlen, "the privilege drop would fail: %s", why);
         return -1;
     }
-    if (stat(runtime_dir, &st) < 0)
-        snprintf(why, sizeof why, "%s", strerror(errno));
-    else if (!S_ISDIR(st.st_mode))
-        snprintf(why, sizeof why, "not a directory");
-    else
+    if (stat(runtime_dir, &st) < 0) {
+        int e = errno;
+        snprintf(err, errlen, "the chroot to RuntimeDir '%s' would fail: %s%s",
+                 runtime_dir, strerror(e), e == ENOENT ? RUNTIME_DIR_HINT : "");
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode))
         return 0;
-    snprintf(err, errlen, "the chroot to RuntimeDir '%s' would fail: %s",
-             runtime_dir, why);
+    snprintf(err, errlen, "the chroot to RuntimeDir '%s' would fail: not a "
+             "directory", runtime_dir);
     return -1;
 }
 
@@ -111,7 +122,7 @@ int priv_drop(struct log *log, const char *runtime_dir, const char *user,
               const char *group, const char *own_path, char *err,
               size_t errlen)
 {
-    char why[200];
+    char why[400];
     uid_t uid;
     gid_t gid;
 
@@ -129,8 +140,9 @@ int priv_drop(struct log *log, const char *runtime_dir, const char *user,
                 "cannot hand %s to %s/%s: %s; it may stay behind at exit",
                 own_path, user, group, strerror(errno));
     if (chdir(runtime_dir) < 0 || chroot(runtime_dir) < 0 || chdir("/") < 0) {
-        snprintf(err, errlen, "chroot to '%s' failed: %s", runtime_dir,
-                 strerror(errno));
+        int e = errno;
+        snprintf(err, errlen, "chroot to RuntimeDir '%s' failed: %s%s",
+                 runtime_dir, strerror(e), e == ENOENT ? RUNTIME_DIR_HINT : "");
         return -1;
     }
     if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(uid) < 0) {

@@ -273,6 +273,19 @@ START_TEST(check_mode_runtime)
                                      "DaemonGroup = root", 1), 1);
     ck_assert(th_file_contains(d.log, "the privilege drop would fail: "
                                       "unknown user 'no-such-user-here'"));
+    /* ...and says how to create it. */
+    ck_assert(th_file_contains(d.log, "adduser --system --group"));
+    th_daemon_stop(&d);
+
+    /* A RuntimeDir that does not exist: the error says how to make it. */
+    ck_assert_int_eq(th_daemon_prepare(&d), 0);
+    d.no_root_keys = 1;
+    ck_assert_int_eq(exit_status(&d, "DaemonUser = root\nDaemonGroup = root\n"
+                                     "RuntimeDir = \"/nonexistent/cohort-rt\"",
+                                 1), 1);
+    ck_assert(th_file_contains(d.log, "RuntimeDir '/nonexistent/cohort-rt' "
+                                      "would fail: No such file or directory "
+                                      "(create it"));
     th_daemon_stop(&d);
 }
 END_TEST
