@@ -12,7 +12,9 @@ src=$(cd "${top_srcdir:-.}" && pwd)
 skip() { echo "SKIP: $*"; exit 77; }
 
 command -v git >/dev/null || skip "git is not installed"
-git -C "$src" rev-parse --git-dir >/dev/null 2>&1 ||
+# The sources must be a git tree of their own: a tarball unpacked inside
+# some other checkout (make distcheck does that) has no history either.
+top=$(git -C "$src" rev-parse --show-toplevel 2>/dev/null) && [ "$top" -ef "$src" ] ||
     skip "no git history here (a release tarball): the series cannot be applied to its baseline"
 [ -f "$src/patches/BASE" ] && [ -f "$src/patches/series" ] ||
     skip "no patches/BASE or patches/series"
