@@ -58,50 +58,57 @@ static int target_unix(struct target *t, long port)
     return 0;
 }
 
-static int target_tcp(struct target *t, long port, const char *host)
+/* The addresses of "<port>@<host>": *res (freed by the caller), in the
+ * resolver's order. Bracketed literals ("[::1]") are not a form upstream
+ * takes (its resolver finds no such name): they get ILLEGAL_SPREAD here
+ * at once, without a lookup going out to DNS. */
+static int resolve_tcp(const char *host, struct addrinfo **res)
 {
-    struct addrinfo hints, *res, *ai;
+    struct addrinfo hints;
     int rc;
 
-    if (strlen(host) >= HOST_NAME_BUF)
+    if (strlen(host) >= HOST_NAME_BUF || host[0] == '[')
         return ILLEGAL_SPREAD;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    rc = getaddrinfo(host, NULL, &hints, &res);
+    rc = getaddrinfo(host, NULL, &hints, res);
     if (rc == EAI_NONAME)
         return ILLEGAL_SPREAD;
-    if (rc != 0)
+    if (rc != 0 || *res == NULL)
         return COULD_NOT_CONNECT;
-    rc = COULD_NOT_CONNECT;
-    for (ai = res; ai != NULL; ai = ai->ai_next) {
-        if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
-            continue;
-        if (ai->ai_addrlen > sizeof t->addr)
-            continue;
-        memset(&t->addr, 0, sizeof t->addr);
-        memcpy(&t->addr, ai->ai_addr, ai->ai_addrlen);
-        t->addrlen = ai->ai_addrlen;
-        t->family = ai->ai_family;
-        if (ai->ai_family == AF_INET)
-            ((struct sockaddr_in *)&t->addr)->sin_port = htons((uint16_t)port);
-        else
-            ((struct sockaddr_in6 *)&t->addr)->sin6_port =
-                htons((uint16_t)port);
-        rc = 0;
-        break;          /* only the first usable address is tried */
-    }
-    freeaddrinfo(res);
-    return rc;
+    return 0;
+}
+
+/* One resolved address as a target; -1 if it is not IPv4 or IPv6. The
+ * scope id of a link-local literal ("fe80::1%eth0") comes with it. */
+static int target_from_ai(struct target *t, const struct addrinfo *ai,
+                          long port)
+{
+    if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+        ai->ai_addrlen > sizeof t->addr)
+        return -1;
+    memset(&t->addr, 0, sizeof t->addr);
+    memcpy(&t->addr, ai->ai_addr, ai->ai_addrlen);
+    t->addrlen = ai->ai_addrlen;
+    t->family = ai->ai_family;
+    if (ai->ai_family == AF_INET)
+        ((struct sockaddr_in *)&t->addr)->sin_port = htons((uint16_t)port);
+    else
+        ((struct sockaddr_in6 *)&t->addr)->sin6_port = htons((uint16_t)port);
+    return 0;
 }
 
 /* NULL or "" -> default port on the unix socket; "<port>" -> unix socket;
- * "<port>@<host>" -> TCP. Anything else is ILLEGAL_SPREAD. */
-static int parse_spread_name(const char *spread_name, struct target *t)
+ * "<port>@<host>" -> TCP: *port and *res are set, t is left alone.
+ * Anything else is ILLEGAL_SPREAD. */
+static int parse_spread_name(const char *spread_name, struct target *t,
+                             long *tcp_port, struct addrinfo **res)
 {
     const char *p = spread_name;
     long port = 0;
 
+    *res = NULL;
     if (p == NULL || *p == '\0')
         return target_unix(t, DEFAULT_SPREAD_PORT);
     if (*p < '0' || *p > '9')
@@ -116,7 +123,8 @@ static int parse_spread_name(const char *spread_name, struct target *t)
         return target_unix(t, port);
     if (*p != '@')
         return ILLEGAL_SPREAD;
-    return target_tcp(t, port, p + 1);
+    *tcp_port = port;
+    return resolve_tcp(p + 1, res);
 }
 
 /* ---- socket ------------------------------------------------------- */
@@ -205,6 +213,28 @@ static int open_socket(const struct target *t, const struct timespec *dl)
 fail:
     close(fd);
     return COULD_NOT_CONNECT;
+}
+
+/* Upstream tries only the first address of a name. Cohort tries them in
+ * the resolver's order until one connects: a name such as "localhost"
+ * often gives ::1 before 127.0.0.1, and a daemon may listen on only one
+ * of them. One deadline covers all the attempts; running out of it ends
+ * the search (CONNECTION_CLOSED, as for a single address). */
+static int open_tcp(const struct addrinfo *res, long port,
+                    const struct timespec *dl)
+{
+    const struct addrinfo *ai;
+    struct target t;
+    int fd = COULD_NOT_CONNECT;
+
+    for (ai = res; ai != NULL; ai = ai->ai_next) {
+        if (target_from_ai(&t, ai, port) < 0)
+            continue;
+        fd = open_socket(&t, dl);
+        if (fd >= 0 || fd == CONNECTION_CLOSED)
+            break;
+    }
+    return fd;
 }
 
 /* ---- handshake ---------------------------------------------------- */
@@ -388,6 +418,8 @@ int SP_connect_timeout(const char *spread_name, const char *private_name,
 {
     struct timespec deadline, *dl = NULL;
     struct target t;
+    struct addrinfo *res;
+    long port = 0;
     char group[MAX_GROUP_NAME];
     int fd, rc;
 
@@ -398,10 +430,15 @@ int SP_connect_timeout(const char *spread_name, const char *private_name,
         spl_deadline_after(&deadline, time_out.sec, time_out.usec);
         dl = &deadline;
     }
-    rc = parse_spread_name(spread_name, &t);
+    rc = parse_spread_name(spread_name, &t, &port, &res);
     if (rc != 0)
         return rc;
-    fd = open_socket(&t, dl);
+    if (res != NULL) {
+        fd = open_tcp(res, port, dl);
+        freeaddrinfo(res);
+    } else {
+        fd = open_socket(&t, dl);
+    }
     if (fd < 0)
         return fd;
     rc = handshake(fd, private_name, priority, group_membership, group, dl);

@@ -217,6 +217,9 @@ START_TEST(connect_argument_errors)
                      ILLEGAL_SPREAD);
     ck_assert_int_eq(SP_connect("12x", "me", 0, 0, &m, group),
                      ILLEGAL_SPREAD);
+    /* IPv6 literals go unbracketed ("4803@::1"), as upstream takes them. */
+    ck_assert_int_eq(SP_connect("4803@[::1]", "me", 0, 0, &m, group),
+                     ILLEGAL_SPREAD);
 }
 END_TEST
 
