@@ -99,7 +99,8 @@ struct sess_opts {
                                 * connections wait in the kernel's accept
                                 * queue; default 1024 */
     unsigned max_hs_per_addr;  /* handshakes at a time from one IPv4
-                                * address or IPv6 /64 (unix-socket clients
+                                * address, IPv6 /64, or link-local IPv6
+                                * address on one link (unix-socket clients
                                 * share only the global cap); REJECT_QUOTA
                                 * beyond; default 128 */
     unsigned max_queued;       /* MaxSessionMessages; default 1000 */
@@ -139,8 +140,8 @@ struct sess {
     int is_unix;
     int named;                 /* hnode is in ss->by_name */
     uint32_t id;               /* serial, for logs */
-    char peer[64];             /* address and port, for logs */
-    char peer_ip[48];          /* address only, for the activity log */
+    char peer[80];             /* address and port, for logs */
+    char peer_ip[64];          /* address only, for the activity log */
     struct sockaddr_storage peer_addr;
     int in_quota;              /* counted in sessions.n_sess */
     int accepted;              /* reached the open state; cleared once its
@@ -148,9 +149,9 @@ struct sess {
     int hs_full;               /* the last handshake read filled its room */
     uint64_t hs_deadline;      /* end of the handshake (ms, ev clock) */
     struct sess *hs_prev, *hs_next;    /* sessions.hs_head, in handshake */
-    int addr_family;           /* per-address key: AF_INET, AF_INET6 (a
-                                * /64), or 0 (not counted: unix socket) */
-    unsigned char addr_key[8];
+    int addr_family;           /* per-address key: AF_INET, AF_INET6, or
+                                * 0 (not counted: unix socket) */
+    unsigned char addr_key[20];/* see addr_key() in sess_accept.c */
     int peer_hup;              /* the client ended its stream (or the
                                 * connection failed): read on to the end,
                                 * a short read is no longer "drained" */

@@ -33,6 +33,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -52,19 +53,51 @@
 
 /* ---- source addresses ---- */
 
+/* An IPv4-mapped IPv6 peer (an IPv4 client of a dual-stack listener)
+ * is shown and counted as the IPv4 address it is. */
+static const unsigned char *mapped_v4(const struct sockaddr_in6 *v6)
+{
+    return IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr) ? &v6->sin6_addr.s6_addr[12]
+                                                : NULL;
+}
+
+/* "addr" or, for a scoped (link-local) address, "addr%iface": the same
+ * address on two links is two different peers. */
+static void v6_text(const struct sockaddr_in6 *v6, char *buf, size_t len)
+{
+    char a[INET6_ADDRSTRLEN], ifname[IF_NAMESIZE];
+
+    inet_ntop(AF_INET6, &v6->sin6_addr, a, sizeof a);
+    if (v6->sin6_scope_id == 0)
+        snprintf(buf, len, "%s", a);
+    else if (if_indextoname(v6->sin6_scope_id, ifname) != NULL)
+        snprintf(buf, len, "%s%%%s", a, ifname);
+    else
+        snprintf(buf, len, "%s%%%u", a, (unsigned)v6->sin6_scope_id);
+}
+
 static void peer_text(struct sess *s, const struct sockaddr *sa)
 {
-    char a[INET6_ADDRSTRLEN];
+    char a[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
+    const struct sockaddr_in6 *v6 = (const void *)sa;
+    const unsigned char *v4 = NULL;
+    unsigned port = 0;
 
     if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *v4 = (const void *)sa;
-        inet_ntop(AF_INET, &v4->sin_addr, a, sizeof a);
-        snprintf(s->peer, sizeof s->peer, "%s:%u", a, ntohs(v4->sin_port));
+        const struct sockaddr_in *in = (const void *)sa;
+        v4 = (const unsigned char *)&in->sin_addr;
+        port = ntohs(in->sin_port);
+    } else if (sa->sa_family == AF_INET6) {
+        v4 = mapped_v4(v6);
+        port = ntohs(v6->sin6_port);
+    }
+    if (v4 != NULL) {
+        inet_ntop(AF_INET, v4, a, sizeof a);
+        snprintf(s->peer, sizeof s->peer, "%s:%u", a, port);
         snprintf(s->peer_ip, sizeof s->peer_ip, "%s", a);
     } else if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *v6 = (const void *)sa;
-        inet_ntop(AF_INET6, &v6->sin6_addr, a, sizeof a);
-        snprintf(s->peer, sizeof s->peer, "[%s]:%u", a, ntohs(v6->sin6_port));
+        v6_text(v6, a, sizeof a);
+        snprintf(s->peer, sizeof s->peer, "[%s]:%u", a, port);
         snprintf(s->peer_ip, sizeof s->peer_ip, "%s", a);
     } else {
         snprintf(s->peer, sizeof s->peer, "unix socket");
@@ -73,9 +106,11 @@ static void peer_text(struct sess *s, const struct sockaddr *sa)
 }
 
 /* The key handshakes are counted under: an IPv4 address (also when it
- * comes IPv4-mapped), or the /64 of an IPv6 address, which one host
- * usually has whole. Unix-socket clients have no address to tell them
- * apart and share only the global cap. */
+ * comes IPv4-mapped); the /64 of an IPv6 address, which one host usually
+ * has whole; but for a link-local address the whole address and its link,
+ * since fe80::/64 is the prefix of every neighbour on every link.
+ * Unix-socket clients have no address to tell them apart and share only
+ * the global cap. */
 static void addr_key(struct sess *s)
 {
     const struct sockaddr *sa = (const struct sockaddr *)&s->peer_addr;
@@ -86,13 +121,19 @@ static void addr_key(struct sess *s)
         memcpy(s->addr_key, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
         s->addr_family = AF_INET;
     } else if (sa->sa_family == AF_INET6) {
-        const struct in6_addr *v6 =
-            &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-        if (IN6_IS_ADDR_V4MAPPED(v6)) {
-            memcpy(s->addr_key, &v6->s6_addr[12], 4);
+        const struct sockaddr_in6 *v6 = (const void *)sa;
+        const unsigned char *v4 = mapped_v4(v6);
+        uint32_t scope = v6->sin6_scope_id;
+
+        if (v4 != NULL) {
+            memcpy(s->addr_key, v4, 4);
             s->addr_family = AF_INET;
+        } else if (IN6_IS_ADDR_LINKLOCAL(&v6->sin6_addr)) {
+            memcpy(s->addr_key, v6->sin6_addr.s6_addr, 16);
+            memcpy(s->addr_key + 16, &scope, sizeof scope);
+            s->addr_family = AF_INET6;
         } else {
-            memcpy(s->addr_key, v6->s6_addr, 8);
+            memcpy(s->addr_key, v6->sin6_addr.s6_addr, 8);
             s->addr_family = AF_INET6;
         }
     }
@@ -360,7 +401,7 @@ static int listen_tcp(struct sessions *ss, const struct conf_iface *ifc,
 {
     struct sockaddr_storage sa;
     socklen_t salen;
-    char where[96], a[INET6_ADDRSTRLEN];
+    char where[96], a[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
     int any = (ifc->roles & CONF_IF_ANY) != 0, fd, one = 1;
 
     memset(&sa, 0, sizeof sa);
@@ -375,7 +416,7 @@ static int listen_tcp(struct sessions *ss, const struct conf_iface *ifc,
             v6->sin6_scope_id = ifc->addr.scope_id;
         }
         salen = sizeof *v6;
-        inet_ntop(AF_INET6, &v6->sin6_addr, a, sizeof a);
+        v6_text(v6, a, sizeof a);
     } else {
         struct sockaddr_in *v4 = (struct sockaddr_in *)&sa;
         v4->sin_family = AF_INET;
