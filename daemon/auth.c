@@ -2,13 +2,15 @@
  * Cohort, a maintained, clean-room fork of the Spread Toolkit.
  *
  * auth: NULL and IP methods. The IP method admits a peer when a rule of
- * the access list covers its address (prefix match), or a `unix` line
- * exists and the client came through the unix socket.
+ * the access list covers its address (prefix match, and for a rule with
+ * `%iface` the same link), or a `unix` line exists and the client came
+ * through the unix socket.
  */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +38,8 @@ void auth_fini(struct auth *a)
     a->n_rules = 0;
 }
 
-static int add_rule(struct auth *a, int family, const void *addr, int prefix)
+static int add_rule(struct auth *a, int family, const void *addr, int prefix,
+                    unsigned scope_id)
 {
     struct auth_rule *r = realloc(a->rules, (a->n_rules + 1) * sizeof *r);
     if (r == NULL)
@@ -47,15 +50,35 @@ static int add_rule(struct auth *a, int family, const void *addr, int prefix)
     r->family = family;
     memcpy(r->addr, addr, family == AF_INET ? 4 : 16);
     r->prefix = prefix;
+    r->scope_id = scope_id;
     return 0;
 }
 
-/* One non-comment line: unix | local | address[/prefix]. */
+/* The `%iface` of an IPv6 rule (cut off line): its interface index, 0
+ * when there is none, -1 when no such interface exists. */
+static long rule_scope(char *line)
+{
+    char *pct = strchr(line, '%');
+    unsigned idx;
+
+    if (pct == NULL)
+        return 0;
+    *pct++ = '\0';
+    if (*pct >= '0' && *pct <= '9' &&
+        strspn(pct, "0123456789") == strlen(pct)) {
+        long n = strtol(pct, NULL, 10);
+        return n > 0 && n <= 0x7fffffffL ? n : -1;
+    }
+    idx = if_nametoindex(pct);
+    return idx != 0 ? (long)idx : -1;
+}
+
+/* One non-comment line: unix | local | address[%iface][/prefix]. */
 static int parse_line(struct auth *a, char *line, const char **why)
 {
     unsigned char buf[16];
     char *slash, *end;
-    long prefix;
+    long prefix, scope;
     int family, maxbits;
 
     if (strncmp(line, "unix", 4) == 0) {
@@ -64,14 +87,19 @@ static int parse_line(struct auth *a, char *line, const char **why)
     }
     if (strncmp(line, "local", 5) == 0) {
         static const unsigned char v4[4] = {127, 0, 0, 0};
-        if (add_rule(a, AF_INET, v4, 8) < 0)
+        if (add_rule(a, AF_INET, v4, 8, 0) < 0)
             return -1;
-        return add_rule(a, AF_INET6, &in6addr_loopback, 128);
+        return add_rule(a, AF_INET6, &in6addr_loopback, 128, 0);
     }
     slash = strchr(line, '/');
     if (slash != NULL)
         *slash = '\0';
-    if (inet_pton(AF_INET, line, buf) == 1) {
+    scope = rule_scope(line);
+    if (scope < 0) {
+        *why = "no such interface after `%'";
+        return -1;
+    }
+    if (scope == 0 && inet_pton(AF_INET, line, buf) == 1) {
         family = AF_INET;
         maxbits = 32;
     } else if (inet_pton(AF_INET6, line, buf) == 1) {
@@ -91,7 +119,13 @@ static int parse_line(struct auth *a, char *line, const char **why)
             return -1;
         }
     }
-    return add_rule(a, family, buf, (int)prefix);
+    /* Peers that come IPv4-mapped are compared as IPv4: so is such a
+     * rule, or it could never match. */
+    if (family == AF_INET6 && scope == 0 &&
+        IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)(const void *)buf) &&
+        prefix >= 96)
+        return add_rule(a, AF_INET, buf + 12, (int)prefix - 96, 0);
+    return add_rule(a, family, buf, (int)prefix, (unsigned)scope);
 }
 
 int auth_parse_access(struct auth *a, const char *text, char *err,
@@ -194,6 +228,7 @@ static int prefix_match(const unsigned char *a, const unsigned char *b,
 static int ip_allowed(const struct auth *a, const struct sockaddr *peer)
 {
     unsigned char addr[16];
+    unsigned scope = 0;
     int family;
     size_t i;
 
@@ -211,12 +246,15 @@ static int ip_allowed(const struct auth *a, const struct sockaddr *peer)
         } else {
             family = AF_INET6;
             memcpy(addr, v6->s6_addr, 16);
+            scope = ((const struct sockaddr_in6 *)(const void *)peer)
+                        ->sin6_scope_id;
         }
     } else {
         return 0;
     }
     for (i = 0; i < a->n_rules; i++) {
         if (a->rules[i].family == family &&
+            (a->rules[i].scope_id == 0 || a->rules[i].scope_id == scope) &&
             prefix_match(a->rules[i].addr, addr, a->rules[i].prefix))
             return 1;
     }

@@ -9,7 +9,9 @@
  * - a `unix` line admits unix-socket clients (upstream refused them);
  * - IPv6 addresses and prefixes work (`::1`, `2001:db8::/32`), and `local`
  *   admits ::1 as well as 127.0.0.0/8; IPv4-mapped IPv6 peers are compared
- *   as IPv4;
+ *   as IPv4, and so are IPv4-mapped rules (`::ffff:10.0.0.0/104`); a rule
+ *   may name a link (`fe80::%eth0/64`, interface name or index), and
+ *   then admits peers on that link only (a rule without one: any link);
  * - empty lines are skipped instead of ending the file, and the file is
  *   also looked for in SYSCONFDIR before the fixed /etc.
  *
@@ -29,6 +31,8 @@ struct auth_rule {
     int family;             /* AF_INET or AF_INET6 */
     unsigned char addr[16];
     int prefix;             /* bits */
+    unsigned scope_id;      /* IPv6 `%iface`: the peer's link must be this
+                             * interface; 0 = any */
 };
 
 struct auth {

@@ -6,6 +6,7 @@
  */
 #include <check.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,53 @@ START_TEST(local_and_refusals)
 }
 END_TEST
 
+static struct sockaddr_storage v6_on(const char *a, unsigned scope)
+{
+    struct sockaddr_storage ss = v6(a);
+    ((struct sockaddr_in6 *)&ss)->sin6_scope_id = scope;
+    return ss;
+}
+
+/* Rules that name a link admit that link only; IPv4-mapped rules are
+ * IPv4 rules. */
+START_TEST(links_and_mapped_rules)
+{
+    struct auth a;
+    char err[128];
+    struct sockaddr_storage p;
+    unsigned lo = if_nametoindex("lo");
+
+    ck_assert_uint_ne(lo, 0);
+    auth_init(&a, AUTH_IP, 0, "IP ");
+    ck_assert_int_eq(auth_parse_access(&a,
+        "fe80::%lo/64\nfe80::c0:2\n::ffff:10.9.0.0/112\n", err,
+        sizeof err), 0);
+    p = v6_on("fe80::77", lo);
+    ck_assert_int_eq(auth_check(&a, AUTH_IP, SA(p)), 1);
+    p = v6_on("fe80::77", lo + 1000);
+    ck_assert_int_eq(auth_check(&a, AUTH_IP, SA(p)), 0);
+    p = v6_on("fe80::c0:2", lo + 1000);    /* no link named: any link */
+    ck_assert_int_eq(auth_check(&a, AUTH_IP, SA(p)), 1);
+    p = v4("10.9.3.4");
+    ck_assert_int_eq(auth_check(&a, AUTH_IP, SA(p)), 1);
+    p = v6("::ffff:10.9.3.4");
+    ck_assert_int_eq(auth_check(&a, AUTH_IP, SA(p)), 1);
+    p = v4("10.8.3.4");
+    ck_assert_int_eq(auth_check(&a, AUTH_IP, SA(p)), 0);
+    auth_fini(&a);
+    auth_init(&a, AUTH_IP, 0, "IP ");
+    ck_assert_int_eq(auth_parse_access(&a, "fe80::1%1\n", err, sizeof err), 0);
+    p = v6_on("fe80::1", 1);
+    ck_assert_int_eq(auth_check(&a, AUTH_IP, SA(p)), 1);
+    ck_assert_int_eq(auth_parse_access(&a, "fe80::1%nosuchif0\n", err,
+                                       sizeof err), -1);
+    ck_assert_str_eq(err, "line 1: no such interface after `%'");
+    ck_assert_int_eq(auth_parse_access(&a, "10.0.0.1%lo\n", err,
+                                       sizeof err), -1);
+    auth_fini(&a);
+}
+END_TEST
+
 START_TEST(method_names)
 {
     ck_assert_uint_eq(auth_method_bit("NULL", 4), AUTH_NULL);
@@ -107,6 +155,7 @@ int main(void)
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, rules);
     tcase_add_test(tc, local_and_refusals);
+    tcase_add_test(tc, links_and_mapped_rules);
     tcase_add_test(tc, method_names);
     suite_add_tcase(s, tc);
     return ck_run_suite(s);
