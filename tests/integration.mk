@@ -116,3 +116,22 @@ tests_integration_test_soak_SOURCES = tests/integration/test_soak.c \
 tests_integration_test_soak_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_integration_test_soak_LDADD = $(TEST_CLIENT_LIBS)
 endif
+
+if HAVE_CHECK
+# IPv6: a daemon on ::1 (test_ipv6), and on ULA and link-local addresses
+# inside a network namespace of the test's own (test_ipv6_netns, root
+# only). Each reports SKIP (77) with the reason where it cannot run.
+check_PROGRAMS += tests/integration/test_ipv6
+TESTS += tests/integration/test_ipv6
+tests_integration_test_ipv6_SOURCES = tests/integration/test_ipv6.c
+tests_integration_test_ipv6_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integration_test_ipv6_LDADD = $(TEST_CLIENT_LIBS)
+endif
+
+if HAVE_CHECK
+check_PROGRAMS += tests/integration/test_ipv6_netns
+TESTS += tests/integration/test_ipv6_netns
+tests_integration_test_ipv6_netns_SOURCES = tests/integration/test_ipv6_netns.c
+tests_integration_test_ipv6_netns_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integration_test_ipv6_netns_LDADD = $(TEST_CLIENT_LIBS)
+endif

@@ -33,18 +33,6 @@ static int accept_cb(int fd, void *data)
     return 1;
 }
 
-static void write_access(struct th_daemon *d, const char *text)
-{
-    char path[400];
-    FILE *fp;
-
-    snprintf(path, sizeof path, "%s/spread.access_ip", d->dir);
-    fp = fopen(path, "w");
-    ck_assert_ptr_nonnull(fp);
-    fputs(text, fp);
-    fclose(fp);
-}
-
 /* n connections to the daemon, each sending a connect message (names
  * f0, f1, ...) and then nothing; the daemon may answer and close any of
  * them at once. The first byte each got is left in first[]. */
@@ -83,7 +71,7 @@ START_TEST(refused_host_turned_away_at_accept)
 
     ck_assert_int_eq(th_daemon_prepare(&d), 0);
     d.nofile = 256;
-    write_access(&d, "unix\n");
+    ck_assert_int_eq(th_write_access(&d, "unix\n"), 0);
     ck_assert_int_eq(th_daemon_launch(&d, "localhost",
                                       "RequiredAuthMethods = IP\n"
                                       "AllowedAuthMethods = IP", 1), 0);

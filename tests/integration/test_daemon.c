@@ -74,8 +74,6 @@ END_TEST
  * spread.conf: before, an unusable -c file made the daemon fall back to
  * that one and run, and -k say OK. */
 
-static void write_access(const struct th_daemon *d, const char *text);
-
 static void make_dir(const char *path)
 {
     ck_assert_int_eq(mkdir(path, 0755), 0);
@@ -253,7 +251,8 @@ START_TEST(check_mode_runtime)
 
     /* The IP access list start-up would read. */
     ck_assert_int_eq(th_daemon_prepare(&d), 0);
-    write_access(&d, "# one bad rule\nnot-an-address\n");
+    ck_assert_int_eq(th_write_access(&d, "# one bad rule\nnot-an-address\n"),
+                     0);
     ck_assert_int_eq(exit_status(&d, "AllowedAuthMethods = IP", 1), 1);
     ck_assert(th_file_contains(d.log, "spread.access_ip:2: "));
     th_daemon_stop(&d);
@@ -327,24 +326,14 @@ static int accept_cb(int fd, void *data)
     return 1;
 }
 
-static void write_access(const struct th_daemon *d, const char *text)
-{
-    char path[400];
-    FILE *fp;
-    snprintf(path, sizeof path, "%s/spread.access_ip", d->dir);
-    fp = fopen(path, "w");
-    ck_assert_ptr_nonnull(fp);
-    fputs(text, fp);
-    fclose(fp);
-}
-
 START_TEST(ip_auth_unix_rule)
 {
     struct th_daemon d;
     mailbox mb;
     char pg[MAX_GROUP_NAME];
     ck_assert_int_eq(th_daemon_prepare(&d), 0);
-    write_access(&d, "# only local unix-socket clients\nunix\n");
+    ck_assert_int_eq(th_write_access(&d, "# only local unix-socket clients\n"
+                                         "unix\n"), 0);
     ck_assert_int_eq(th_daemon_launch(&d, "localhost", "AllowedAuthMethods = IP", 1), 0);
     ck_assert_int_eq(SP_set_auth_method("IP", accept_cb, NULL), 1);
     ck_assert_int_eq(SP_connect(d.spread, "viaunix", 0, 0, &mb, pg), ACCEPT_SESSION);
@@ -363,7 +352,7 @@ START_TEST(ip_auth_address_rule)
     mailbox mb;
     char pg[MAX_GROUP_NAME];
     ck_assert_int_eq(th_daemon_prepare(&d), 0);
-    write_access(&d, "127.0.0.0/8\n");
+    ck_assert_int_eq(th_write_access(&d, "127.0.0.0/8\n"), 0);
     ck_assert_int_eq(th_daemon_launch(&d, "localhost", "AllowedAuthMethods = IP", 1), 0);
     ck_assert_int_eq(SP_set_auth_method("IP", accept_cb, NULL), 1);
     ck_assert_int_eq(SP_connect(d.spread_tcp, "viatcp", 0, 0, &mb, pg), ACCEPT_SESSION);

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -82,10 +83,13 @@ const char *th_build_path(const char *rel)
     return buf;
 }
 
+/* Free on every address of both families. Where IPv6 is missing or
+ * disabled, only a port in use there counts as taken. */
 static int port_is_free(int type, int port)
 {
     struct sockaddr_in sa;
-    int fd = socket(AF_INET, type, 0), ok;
+    struct sockaddr_in6 sa6;
+    int fd = socket(AF_INET, type, 0), ok, one = 1;
     if (fd < 0)
         return 0;
     memset(&sa, 0, sizeof sa);
@@ -93,6 +97,19 @@ static int port_is_free(int type, int port)
     sa.sin_port = htons((unsigned short)port);
     sa.sin_addr.s_addr = htonl(INADDR_ANY);
     ok = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+    close(fd);
+    if (!ok)
+        return 0;
+    fd = socket(AF_INET6, type, 0);
+    if (fd < 0)
+        return 1;
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    memset(&sa6, 0, sizeof sa6);
+    sa6.sin6_family = AF_INET6;
+    sa6.sin6_port = htons((unsigned short)port);
+    sa6.sin6_addr = in6addr_any;
+    ok = bind(fd, (struct sockaddr *)&sa6, sizeof sa6) == 0 ||
+         errno != EADDRINUSE;
     close(fd);
     return ok;
 }
@@ -153,14 +170,19 @@ static void write_root_keys(FILE *fp, const struct th_daemon *d)
 static int write_config(struct th_daemon *d, const char *extra)
 {
     FILE *fp = fopen(d->conf, "w");
+    const char *seg = d->seg[0] != '\0' ? d->seg : "127.0.0.255";
+    int v6 = strchr(seg, ':') != NULL;
+
     if (fp == NULL) {
         fprintf(stderr, "harness: cannot write %s: %s\n", d->conf, strerror(errno));
         return -1;
     }
     fprintf(fp, "# written by the Cohort test harness\n"
-                "Spread_Segment 127.0.0.255:%d {\n\t%s 127.0.0.1\n}\n"
+                "Spread_Segment %s%s%s:%d {\n\t%s %s %s\n}\n"
                 "UnixSocketDir = \"%s\"\n%s\n",
-            d->port, d->name, SP_UNIX_SOCKET, extra ? extra : "");
+            v6 ? "[" : "", seg, v6 ? "]" : "", d->port, d->name,
+            d->addr[0] != '\0' ? d->addr : "127.0.0.1", d->ifaces,
+            SP_UNIX_SOCKET, extra ? extra : "");
     write_root_keys(fp, d);
     return fclose(fp);
 }
@@ -183,7 +205,8 @@ static void dump_log(const struct th_daemon *d)
  * transports, where the library will look for it. */
 static int daemon_ready(struct th_daemon *d)
 {
-    int a = th_connect_tcp(d->port), b;
+    int a = d->addr[0] != '\0' ? th_connect_tcp_addr(d->addr, d->port)
+                               : th_connect_tcp(d->port), b;
     if (a < 0)
         return 0;
     close(a);
@@ -512,7 +535,8 @@ int th_daemon_launch(struct th_daemon *d, const char *name, const char *extra,
         if (d->port < 0 || write_config(d, extra) < 0)
             return -1;
         snprintf(d->spread, sizeof d->spread, "%d", d->port);
-        snprintf(d->spread_tcp, sizeof d->spread_tcp, "%d@127.0.0.1", d->port);
+        snprintf(d->spread_tcp, sizeof d->spread_tcp, "%d@%s", d->port,
+                 d->addr[0] != '\0' ? d->addr : "127.0.0.1");
         if (spawn_daemon(d) < 0)
             return -1;
         if (!wait_ready)
@@ -654,6 +678,47 @@ int th_connect_tcp(int port)
     }
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     return fd;
+}
+
+static struct addrinfo *numeric_addr(const char *addr, int port)
+{
+    struct addrinfo hints, *res;
+    char serv[16];
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    hints.ai_socktype = SOCK_STREAM;
+    snprintf(serv, sizeof serv, "%d", port);
+    return getaddrinfo(addr, serv, &hints, &res) == 0 ? res : NULL;
+}
+
+int th_connect_tcp_addr_from(const char *src, const char *addr, int port)
+{
+    struct addrinfo *to = numeric_addr(addr, port), *from = NULL;
+    int one = 1, fd = -1;
+
+    if (to == NULL || (src != NULL && (from = numeric_addr(src, 0)) == NULL))
+        goto out;
+    fd = socket(to->ai_family, SOCK_STREAM, 0);
+    if (fd >= 0 && ((from != NULL &&
+                     bind(fd, from->ai_addr, from->ai_addrlen) < 0) ||
+                    connect(fd, to->ai_addr, to->ai_addrlen) < 0)) {
+        close(fd);
+        fd = -1;
+    }
+    if (fd >= 0)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+out:
+    if (to != NULL)
+        freeaddrinfo(to);
+    if (from != NULL)
+        freeaddrinfo(from);
+    return fd;
+}
+
+int th_connect_tcp_addr(const char *addr, int port)
+{
+    return th_connect_tcp_addr_from(NULL, addr, port);
 }
 
 int th_connect_unix(int port)
@@ -842,6 +907,19 @@ int th_daemon_wait_exit(struct th_daemon *d, int deadline_ms)
         stop_watchdog(d);
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int th_write_access(const struct th_daemon *d, const char *text)
+{
+    char path[400];
+    FILE *fp;
+
+    snprintf(path, sizeof path, "%s/spread.access_ip", d->dir);
+    fp = fopen(path, "w");
+    if (fp == NULL)
+        return -1;
+    fputs(text, fp);
+    return fclose(fp);
 }
 
 int th_file_contains(const char *path, const char *text)

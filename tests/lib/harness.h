@@ -30,7 +30,14 @@ struct th_daemon {
     char log[320];      /* log file path */
     char name[32];      /* daemon name, e.g. "localhost" */
     char spread[64];    /* "<port>" (unix socket) */
-    char spread_tcp[64];/* "<port>@127.0.0.1" */
+    char spread_tcp[96];/* "<port>@<addr>", "<port>@127.0.0.1" by default */
+    char addr[64];      /* if set before th_daemon_launch(): the daemon's
+                         * address (an IPv6 one may carry %iface) instead
+                         * of 127.0.0.1 */
+    char seg[64];       /* and its segment address instead of 127.0.0.255
+                         * (an IPv6 one is written bracketed) */
+    char ifaces[160];   /* and if set, its interface block, e.g.
+                         * "{ C ::1 D ::1 }" */
     char extra_arg[16]; /* one more daemon argument (e.g. "-k"), or "" */
     char extra_arg2[16];/* and its value, or "" */
     char conf_arg[320]; /* if set, the -c argument instead of conf (which
@@ -47,9 +54,9 @@ struct th_daemon {
                          * th_notify_wait() last found, -1 if unknown */
 };
 
-/* A port P such that TCP P and UDP P, P+1 on 127.0.0.1 are free and no
- * unix socket file for P exists. Ports are spread by pid to keep parallel
- * test programs apart. Returns P or -1. */
+/* A port P such that TCP P and UDP P, P+1 are free on every IPv4 and
+ * IPv6 address and no unix socket file for P exists. Ports are spread by
+ * pid to keep parallel test programs apart. Returns P or -1. */
 int th_free_port(void);
 
 /* With COHORT_TEST_NO_NOTIFY set in the environment, a daemon that sends
@@ -57,7 +64,8 @@ int th_free_port(void);
  * on both transports: for running tests against such daemons, to show
  * what they get wrong, never in the suite itself. */
 /* Start `$top_builddir/daemon/spread -n <name> -c <conf>` with a config of
- * one segment 127.0.0.255:P holding `<name> 127.0.0.1`, followed by
+ * one segment 127.0.0.255:P holding `<name> 127.0.0.1` (or d->seg and
+ * d->addr, see above; th_daemon_prepare() clears them), followed by
  * `extra` (may be NULL) as more config text. Waits until the daemon reports
  * READY=1 (deadline 10 s; at once if it exits first), then checks that it
  * accepts on TCP and on its unix socket. A daemon that lost its port to
@@ -93,6 +101,10 @@ void th_daemon_cleanup(struct th_daemon *d);
  * for a signal), or -1 at the deadline. */
 int th_daemon_wait_exit(struct th_daemon *d, int deadline_ms);
 
+/* Write the IP access list spread.access_ip into the daemon's directory
+ * (its working directory), before th_daemon_launch(). 0 or -1. */
+int th_write_access(const struct th_daemon *d, const char *text);
+
 /* 1 if the file has a line containing text. */
 int th_file_contains(const char *path, const char *text);
 
@@ -102,8 +114,12 @@ int th_daemon_alive(struct th_daemon *d);
 /* Wait until the daemon's log contains `text` (deadline ms). 1 if found. */
 int th_log_wait(const struct th_daemon *d, const char *text, int deadline_ms);
 
-/* Raw connections. Both return a blocking descriptor or -1. */
+/* Raw connections. All return a blocking descriptor or -1. */
 int th_connect_tcp(int port);
+/* To a numeric address ("::1", "fe80::1%veth0", "127.0.0.1"). */
+int th_connect_tcp_addr(const char *addr, int port);
+/* The same from the local numeric address src (NULL: any). */
+int th_connect_tcp_addr_from(const char *src, const char *addr, int port);
 int th_connect_unix(int port);
 
 /* Write all of buf. 0 or -1. */
