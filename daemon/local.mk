@@ -13,6 +13,7 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/groups.c daemon/groups.h \
 	daemon/hmap.c daemon/hmap.h \
 	daemon/log.c daemon/log.h \
+	daemon/dirpath.c daemon/dirpath.h \
 	daemon/memb.c daemon/memb.h \
 	daemon/msg.c daemon/msg.h \
 	daemon/notify.c daemon/notify.h \

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dirpath.h"
 #include "log.h"
 
 void log_init(struct log *l)
@@ -86,31 +87,19 @@ static int log_switch_to(struct log *l, FILE *f)
 
 int log_open_file(struct log *l, const char *path)
 {
-    const char *slash = strrchr(path, '/');
-    const char *base = slash != NULL ? slash + 1 : path;
-    char dir[1024];
+    char base[sizeof l->base];
     FILE *f;
     int dfd, rc;
 
-    if (strlen(base) >= sizeof l->base)
-        return -ENAMETOOLONG;
-    if (slash == NULL)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == path)
-        snprintf(dir, sizeof dir, "/");
-    else if ((size_t)(slash - path) < sizeof dir)
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    else
-        return -ENAMETOOLONG;
-    f = fopen(path, "ae");
-    if (f == NULL)
-        return -errno;
-    /* Kept for log_reopen(): a path would no longer resolve after the
+    /* Kept for log_reopen(): the path would no longer resolve after the
      * chroot into RuntimeDir. */
-    dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) {
+    dfd = dirpath_open(path, base, sizeof base);
+    if (dfd < 0)
+        return dfd;
+    f = fopen(path, "ae");
+    if (f == NULL) {
         rc = -errno;
-        fclose(f);
+        close(dfd);
         return rc;
     }
     rc = log_switch_to(l, f);
@@ -121,7 +110,7 @@ int log_open_file(struct log *l, const char *path)
     if (l->dir_fd >= 0)
         close(l->dir_fd);
     l->dir_fd = dfd;
-    snprintf(l->base, sizeof l->base, "%s", base);
+    memcpy(l->base, base, sizeof base);
     return 0;
 }
 

@@ -33,6 +33,7 @@
 #include "auth.h"
 #include "conf.h"
 #include "deliver.h"
+#include "dirpath.h"
 #include "ev.h"
 #include "groups.h"
 #include "log.h"
@@ -715,25 +716,13 @@ static void detach_done(struct daemon *d)
 static void open_pid_file(struct daemon *d)
 {
     const char *path = d->opt.pid_file;
-    const char *slash = strrchr(path, '/');
-    const char *base = slash != NULL ? slash + 1 : path;
-    char dir[1024], text[32];
+    char text[32];
     int n;
 
-    if (strlen(base) >= sizeof d->pid_base || *base == '\0')
-        fatal(d, "pid file name '%s' is not usable", path);
-    if (slash == NULL)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == path)
-        snprintf(dir, sizeof dir, "/");
-    else if ((size_t)(slash - path) < sizeof dir)
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    else
-        fatal(d, "pid file name '%s' is too long", path);
-    d->pid_dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    d->pid_dir_fd = dirpath_open(path, d->pid_base, sizeof d->pid_base);
     if (d->pid_dir_fd < 0)
-        fatal(d, "pid file %s: directory %s: %s", path, dir, strerror(errno));
-    d->pid_fd = openat(d->pid_dir_fd, base, O_RDWR | O_CREAT | O_CLOEXEC,
+        fatal(d, "pid file %s: %s", path, strerror(-d->pid_dir_fd));
+    d->pid_fd = openat(d->pid_dir_fd, d->pid_base, O_RDWR | O_CREAT | O_CLOEXEC,
                        0644);
     if (d->pid_fd < 0)
         fatal(d, "pid file %s: %s", path, strerror(errno));
@@ -749,7 +738,6 @@ static void open_pid_file(struct daemon *d)
                   path, text[0] ? text : "unknown");
         fatal(d, "pid file %s: cannot lock it: %s", path, strerror(e));
     }
-    snprintf(d->pid_base, sizeof d->pid_base, "%s", base);
     n = snprintf(text, sizeof text, "%ld\n", (long)getpid());
     if (ftruncate(d->pid_fd, 0) < 0 || pwrite(d->pid_fd, text, n, 0) != n)
         fatal(d, "pid file %s: cannot write it: %s", path, strerror(errno));
