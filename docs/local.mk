@@ -3,7 +3,7 @@
 # The pages' sources are docs/man/*; what is installed is built into man/
 # with this build's version and paths filled in.
 man_MANS += man/spread.8 man/spread.1 man/spread.conf.5 man/spuser.1 \
-	man/sptuser.1 man/spflooder.1 man/splifecycle.1
+	man/sptuser.1 man/spflooder.1 man/splifecycle.1 man/flush_user.1
 EXTRA_DIST += $(man_MANS:man/%=docs/man/%) \
 	docs/spread.conf.sample scripts/common.sh scripts/demo scripts/check \
 	scripts/check-tsan scripts/fuzz scripts/package .ci/run debian
@@ -74,6 +74,29 @@ man_MANS += man/E_activate_fd.3 \
 	man/SP_query_groups.3 \
 	man/SP_query_members.3 \
 	man/sp_events.3
+
+# The flush layer (fl.h): one page per group of calls, the others .so links.
+man_MANS += man/FL_connect.3 \
+	man/FL_disconnect.3 \
+	man/FL_error.3 \
+	man/FL_flush.3 \
+	man/FL_get_gid_offset_memb_mess.3 \
+	man/FL_get_num_vs_offset_memb_mess.3 \
+	man/FL_get_vs_set_offset_memb_mess.3 \
+	man/FL_join.3 \
+	man/FL_leave.3 \
+	man/FL_lib_init.3 \
+	man/FL_more_msgs.3 \
+	man/FL_multicast.3 \
+	man/FL_poll.3 \
+	man/FL_receive.3 \
+	man/FL_scat_multicast.3 \
+	man/FL_scat_receive.3 \
+	man/FL_scat_subgroupcast.3 \
+	man/FL_scat_unicast.3 \
+	man/FL_subgroupcast.3 \
+	man/FL_unicast.3 \
+	man/FL_version.3
 
 # Installed beside the README: what the man pages refer readers to.
 dist_doc_DATA = README ChangeLog docs/daemon.md docs/design.md \
