@@ -135,3 +135,13 @@ tests_integration_test_ipv6_netns_SOURCES = tests/integration/test_ipv6_netns.c
 tests_integration_test_ipv6_netns_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_integration_test_ipv6_netns_LDADD = $(TEST_CLIENT_LIBS)
 endif
+
+if HAVE_CHECK
+# The flush layer (fl.h) on a real daemon, over both transports.
+check_PROGRAMS += tests/integration/test_flush
+TESTS += tests/integration/test_flush
+tests_integration_test_flush_SOURCES = tests/integration/test_flush.c \
+	tests/lib/flmember.c tests/lib/flmember.h
+tests_integration_test_flush_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integration_test_flush_LDADD = $(TEST_CLIENT_LIBS)
+endif
