@@ -144,4 +144,12 @@ tests_integration_test_flush_SOURCES = tests/integration/test_flush.c \
 	tests/lib/flmember.c tests/lib/flmember.h
 tests_integration_test_flush_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_integration_test_flush_LDADD = $(TEST_CLIENT_LIBS)
+# The same from several threads and across fork (ThreadSanitizer in CI).
+check_PROGRAMS += tests/integration/test_flush_threads
+TESTS += tests/integration/test_flush_threads
+tests_integration_test_flush_threads_SOURCES = \
+	tests/integration/test_flush_threads.c \
+	tests/lib/flmember.c tests/lib/flmember.h
+tests_integration_test_flush_threads_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_integration_test_flush_threads_LDADD = $(TEST_CLIENT_LIBS)
 endif
