@@ -3,7 +3,8 @@
  *
  * lib.h: what the modules of libspread share and nothing else sees (none
  * of these symbols is exported from the shared objects; the export list
- * keeps only SP_* and E_*).
+ * keeps only SP_* and E_*, and FL_* in libspread.so). The flush layer in
+ * flush/ uses the SP_* calls and, for its staleness check, mbox.h.
  *
  *   io.c      socket I/O: whole-frame blocking send/receive for sessions,
  *             deadline-bounded I/O for the handshake

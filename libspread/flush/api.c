@@ -152,7 +152,10 @@ int FL_join(mailbox mbox, const char *group_name)
     return rc;
 }
 
-int FL_leave(mailbox mbox, const char *group_name)
+/* FL_leave and FL_flush: a state check and its action in the engine,
+ * under the state lock so that no send slips in between. */
+static int group_call(mailbox mbox, const char *group_name,
+                      int (*fn)(struct flx_conn *, const char *))
 {
     struct flx_conn *c = flx_conn_get(mbox);
     int rc;
@@ -164,34 +167,33 @@ int FL_leave(mailbox mbox, const char *group_name)
         return ILLEGAL_GROUP;
     }
     pthread_mutex_lock(&c->state_lock);
-    rc = fle_leave(&c->eng, group_name);
-    /* Under the state lock, so no send can slip in between the state
-     * change and the leave request. */
-    if (rc == 0)
-        rc = SP_leave(mbox, group_name);
+    rc = fn(c, group_name);
     pthread_mutex_unlock(&c->state_lock);
     flx_conn_fail(c, rc);
     flx_conn_put(c);
     return rc;
 }
 
+static int leave_locked(struct flx_conn *c, const char *group_name)
+{
+    int rc = fle_leave(&c->eng, group_name);
+
+    return rc == 0 ? SP_leave(c->mbox, group_name) : rc;
+}
+
+static int flush_locked(struct flx_conn *c, const char *group_name)
+{
+    return fle_flush(&c->eng, group_name);
+}
+
+int FL_leave(mailbox mbox, const char *group_name)
+{
+    return group_call(mbox, group_name, leave_locked);
+}
+
 int FL_flush(mailbox mbox, const char *group_name)
 {
-    struct flx_conn *c = flx_conn_get(mbox);
-    int rc;
-
-    if (c == NULL)
-        return ILLEGAL_SESSION;
-    if (group_name == NULL) {
-        flx_conn_put(c);
-        return ILLEGAL_GROUP;
-    }
-    pthread_mutex_lock(&c->state_lock);
-    rc = fle_flush(&c->eng, group_name);
-    pthread_mutex_unlock(&c->state_lock);
-    flx_conn_fail(c, rc);
-    flx_conn_put(c);
-    return rc;
+    return group_call(mbox, group_name, flush_locked);
 }
 
 /* ---- sending (6) --------------------------------------------------- */

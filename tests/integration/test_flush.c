@@ -64,6 +64,34 @@ static void form_ab(struct fm_member *a, struct fm_member *b)
     ck_assert(fm_expect_view(a, "G", CAUSED_BY_JOIN, 2, 0, vb));
 }
 
+/* A and B in a view; C joins: both are asked to flush. */
+static void c_joins(struct fm_member *a, struct fm_member *b,
+                    struct fm_member *c)
+{
+    form_ab(a, b);
+    ck_assert_int_eq(FL_join(c->mb, "G"), 0);
+    ck_assert(fm_expect_req(a, "G"));
+    ck_assert(fm_expect_req(b, "G"));
+}
+
+static void connect3(struct fm_member *a, struct fm_member *b,
+                     struct fm_member *c, int transport)
+{
+    conn(a, transport, "a");
+    conn(b, transport, "b");
+    conn(c, transport, "c");
+}
+
+/* Section 9 over the members' logs, then disconnect them all. */
+static void finish(struct fm_member *const *all, int n)
+{
+    int i;
+
+    ck_assert(fm_check_log(all, n, "G"));
+    for (i = 0; i < n; i++)
+        fm_close(all[i]);
+}
+
 /* 8.4 row 2: what A sends between the request and its flush reaches A
  * (old view) but never the joiner; afterwards both talk in the new view
  * (tagged while settling) and see each other. */
@@ -98,10 +126,8 @@ START_TEST(join_sequence)
     ck_assert(fm_expect_data(&a, b.pg, "from-b"));
     {
         struct fm_member *all[] = { &a, &b };
-        ck_assert(fm_check_log(all, 2, "G"));
+        finish(all, 2);
     }
-    fm_close(&a);
-    fm_close(&b);
 }
 END_TEST
 
@@ -111,15 +137,10 @@ START_TEST(leave_and_disconnect)
     struct fm_member a, b, c;
     const char *vc[] = { NULL, NULL }, *vb[] = { NULL, NULL };
 
-    conn(&a, _i, "a");
-    conn(&b, _i, "b");
-    conn(&c, _i, "c");
-    form_ab(&a, &b);
+    connect3(&a, &b, &c, _i);
     vc[0] = c.pg;
     vb[0] = b.pg;
-    ck_assert_int_eq(FL_join(c.mb, "G"), 0);
-    ck_assert(fm_expect_req(&a, "G"));
-    ck_assert(fm_expect_req(&b, "G"));
+    c_joins(&a, &b, &c);
     ck_assert_int_eq(FL_flush(a.mb, "G"), 0);
     ck_assert_int_eq(FL_flush(b.mb, "G"), 0);
     ck_assert(fm_expect_view(&c, "G", CAUSED_BY_JOIN, 3, -1, vc));
@@ -168,11 +189,8 @@ START_TEST(leave_and_disconnect)
     ck_assert(fm_expect_view(&c, "G", CAUSED_BY_DISCONNECT, 2, -1, vb));
     {
         struct fm_member *all[] = { &a, &b, &c };
-        ck_assert(fm_check_log(all, 3, "G"));
+        finish(all, 3);
     }
-    fm_close(&a);
-    fm_close(&b);
-    fm_close(&c);
 }
 END_TEST
 
@@ -183,15 +201,10 @@ START_TEST(member_never_flushes)
     struct fm_member a, b, c;
     const char *va[] = { NULL, NULL }, *vc[] = { NULL, NULL };
 
-    conn(&a, _i, "a");
-    conn(&b, _i, "b");
-    conn(&c, _i, "c");
-    form_ab(&a, &b);
+    connect3(&a, &b, &c, _i);
     va[0] = a.pg;
     vc[0] = c.pg;
-    ck_assert_int_eq(FL_join(c.mb, "G"), 0);
-    ck_assert(fm_expect_req(&a, "G"));
-    ck_assert(fm_expect_req(&b, "G"));
+    c_joins(&a, &b, &c);
     ck_assert_int_eq(FL_flush(a.mb, "G"), 0);
     /* No view while B holds the round (9.1). */
     ck_assert(fm_quiet(&a, 300));
@@ -206,11 +219,8 @@ START_TEST(member_never_flushes)
     ck_assert(fm_expect_view(&a, "G", CAUSED_BY_NETWORK, 2, -1, va));
     {
         struct fm_member *all[] = { &a, &b, &c };
-        ck_assert(fm_check_log(all, 3, "G"));
+        finish(all, 3);
     }
-    fm_close(&a);
-    fm_close(&b);
-    fm_close(&c);
 }
 END_TEST
 
@@ -272,9 +282,7 @@ START_TEST(subgroup_and_closed)
     struct fm_event e;
     mailbox plain;
 
-    conn(&a, _i, "a");
-    conn(&b, _i, "b");
-    conn(&c, _i, "c");
+    connect3(&a, &b, &c, _i);
     form_ab(&a, &b);
     memset(rc_, 0, sizeof rc_);
     strcpy(rc_[0], b.pg);
@@ -312,11 +320,8 @@ START_TEST(subgroup_and_closed)
     (void)SP_close(plain);
     {
         struct fm_member *all[] = { &a, &b, &c };
-        ck_assert(fm_check_log(all, 3, "G"));
+        finish(all, 3);
     }
-    fm_close(&a);
-    fm_close(&b);
-    fm_close(&c);
 }
 END_TEST
 

@@ -81,6 +81,14 @@ static void *receiver_main(void *arg)
     return NULL;
 }
 
+static void inbox_init(struct inbox *in, struct fm_member *m)
+{
+    memset(in, 0, sizeof *in);
+    pthread_mutex_init(&in->lock, NULL);
+    pthread_cond_init(&in->cond, NULL);
+    in->m = m;
+}
+
 /* Wait until the receiver has logged `count` events (or ended). */
 static int inbox_wait(struct inbox *in, int count)
 {
@@ -144,10 +152,7 @@ START_TEST(blocked_receiver)
 
     ck_assert_int_eq(fm_connect(&a, spread(_i), "a"), 0);
     ck_assert_int_eq(fm_connect(&b, spread(_i), "b"), 0);
-    memset(&in, 0, sizeof in);
-    pthread_mutex_init(&in.lock, NULL);
-    pthread_cond_init(&in.cond, NULL);
-    in.m = &a;
+    inbox_init(&in, &a);
     ck_assert_int_eq(pthread_create(&rt, NULL, receiver_main, &in), 0);
     ck_assert_int_eq(FL_join(a.mb, "G"), 0);
     ck_assert(inbox_wait(&in, 1));                  /* view [A] */
@@ -324,10 +329,7 @@ START_TEST(fork_with_blocked_receiver)
 
     ck_assert_int_eq(fm_connect(&a, spread(_i), "a"), 0);
     ck_assert_int_eq(fm_connect(&b, spread(_i), "b"), 0);
-    memset(&in, 0, sizeof in);
-    pthread_mutex_init(&in.lock, NULL);
-    pthread_cond_init(&in.cond, NULL);
-    in.m = &a;
+    inbox_init(&in, &a);
     ck_assert_int_eq(FL_join(b.mb, "G"), 0);
     ck_assert(fm_next(&b, NULL, FM_WAIT_MS) >= 0);
     ck_assert_int_eq(pthread_create(&rt, NULL, receiver_main, &in), 0);
