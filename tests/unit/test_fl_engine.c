@@ -368,7 +368,11 @@ START_TEST(first_view_and_join)
         ck_assert_int_eq(f.mess_type, -32766);
         ck_assert_int_eq(f.h.data_len, 17);
         ck_assert_int_eq(memcmp(f.body, "abc", 3), 0);
-        ck_assert_int_eq(*(int16 *)(void *)(f.body + 3), 5);
+        {
+            int16 t;
+            memcpy(&t, f.body + 3, 2);
+            ck_assert_int_eq(t, 5);
+        }
         ck_assert_int_eq(memcmp(f.body + 5, g.id, 12), 0);
         /* AGREED is never tagged. */
         ck_assert_int_eq(FL_multicast(mb, AGREED_MESS, "G", 5, 3, "abc"), 3);
@@ -456,6 +460,38 @@ START_TEST(postponed_and_closed)
     expect_data(C, "nw", 8);
     expect_ctl(-32767, 3);
     expect_would_block();
+}
+END_TEST
+
+/* 7.8: a FLUSH_RECV for the coming view that arrives while we are still
+ * flushed (another member installed first) is counted and carried into
+ * settling: steady comes with the last listed member's FLUSH_RECV. */
+START_TEST(flush_recv_carried)
+{
+    const char *m3[] = { A, B, C }, *vs[] = { C };
+    struct wframe f;
+
+    first_view();
+    b_joins();
+    memb(CAUSED_BY_JOIN, m3, 3, 0, vs, 1, 3);
+    expect_req();
+    ck_assert_int_eq(FL_flush(mb, "G"), 0);
+    expect_ctl(-32768, 3);
+    ctl(B, -32768, 3);
+    ctl(B, -32767, 3);   /* B saw C's FLUSH_OK before us and installed */
+    expect_would_block();
+    ctl(C, -32768, 3);
+    expect_view(CAUSED_BY_JOIN, 3, 0, 3, vs, 1);
+    expect_ctl(-32767, 3);             /* ours, echoed: 2 of 3 */
+    expect_would_block();
+    ck_assert_int_eq(FL_multicast(mb, FIFO_MESS, "G", 5, 1, "s"), 1);
+    expect_frame(&f);
+    ck_assert_int_eq(f.mess_type, -32766);   /* still settling */
+    ctl(C, -32767, 3);
+    expect_would_block();
+    ck_assert_int_eq(FL_multicast(mb, FIFO_MESS, "G", 5, 1, "s"), 1);
+    expect_frame(&f);
+    ck_assert_int_eq(f.mess_type, 5);        /* steady */
 }
 END_TEST
 
@@ -798,6 +834,7 @@ int main(void)
     tcase_add_test(tc, first_view_and_join);
     tcase_add_test(tc, requested_and_flushed);
     tcase_add_test(tc, postponed_and_closed);
+    tcase_add_test(tc, flush_recv_carried);
     tcase_add_test(tc, leave_and_network_order);
     tcase_add_test(tc, disconnect_gives_request_then_signal);
     tcase_add_test(tc, collapse_discarded_round);
