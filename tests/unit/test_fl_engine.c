@@ -312,6 +312,8 @@ static void first_view(void)
     expect_view(CAUSED_BY_JOIN, 1, 0, 1, m, 1);
     expect_ctl(-32767, 1);      /* FLUSH_RECV, echoed */
     expect_would_block();       /* counted: steady */
+    ck_assert_int_eq(FL_poll(mb), 0);
+    ck_assert_int_eq(FL_more_msgs(mb), 0);
 }
 
 /* B joins a steady [A]: request, flush, both FLUSH_OKs, view [A,B]. */
@@ -733,6 +735,40 @@ START_TEST(drop_recv_subgroup)
 }
 END_TEST
 
+/* 7.9: a view the layer made does not fit. Without DROP_RECV it stays
+ * at the head of the queue (nothing but the sizes written); with it, it
+ * is copied as far as it fits and leaves the queue. */
+START_TEST(queued_short_buffers)
+{
+    const char *m[] = { A, B }, *vs[] = { B };
+    struct ev e;
+
+    first_view();
+    memb(CAUSED_BY_JOIN, m, 2, 0, vs, 1, 2);
+    expect_req();
+    ck_assert_int_eq(FL_flush(mb, "G"), 0);
+    expect_ctl(-32768, 2);
+    ctl(B, -32768, 2);
+    ck_assert_int_eq(rcv_flags(&e, 8, 20, 0), BUFFER_TOO_SHORT);
+    ck_assert_int_eq(e.em, -48);
+    ck_assert_int_eq(e.ng, 0);
+    ck_assert_int_eq(e.type, 0);
+    ck_assert_str_eq(e.sender, "");
+    ck_assert_int_eq(e.more, -7);
+    ck_assert_int_eq(FL_more_msgs(mb), 1);
+    ck_assert_int_eq(rcv_flags(&e, 1, 20, 0), GROUPS_TOO_SHORT);
+    ck_assert_int_eq(e.ng, -2);
+    ck_assert_int_eq(e.em, -48);
+    ck_assert_int_eq(rcv_flags(&e, 1, 20, DROP_RECV), GROUPS_TOO_SHORT);
+    ck_assert_int_eq(e.ng, -2);
+    ck_assert_str_eq(e.groups[0], A);
+    ck_assert_str_eq(e.sender, "G");
+    ck_assert_uint_eq((unsigned)e.serv, REG_MEMB_MESS | CAUSED_BY_JOIN);
+    ck_assert_int_eq(FL_more_msgs(mb), 0);
+    expect_ctl(-32767, 2);
+}
+END_TEST
+
 /* Destroy-on-failure (5): the daemon goes away under a receive; the
  * connection is gone for every later call. */
 START_TEST(daemon_gone)
@@ -845,6 +881,7 @@ int main(void)
     tcase_add_test(tc, malformed_dropped);
     tcase_add_test(tc, other_byte_order);
     tcase_add_test(tc, drop_recv_subgroup);
+    tcase_add_test(tc, queued_short_buffers);
     tcase_add_test(tc, daemon_gone);
     tcase_add_test(tc, disconnect_wakes_receiver);
     tcase_add_test(tc, sp_kill_drops_flush_state);
