@@ -42,6 +42,12 @@ static void fork_child(void)
 {
     struct flx_conn *c;
 
+    /* The table lock was taken in prepare by the forking thread, the only
+     * one here: its own unlock is legitimate (and what ThreadSanitizer
+     * understands); then it is made anew like the rest. Connection locks
+     * may be held by parent threads that do not exist here: re-created. */
+    pthread_mutex_unlock(&table_lock);
+    pthread_mutex_destroy(&table_lock);
     pthread_mutex_init(&table_lock, NULL);
     pthread_cond_init(&table_cond, NULL);
     for (c = table; c != NULL; c = c->next) {
