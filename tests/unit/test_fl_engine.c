@@ -330,6 +330,17 @@ static void b_joins(void)
     expect_ctl(-32767, 2);
 }
 
+/* [A,B] installed (settling), then C joins: the flush request is out. */
+static void c_joins(void)
+{
+    const char *m3[] = { A, B, C }, *vs[] = { C };
+
+    first_view();
+    b_joins();
+    memb(CAUSED_BY_JOIN, m3, 3, 0, vs, 1, 3);
+    expect_req();
+}
+
 /* ---- tests ---------------------------------------------------------- */
 
 /* 4.2/4.3 byte for byte on a little-endian host (the spec's capture). */
@@ -437,15 +448,12 @@ END_TEST
  * aborts); untagged data from a non-member is never shown. */
 START_TEST(postponed_and_closed)
 {
-    const char *m3[] = { A, B, C }, *vs[] = { C };
+    const char *vs[] = { C };
     unsigned char body[2 + 2 + 12];
     group_id g = gid(3);
     int16 t = 8;
 
-    first_view();
-    b_joins();
-    memb(CAUSED_BY_JOIN, m3, 3, 0, vs, 1, 3);
-    expect_req();
+    c_joins();
     ck_assert_int_eq(FL_flush(mb, "G"), 0);
     expect_ctl(-32768, 3);
     memcpy(body, "nw", 2);
@@ -470,13 +478,10 @@ END_TEST
  * settling: steady comes with the last listed member's FLUSH_RECV. */
 START_TEST(flush_recv_carried)
 {
-    const char *m3[] = { A, B, C }, *vs[] = { C };
+    const char *vs[] = { C };
     struct wframe f;
 
-    first_view();
-    b_joins();
-    memb(CAUSED_BY_JOIN, m3, 3, 0, vs, 1, 3);
-    expect_req();
+    c_joins();
     ck_assert_int_eq(FL_flush(mb, "G"), 0);
     expect_ctl(-32768, 3);
     ctl(B, -32768, 3);
@@ -538,13 +543,9 @@ END_TEST
  * flushed, the layer answers the new change by itself (7.3 steps 6, 8). */
 START_TEST(collapse_discarded_round)
 {
-    const char *m3[] = { A, B, C }, *m2[] = { A, B }, *vc[] = { C };
+    const char *m2[] = { A, B }, *vc[] = { C };
 
-    first_view();
-    b_joins();
-    ctl(B, -32767, 2);
-    memb(CAUSED_BY_JOIN, m3, 3, 0, vc, 1, 3);
-    expect_req();
+    c_joins();
     ck_assert_int_eq(FL_flush(mb, "G"), 0);
     expect_ctl(-32768, 3);
     memb(CAUSED_BY_DISCONNECT, m2, 2, 0, vc, 1, 4);
@@ -559,12 +560,9 @@ END_TEST
  * the application's one FL_flush answers the new change. */
 START_TEST(requested_replaced)
 {
-    const char *m3[] = { A, B, C }, *m2[] = { A, B }, *vc[] = { C };
+    const char *m2[] = { A, B }, *vc[] = { C };
 
-    first_view();
-    b_joins();
-    memb(CAUSED_BY_JOIN, m3, 3, 0, vc, 1, 3);
-    expect_req();
+    c_joins();
     memb(CAUSED_BY_DISCONNECT, m2, 2, 0, vc, 1, 4);
     expect_would_block();
     ck_assert_int_eq(FL_flush(mb, "G"), 0);
@@ -579,13 +577,10 @@ END_TEST
  * signal, and no FLUSH_RECV for the view that is already old. */
 START_TEST(cascade)
 {
-    const char *m3[] = { A, B, C }, *m2[] = { A, B }, *vc[] = { C };
+    const char *m2[] = { A, B }, *vc[] = { C };
     struct ev e;
 
-    first_view();
-    b_joins();
-    memb(CAUSED_BY_JOIN, m3, 3, 0, vc, 1, 3);
-    expect_req();
+    c_joins();
     ctl(C, -32768, 3);
     ctl(B, -32768, 3);
     memb(CAUSED_BY_DISCONNECT, m2, 2, 0, vc, 1, 4);
