@@ -4,15 +4,19 @@
 # over the shared libspread. sptuser is spuser.c built with a reader thread.
 # splifecycle walks through the connection lifecycle (SP_init, SP_disconnect
 # from another thread, the reuse guard, fork, SP_kill, SP_close).
+# tools/libcli holds what the interactive tools share (cli.h).
 
 bin_PROGRAMS += tools/spuser tools/sptuser tools/spflooder tools/splifecycle
 
+noinst_LTLIBRARIES += tools/libcli.la
+tools_libcli_la_SOURCES = tools/cli.c tools/cli.h
+
 tools_spuser_SOURCES = tools/spuser.c
-tools_spuser_LDADD = libspread/libspread.la
+tools_spuser_LDADD = tools/libcli.la libspread/libspread.la
 
 tools_sptuser_SOURCES = tools/spuser.c
 tools_sptuser_CPPFLAGS = $(AM_CPPFLAGS) -DSPTUSER
-tools_sptuser_LDADD = libspread/libspread.la
+tools_sptuser_LDADD = tools/libcli.la libspread/libspread.la
 
 tools_spflooder_SOURCES = tools/spflooder.c
 tools_spflooder_LDADD = libspread/libspread.la

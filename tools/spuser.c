@@ -20,27 +20,19 @@
 #endif
 
 #include "sp.h"
+#include "cli.h"
 
 #define OPT_NAME_LEN 80         /* -u and -s buffers, as upstream */
 #define OPT_AUTH_USER_LEN 33    /* -n */
 #define OPT_AUTH_PASS_LEN 9     /* -p */
-#define MAX_MESSLEN 102400      /* largest body we send or print whole */
+#define MAX_MESSLEN CLI_MAX_MESSLEN
 #define MAX_MEMBERS 100         /* groups per message / members listed */
 #define MAX_VSSETS 10
 #define MAX_DESTS 10            /* destinations of one `s`/`m` command */
 #define SEND_LINE_LEN 200       /* `s`: at most 199 characters are sent */
 #define CMD_LINE_LEN 1024
-#define BURST_COUNT 10
 #define BURST_GROUP "dummy_group_name"
-#define BLOCK_RULE "============================"
-
-/* Standard input, read by hand so that poll() on descriptor 0 never misses
- * lines that stdio would already have buffered. */
-struct linebuf {
-    char buf[4096];
-    size_t len;
-    int eof;
-};
+#define BLOCK_RULE CLI_BLOCK_RULE
 
 struct user {
     mailbox mbox;
@@ -49,7 +41,7 @@ struct user {
     int quitting;               /* set before our own disconnect */
     int sent;                   /* messages sent so far (burst numbering) */
     int burst_size;
-    struct linebuf in;
+    struct cli_linebuf in;
     /* receive side */
     char sender[MAX_GROUP_NAME];
     char groups[MAX_MEMBERS][MAX_GROUP_NAME];
@@ -69,92 +61,22 @@ static void out_lock(struct user *u) { (void)u; }
 static void out_unlock(struct user *u) { (void)u; }
 #endif
 
-/* ---- standard input ---------------------------------------------------- */
-
-static void lb_fill(struct linebuf *lb)
-{
-    ssize_t n;
-
-    if (lb->eof || lb->len == sizeof(lb->buf))
-        return;
-    do {
-        n = read(STDIN_FILENO, lb->buf + lb->len, sizeof(lb->buf) - lb->len);
-    } while (n < 0 && errno == EINTR);
-    if (n <= 0)
-        lb->eof = 1;
-    else
-        lb->len += (size_t)n;
-}
-
-/* True when read_line() can return without blocking. */
-static int lb_ready(const struct linebuf *lb)
-{
-    return lb->eof || lb->len == sizeof(lb->buf) ||
-           memchr(lb->buf, '\n', lb->len) != NULL;
-}
-
-static void lb_consume(struct linebuf *lb, size_t n)
-{
-    memmove(lb->buf, lb->buf + n, lb->len - n);
-    lb->len -= n;
-}
-
-/* Blocks for one line and copies at most cap - 1 bytes of it, newline
- * included, into out; the rest of an over-long line is dropped. Returns the
- * number of bytes copied, 0 at the end of input. */
-static size_t read_line(struct linebuf *lb, char *out, size_t cap)
-{
-    char *nl;
-    size_t take, n;
-
-    while (!lb_ready(lb))
-        lb_fill(lb);
-    if (lb->len == 0)
-        return 0;
-    nl = memchr(lb->buf, '\n', lb->len);
-    take = nl != NULL ? (size_t)(nl - lb->buf) + 1 : lb->len;
-    n = take < cap - 1 ? take : cap - 1;
-    memcpy(out, lb->buf, n);
-    out[n] = '\0';
-    lb_consume(lb, take);
-    while (nl == NULL && !lb->eof) {        /* skip the tail of the line */
-        lb_fill(lb);
-        nl = memchr(lb->buf, '\n', lb->len);
-        lb_consume(lb, nl != NULL ? (size_t)(nl - lb->buf) + 1 : lb->len);
-    }
-    return n;
-}
-
 /* ---- output ------------------------------------------------------------ */
 
 /* SP_error prints through the library; keep it ordered with our stdio. */
 static void report(int err)
 {
-    fflush(stdout);
-    SP_error(err);
-    fflush(stdout);
-}
-
-static void print_prompt(void)
-{
-    printf("\nUser> ");
-    fflush(stdout);
+    cli_report(SP_error, err);
 }
 
 static void print_menu(void)
 {
-    printf("\n==========\n"
-           "User Menu:\n"
-           "----------\n"
-           "\n"
-           "\tj <group> -- become a member of <group>\n"
-           "\tl <group> -- stop being a member of <group>\n"
-           "\n"
-           "\ts <group> ... -- send one line to up to %d groups\n"
+    cli_print_menu_head();
+    printf("\ts <group> ... -- send one line to up to %d groups\n"
            "\tm <group> ... -- send several lines as one message; an empty line ends it\n"
            "\tb [<group>] -- send %d numbered messages of a chosen size\n"
            "\n",
-           MAX_DESTS, BURST_COUNT);
+           MAX_DESTS, CLI_BURST_COUNT);
 #ifndef SPTUSER
     printf("\tr -- wait for one message and print it\n"
            "\tp -- show how many bytes are waiting to be read\n"
@@ -175,21 +97,6 @@ static void usage(void)
            "\t[-p <password>]    password for password authentication (accepted, not used)\n"
            "\t[-r]               let the daemon pick a random private name\n");
     exit(0);
-}
-
-static const char *service_kind(service st)
-{
-    if (Is_unreliable_mess(st))
-        return "UNRELIABLE";
-    if (Is_reliable_mess(st))
-        return "RELIABLE";
-    if (Is_fifo_mess(st))
-        return "FIFO";
-    if (Is_causal_mess(st))
-        return "CAUSAL";
-    if (Is_agreed_mess(st))
-        return "AGREED";
-    return "SAFE";
 }
 
 static void print_vs_sets(struct user *u)
@@ -266,10 +173,8 @@ static void print_block(struct user *u, int ret, service st, int num_groups,
 
     printf("\n" BLOCK_RULE "\n");
     if (Is_regular_mess(st)) {
-        printf("received %s message from %s, of type %d, (endian %d) "
-               "to %d groups \n(%d bytes): %s\n",
-               service_kind(st), u->sender, mess_type, endian, ngroups,
-               ret, u->rbuf);
+        cli_print_data(u->sender, st, mess_type, endian, ngroups, ret,
+                       u->rbuf);
     } else if (Is_membership_mess(st)) {
         print_membership(u, st, num_groups, mess_type);
     } else if (Is_reject_mess(st)) {
@@ -343,7 +248,7 @@ static void read_message(struct user *u)
     }
     u->rbuf[ret <= MAX_MESSLEN ? ret : MAX_MESSLEN] = '\0';
     print_block(u, ret, st, num_groups, mess_type, endian);
-    print_prompt();
+    cli_print_prompt();
     out_unlock(u);
 }
 
@@ -365,13 +270,13 @@ static void *reader_main(void *arg)
 static size_t prompt_read(struct user *u, char *out, size_t cap)
 {
     fflush(stdout);
-    if (!lb_ready(&u->in)) {
+    if (!cli_lb_ready(&u->in)) {
         out_unlock(u);
-        while (!lb_ready(&u->in))
-            lb_fill(&u->in);
+        while (!cli_lb_ready(&u->in))
+            cli_lb_fill(&u->in);
         out_lock(u);
     }
-    return read_line(&u->in, out, cap);
+    return cli_read_line(&u->in, out, cap);
 }
 
 /* Splits the argument text of a command into at most `max` group names.
@@ -395,25 +300,6 @@ static int parse_groups(const char *args, char groups[][MAX_GROUP_NAME],
         n++;
     }
     return n;
-}
-
-static void cmd_join_leave(struct user *u, const char *args, int join)
-{
-    char group[CMD_LINE_LEN];
-    size_t len;
-    int ret;
-
-    args += strspn(args, " \t\r\n");
-    len = strcspn(args, " \t\r\n");
-    if (len == 0) {
-        printf(" invalid group \n");
-        return;
-    }
-    memcpy(group, args, len);
-    group[len] = '\0';
-    ret = join ? SP_join(u->mbox, group) : SP_leave(u->mbox, group);
-    if (ret < 0)
-        report(ret);
 }
 
 /* Common tail of `s` and `m`: one SAFE message of type 1. */
@@ -445,8 +331,9 @@ static int read_dests(const char *args, char groups[][MAX_GROUP_NAME])
     return n;
 }
 
-static void cmd_send(struct user *u, const char *args)
+static void cmd_send(void *ctx, const char *args)
 {
+    struct user *u = ctx;
     char groups[MAX_DESTS][MAX_GROUP_NAME];
     int n;
     size_t len;
@@ -462,8 +349,9 @@ static void cmd_send(struct user *u, const char *args)
     send_text(u, n, groups, (int)len);
 }
 
-static void cmd_multiline(struct user *u, const char *args)
+static void cmd_multiline(void *ctx, const char *args)
 {
+    struct user *u = ctx;
     char groups[MAX_DESTS][MAX_GROUP_NAME];
     char line[CMD_LINE_LEN];
     size_t len, total = 0, room;
@@ -487,93 +375,101 @@ static void cmd_multiline(struct user *u, const char *args)
     send_text(u, n, groups, (int)total);
 }
 
-static void cmd_burst(struct user *u, const char *args)
+static int burst_send(void *ctx, const char *group, const char *buf, int len)
 {
+    struct user *u = ctx;
+
+    return SP_multicast(u->mbox, FIFO_MESS, group, 2, len, buf);
+}
+
+static void cmd_burst(void *ctx, const char *args)
+{
+    struct user *u = ctx;
     char group[MAX_GROUP_NAME];
     char line[CMD_LINE_LEN];
-    int i, size, ret;
-    size_t len;
+    int len, ret;
 
-    args += strspn(args, " \t\r\n");
-    len = strcspn(args, " \t\r\n");
+    len = cli_word(args, group, sizeof(group));
     if (len == 0) {
         snprintf(group, sizeof(group), "%s", BURST_GROUP);
-    } else if (len >= MAX_GROUP_NAME) {
+    } else if (len < 0) {
         report(ILLEGAL_GROUP);
         return;
-    } else {
-        memcpy(group, args, len);
-        group[len] = '\0';
     }
     printf("enter size of each message: ");
     fflush(stdout);
-    if (prompt_read(u, line, sizeof(line)) > 0 &&
-        sscanf(line, "%d", &size) == 1)
-        u->burst_size = size < 0 ? 0 : size > MAX_MESSLEN ? MAX_MESSLEN : size;
-    printf("sending %d messages of %d bytes\n", BURST_COUNT, u->burst_size);
-    for (i = 1; i <= BURST_COUNT; i++) {
-        /* "mess num <k> ", its NUL, then zeros up to the size. */
-        memset(u->sbuf, 0, 64);
-        snprintf(u->sbuf, 64, "mess num %d ", u->sent + 1);
-        ret = SP_multicast(u->mbox, FIFO_MESS, group, 2, u->burst_size,
-                           u->sbuf);
-        if (ret < 0) {
-            report(ret);
-            quit(u);
-        }
-        u->sent++;
-        printf("sent message %d (total %d)\n", i, u->sent);
+    if (prompt_read(u, line, sizeof(line)) == 0)
+        line[0] = '\0';
+    ret = cli_burst(line, &u->burst_size, &u->sent, u->sbuf, group,
+                    burst_send, u);
+    if (ret < 0) {
+        report(ret);
+        quit(u);
     }
-    memset(u->sbuf, 0, 64);
 }
+
+/* The command table: handlers take the struct user as ctx. */
+static void cmd_join(void *ctx, const char *args)
+{
+    cli_group_call(((struct user *)ctx)->mbox, args, SP_join, SP_error);
+}
+
+static void cmd_leave(void *ctx, const char *args)
+{
+    cli_group_call(((struct user *)ctx)->mbox, args, SP_leave, SP_error);
+}
+
+static void cmd_quit(void *ctx, const char *args)
+{
+    quit(ctx);
+}
+
+#ifndef SPTUSER
+static void cmd_receive(void *ctx, const char *args)
+{
+    read_message(ctx);
+}
+
+static void cmd_poll(void *ctx, const char *args)
+{
+    struct user *u = ctx;
+
+    printf("Polling sais: %d\n", SP_poll(u->mbox));
+}
+
+static void cmd_async_on(void *ctx, const char *args)
+{
+    ((struct user *)ctx)->async_read = 1;
+}
+
+static void cmd_async_off(void *ctx, const char *args)
+{
+    ((struct user *)ctx)->async_read = 0;
+}
+#endif
+
+static const struct cli_command commands[] = {
+    { 'j', cmd_join }, { 'l', cmd_leave }, { 's', cmd_send },
+    { 'm', cmd_multiline }, { 'b', cmd_burst },
+#ifndef SPTUSER
+    { 'r', cmd_receive }, { 'p', cmd_poll },
+    { 'e', cmd_async_on }, { 'd', cmd_async_off },
+#endif
+    { 'q', cmd_quit }, { 0, NULL },
+};
 
 /* Runs one command line; end of input quits. */
 static void run_command(struct user *u)
 {
-    char line[CMD_LINE_LEN];
-    size_t len = read_line(&u->in, line, sizeof(line));
-    const char *args = len > 2 ? line + 2 : "";
+    int ret = cli_run_line(&u->in, commands, u);
 
-    if (len == 0)
+    if (ret < 0)
         quit(u);
-    switch (line[0]) {
-    case 'j':
-        cmd_join_leave(u, args, 1);
-        break;
-    case 'l':
-        cmd_join_leave(u, args, 0);
-        break;
-    case 's':
-        cmd_send(u, args);
-        break;
-    case 'm':
-        cmd_multiline(u, args);
-        break;
-    case 'b':
-        cmd_burst(u, args);
-        break;
-#ifndef SPTUSER
-    case 'r':
-        read_message(u);
-        break;
-    case 'p':
-        printf("Polling sais: %d\n", SP_poll(u->mbox));
-        break;
-    case 'e':
-        u->async_read = 1;
-        break;
-    case 'd':
-        u->async_read = 0;
-        break;
-#endif
-    case 'q':
-        quit(u);
-    default:
+    if (ret > 0) {
         printf("\nUnknown commnad\n");
         print_menu();
-        break;
     }
-    print_prompt();
+    cli_print_prompt();
 }
 
 #ifdef SPTUSER
@@ -591,8 +487,8 @@ static void run(struct user *u)
     for (;;) {
         /* Commands block in read_line() without holding the output lock;
          * the lock is taken only around each complete command. */
-        while (!lb_ready(&u->in))
-            lb_fill(&u->in);
+        while (!cli_lb_ready(&u->in))
+            cli_lb_fill(&u->in);
         out_lock(u);
         run_command(u);
         out_unlock(u);
@@ -612,7 +508,7 @@ static void run(struct user *u)
         pfd[1].events = POLLIN;
         pfd[1].revents = 0;
         nfds = u->async_read ? 2 : 1;
-        if (poll(pfd, (nfds_t)nfds, lb_ready(&u->in) ? 0 : -1) < 0) {
+        if (poll(pfd, (nfds_t)nfds, cli_lb_ready(&u->in) ? 0 : -1) < 0) {
             if (errno == EINTR)
                 continue;
             perror("spuser: poll");
@@ -620,9 +516,9 @@ static void run(struct user *u)
         }
         if (nfds == 2 && pfd[1].revents != 0)
             read_message(u);
-        if (pfd[0].revents != 0 && !lb_ready(&u->in))
-            lb_fill(&u->in);
-        if (lb_ready(&u->in))
+        if (pfd[0].revents != 0 && !cli_lb_ready(&u->in))
+            cli_lb_fill(&u->in);
+        if (cli_lb_ready(&u->in))
             run_command(u);
     }
 }
@@ -633,12 +529,11 @@ static void run(struct user *u)
 /* Bounded copy of an option value; an over-long value is a usage error. */
 static void copy_opt(char *dst, size_t cap, const char *val, const char *opt)
 {
-    if (strlen(val) >= cap) {
+    if (cli_copy_opt(dst, cap, val) < 0) {
         printf("spuser: the value of %s is longer than %zu characters\n",
                opt, cap - 1);
         usage();
     }
-    memcpy(dst, val, strlen(val) + 1);
 }
 
 int main(int argc, char **argv)
@@ -703,7 +598,7 @@ int main(int argc, char **argv)
     printf("User: connected to %s with private group %s\n", spread_name,
            u->private_group);
     print_menu();
-    print_prompt();
+    cli_print_prompt();
     run(u);
     return 0;
 }
