@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Cohort, a maintained, clean-room fork of the Spread Toolkit.
 #
-# Integration: spuser, sptuser, spflooder and splifecycle against a real
+# Integration: spuser, sptuser, spflooder, splifecycle and flush_user against a real
 # daemon, driven through pipes the way test harnesses drive them, checking
 # the exact lines scripts parse (tools.md). Every process started here is
 # stopped by pid.
@@ -89,6 +89,79 @@ out=$(timeout 120 "$top_builddir/tools/splifecycle" -q -s "$port" -u lcq -g lc-q
 out=$(timeout 60 "$top_builddir/tools/splifecycle" -q -s 1 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q '^splifecycle: FAILED (1 step): step 1: ' && ok "splifecycle without a daemon" ||
     fail "splifecycle without a daemon: $rc: $out"
+
+# flush_user: a flush round driven by hand (flush.md section 11). fa is a
+# member when fb joins: fa gets the flush request, sends in the old view,
+# flushes, and only then do both get the view; fb never sees the old view's
+# message. Every `r` is one FL_receive, so each step waits for its line.
+start_user fa flush_user "$port"
+start_user fb flush_user "$port@127.0.0.1"
+wait_for "$work/fa.out" "Flush library version is 2.0.0" 10 && ok "flush_user version line" || fail "flush_user version line"
+wait_for "$work/fa.out" "User: connected to $port with private group #fa#localhost" 10 || fail "flush_user connect line"
+wait_for "$work/fb.out" "User: connected to $port@127.0.0.1 with private group #fb#localhost" 10 || fail "flush_user connect line (TCP)"
+
+say fa "j fg" "r"
+wait_for "$work/fa.out" "Received REGULAR membership for group fg with 1 members, where I am member 0:" 10 &&
+    wait_for "$work/fa.out" "Due to the JOIN of #fa#localhost" 5 &&
+    wait_for "$work/fa.out" "There are 0 buffered messages waiting to be delivered" 5 &&
+    ok "flush_user first view" || fail "flush_user first view"
+grep -qE '^grp id is -?[0-9]+ -?[0-9]+ -?[0-9]+$' "$work/fa.out" && ok "flush_user grp id line" || fail "flush_user grp id line"
+
+# fb's layer answers the round by itself inside its (blocking) receive.
+say fb "j fg" "r"
+say fa "r"
+wait_for "$work/fa.out" "received a FLUSH_REQ message for group fg" 10 && ok "flush request" || fail "flush request"
+say fa "s fg" "old view text"
+wait_for "$work/fa.out" "'old view text" 10 && ok "flush_user send echo" || fail "flush_user send echo"
+say fa "f fg"
+wait_for "$work/fa.out" "Sent a FLUSH_OK message to group 'fg'" 10 && ok "flush line" || fail "flush line"
+say fa "r" "r"
+wait_for "$work/fa.out" "received SAFE message from #fa#localhost, of type 1, (endian 0) to 1 groups " 10 &&
+    wait_for "$work/fa.out" "(14 bytes): old view text" 5 && ok "old-view message before the view" ||
+    fail "old-view message before the view"
+wait_for "$work/fa.out" "Received REGULAR membership for group fg with 2 members, where I am member 0:" 10 &&
+    wait_for "$work/fa.out" "Due to the JOIN of #fb#localhost" 5 && ok "view after the flush" || fail "view after the flush"
+wait_for "$work/fb.out" "Received REGULAR membership for group fg with 2 members, where I am member 1:" 10 &&
+    ok "joiner's first view" || fail "joiner's first view"
+grep -qF "old view text" "$work/fb.out" && fail "the joiner saw an old-view message" || ok "joiner sees no old-view message"
+
+# New-view traffic, a subgroup cast, poll.
+say fb "s fg" "hello fa"
+say fa "r"
+wait_for "$work/fa.out" "received SAFE message from #fb#localhost, of type 1, (endian 0) to 1 groups " 10 &&
+    ok "message in the new view" || fail "message in the new view"
+say fa "g fg" "1" "#fb#localhost" "sub text"
+say fb "r" "r"
+wait_for "$work/fb.out" "received SAFE message from #fa#localhost, of type 0, (endian 0) to 2 groups " 10 &&
+    wait_for "$work/fb.out" "Received a subgroupcast message to group fg: receivers:" 5 &&
+    ok "subgroup cast lines" || fail "subgroup cast lines"
+grep -qP '^\t#fb#localhost$' "$work/fb.out" && ok "subgroup receiver line" || fail "subgroup receiver line"
+say fa "p"
+wait_for "$work/fa.out" "Polling says: " 10 && ok "flush_user poll line" || fail "flush_user poll line"
+
+# fb leaves: fb gets its confirmation; fa the request, then the
+# transitional signal (queued behind it), and after its flush the view.
+say fb "l fg" "r"
+wait_for "$work/fb.out" "received membership message that left group fg" 10 && ok "flush self-leave line" || fail "flush self-leave line"
+say fa "r"
+wait_for "$work/fa.out" "There are 1 buffered messages waiting to be delivered" 10 && ok "request with a signal queued" ||
+    fail "request with a signal queued"
+say fa "r"
+wait_for "$work/fa.out" "received TRANSITIONAL membership for group fg" 10 && ok "transitional signal" || fail "transitional signal"
+say fa "f fg" "r"
+wait_for "$work/fa.out" "Received REGULAR membership for group fg with 1 members, where I am member 0:" 10 &&
+    wait_for "$work/fa.out" "Due to the LEAVE of #fb#localhost" 5 && ok "view after the leave" || fail "view after the leave"
+
+say fb "q"
+wait_for "$work/fb.out" "Calling FL_disconnect(mbox = " 10 && ok "flush_user quit" || fail "flush_user quit"
+# A flush without a request is an error that ends the program.
+say fa "f fg"
+wait_for "$work/fa.out" "FL_error: (-27) Function call peformed in a prohibited state." 10 &&
+    wait_for "$work/fa.out" "Calling FL_disconnect(mbox = " 5 && ok "flush error exits" || fail "flush error exits"
+out=$("$top_builddir/tools/flush_user" -x 2>&1); rc=$?
+[ $rc -eq 0 ] && echo "$out" | grep -q '^Usage: flush_user' && ok "flush_user usage" || fail "flush_user usage: $rc"
+out=$("$top_builddir/tools/flush_user" -u 2>&1); rc=$?
+[ $rc -eq 0 ] && echo "$out" | grep -q '^Usage: flush_user' && ok "flush_user missing value" || fail "flush_user -u: $rc"
 
 kill -0 $dpid 2>/dev/null && ok "daemon alive" || fail "daemon died"
 [ $fails -eq 0 ] && exit 0 || exit 1
