@@ -8,10 +8,10 @@
 # it; a module included after this one may use '+='.
 
 EXTRA_PROGRAMS = bench/latency bench/connect_join bench/rss_clients \
-	bench/fairness bench/hash_flood
+	bench/fairness bench/hash_flood bench/flush
 bench_bins = bench/latency$(EXEEXT) bench/connect_join$(EXEEXT) \
 	bench/rss_clients$(EXEEXT) bench/fairness$(EXEEXT) \
-	bench/hash_flood$(EXEEXT)
+	bench/hash_flood$(EXEEXT) bench/flush$(EXEEXT)
 CLEANFILES += $(bench_bins)
 
 bench_common = bench/stats.c bench/stats.h
@@ -27,6 +27,9 @@ bench_fairness_LDADD = libspread/libspread.la
 bench_hash_flood_SOURCES = bench/hash_flood.c $(bench_common) \
 	tests/lib/flood_names.c tests/lib/flood_names.h
 bench_hash_flood_LDADD = libspread/libspread.la
+# The flush layer (fl.h): throughput through a flush group, view changes.
+bench_flush_SOURCES = bench/flush.c $(bench_common)
+bench_flush_LDADD = libspread/libspread.la
 
 EXTRA_DIST += bench/run.sh bench/cost.sh
 

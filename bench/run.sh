@@ -4,8 +4,9 @@
 # bench/run.sh: starts a private daemon from a build tree on a free port and
 # prints benchmark figures: spflooder throughput over the unix socket and
 # TCP, round-trip latency (AGREED, SAFE), connect+join time, joining many
-# groups with random and with hash-flooding names, and the daemon's
-# resident memory idle and with many clients.
+# groups with random and with hash-flooding names, the daemon's resident
+# memory idle and with many clients, and the flush layer (throughput
+# through flush groups, the time of a view change).
 #
 # Usage: bench/run.sh [<build dir>]       (default: the current directory)
 # Environment:
@@ -41,9 +42,10 @@ connect_join=$builddir/bench/connect_join
 rss_clients=$builddir/bench/rss_clients
 fairness=$builddir/bench/fairness
 hash_flood=$builddir/bench/hash_flood
+flush_bench=$builddir/bench/flush
 
 for prog in "$daemon" "$flooder" "$latency" "$connect_join" "$rss_clients" \
-    "$fairness" "$hash_flood"; do
+    "$fairness" "$hash_flood" "$flush_bench"; do
     if [ ! -x "$prog" ]; then
         echo "run.sh: $prog is missing; build it first (make bench)" >&2
         exit 2
@@ -536,4 +538,49 @@ if out=$(timeout 1200 "$hash_flood" -s "$unix_name" -n "$n" 2>&1); then
 else
     flood_row all FAILED
 fi
+echo
+
+# ---- flush layer -----------------------------------------------------------------
+
+if [ "$quick" = 1 ]; then secs=0.3; rounds=5; else secs=$target_s; rounds=30; fi
+echo "Flush layer (fl.h, issue 10): one member multicasts AGREED messages to a"
+echo "flush group, 200 in flight; msgs/s received by every member (unix socket)."
+echo "SP: the same through the plain SP_* calls, for comparison"
+printf '  %-7s %-6s %-4s %10s %9s %12s %10s\n' members bytes api messages seconds \
+    msgs/s MB/s
+for members in 2 8; do
+    for size in 100 10000; do
+        for api in FL SP; do
+            plain=; [ $api = SP ] && plain=-P
+            # shellcheck disable=SC2086
+            if ! out=$(timeout 300 "$flush_bench" -s "$unix_name" -n $members \
+                -b $size -t "$secs" $plain 2>&1); then
+                printf '  %-7s %-6s %-4s %10s\n' $members $size $api FAILED
+                continue
+            fi
+            printf '  %-7s %-6s %-4s %10s %9s %12s %10s\n' $members $size $api \
+                "$(field messages "$out")" "$(field seconds "$out")" \
+                "$(field msgs_per_s "$out")" "$(field MB_per_s "$out")"
+        done
+    done
+done
+echo
+echo "Flush layer: view change with 8 members, $rounds rounds (microseconds):"
+echo "join: from the 8th member's join until all 8 have the new view;"
+echo "leave: from its leave until the other 7 have theirs"
+printf '  %-4s %10s %10s %10s %10s %10s %10s\n' api join_p50 join_p99 join_mean \
+    leave_p50 leave_p99 leave_mean
+for api in FL SP; do
+    plain=; [ $api = SP ] && plain=-P
+    # shellcheck disable=SC2086
+    if ! out=$(timeout 300 "$flush_bench" -s "$unix_name" -n 8 -V -r $rounds \
+        $plain 2>&1); then
+        printf '  %-4s %10s\n' $api FAILED
+        continue
+    fi
+    printf '  %-4s %10s %10s %10s %10s %10s %10s\n' $api \
+        "$(field join_p50_us "$out")" "$(field join_p99_us "$out")" \
+        "$(field join_mean_us "$out")" "$(field leave_p50_us "$out")" \
+        "$(field leave_p99_us "$out")" "$(field leave_mean_us "$out")"
+done
 echo
