@@ -140,8 +140,8 @@ int log_reopen(struct log *l)
 int log_check_file(const char *path)
 {
     struct stat st;
-    char dir[1024];
-    const char *slash;
+    char base[256];
+    int dfd, rc;
 
     if (stat(path, &st) == 0) {
         if (S_ISDIR(st.st_mode))
@@ -151,16 +151,12 @@ int log_check_file(const char *path)
     if (errno != ENOENT)
         return -errno;
     /* fopen(path, "a") would create it in its directory. */
-    slash = strrchr(path, '/');
-    if (slash != NULL && (size_t)(slash - path) >= sizeof dir)
-        return -ENAMETOOLONG;
-    if (slash == NULL)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == path)
-        snprintf(dir, sizeof dir, "/");
-    else
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    return access(dir, W_OK | X_OK) == 0 ? 0 : -errno;
+    dfd = dirpath_open(path, base, sizeof base);
+    if (dfd < 0)
+        return dfd;
+    rc = faccessat(dfd, ".", W_OK | X_OK, 0) == 0 ? 0 : -errno;
+    close(dfd);
+    return rc;
 }
 
 int log_enabled(const struct log *l, uint32_t cat, int prio)

@@ -32,9 +32,10 @@ cohort_build() {
     if [ ! -f Makefile ]; then
         "$COHORT_TOP/configure" -q "$@"
     elif [ $# -gt 0 ]; then
-        local want= a
-        for a in "$@"; do want="$want'$a' "; done
-        if [ "$(./config.status --config)" != "${want% }" ]; then
+        # config.status prints its arguments shell-quoted; compare them
+        # word by word.
+        if [ "$(eval "printf '%s\n' $(./config.status --config)")" != \
+             "$(printf '%s\n' "$@")" ]; then
             echo "== reconfiguring $COHORT_BUILD with: $*"
             "$COHORT_TOP/configure" -q "$@"
         fi
