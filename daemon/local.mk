@@ -7,6 +7,7 @@ noinst_LTLIBRARIES += daemon/libdaemon.la
 daemon_libdaemon_la_SOURCES = \
 	daemon/actlog.c daemon/actlog.h \
 	daemon/auth.c daemon/auth.h \
+	daemon/daemon.c daemon/daemon.h \
 	daemon/deliver.c daemon/deliver.h \
 	daemon/ev.c daemon/ev.h \
 	daemon/frame.c daemon/frame.h \

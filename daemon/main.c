@@ -32,15 +32,12 @@
 #include "actlog.h"
 #include "auth.h"
 #include "conf.h"
-#include "deliver.h"
+#include "daemon.h"
 #include "dirpath.h"
 #include "ev.h"
-#include "groups.h"
 #include "log.h"
 #include "notify.h"
-#include "order.h"
 #include "priv.h"
-#include "sess.h"
 
 /* The only mutable file-scope state: set by the signal handlers and
  * read by the loop (stop) and by phase_signals (the others). */
@@ -58,18 +55,16 @@ struct options {
     int detach;                /* -d */
 };
 
-struct daemon {
+/* The process: what one spread process holds around its daemon. */
+struct proc {
     struct options opt;
     struct log log;
     struct conf *conf;
     int self;
     struct auth auth;
     struct ev ev;
-    struct order order;
-    struct groups groups;
-    struct deliver deliver;
-    struct sessions sessions;
-    int sessions_up;
+    struct daemon daemon;          /* the modules, wired (daemon.h) */
+    int daemon_up;
     struct actlog actlog;
     struct notify notify;
     struct ev_timer trim_timer;    /* memory housekeeping (trim_cb) */
@@ -129,11 +124,11 @@ static void usage(void)
     exit(1);
 }
 
-static void close_pid_file(struct daemon *d);
-static void fatal(struct daemon *d, const char *fmt, ...)
+static void close_pid_file(struct proc *d);
+static void fatal(struct proc *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 
-static void fatal(struct daemon *d, const char *fmt, ...)
+static void fatal(struct proc *d, const char *fmt, ...)
 {
     char buf[512];
     va_list ap;
@@ -146,8 +141,8 @@ static void fatal(struct daemon *d, const char *fmt, ...)
     log_flush(&d->log);
     /* Give back the unix socket path, which would otherwise stay behind
      * in a shared directory; nothing else matters at exit. */
-    if (d->sessions_up)
-        sess_remove_socket(&d->sessions);
+    if (d->daemon_up)
+        daemon_remove_socket(&d->daemon);
     close_pid_file(d);
     fflush(stdout);
     fflush(stderr);
@@ -220,7 +215,7 @@ static void parse_args(struct options *o, int argc, char **argv)
 
 static void conf_warning(void *ctx, const struct conf_diag *w)
 {
-    struct daemon *d = ctx;
+    struct proc *d = ctx;
     if (w->line > 0)
         log_print(&d->log, "%s:%d: warning: %s", w->file, w->line, w->reason);
     else
@@ -229,7 +224,7 @@ static void conf_warning(void *ctx, const struct conf_diag *w)
 
 static void describe_line(void *ctx, const char *text)
 {
-    struct daemon *d = ctx;
+    struct proc *d = ctx;
     log_msg(&d->log, LOG_C_CONFIGURATION, LOG_INFO, "%s", text);
 }
 
@@ -259,7 +254,7 @@ static void check_failed(const char *fmt, ...)
 /* Until the ring joins daemons, each daemon of a configuration listing
  * several would run alone with its own clients and groups: a split
  * membership nobody would notice. Refused in both modes. */
-static void refuse_several_daemons(struct daemon *d)
+static void refuse_several_daemons(struct proc *d)
 {
     const struct conf *c = d->conf;
     struct conf_diag err;
@@ -279,7 +274,7 @@ static void refuse_several_daemons(struct daemon *d)
     fatal(d, "configuration error (see above)");
 }
 
-static void load_config(struct daemon *d)
+static void load_config(struct proc *d)
 {
     struct conf_diag err;
     const struct conf *c;
@@ -324,7 +319,7 @@ static void load_config(struct daemon *d)
             me->name, me->id, me->addr.text, c->segments[me->segment].port);
 }
 
-static void setup_auth(struct daemon *d)
+static void setup_auth(struct proc *d)
 {
     const struct conf *c = d->conf;
     char err[300];
@@ -385,7 +380,7 @@ static unsigned open_descriptors(void)
  * socket, the spare descriptor, a log reopen) come first; a quarter of the
  * rest at most goes to handshakes, the others to sessions; and one
  * address gets at most a quarter of the handshakes. */
-static void fit_sessions(struct daemon *d, struct sess_opts *so,
+static void fit_sessions(struct proc *d, struct sess_opts *so,
                          unsigned fd_limit)
 {
     unsigned reserve = open_descriptors() + SESS_MAX_LISTENERS + 16;
@@ -408,7 +403,7 @@ static void fit_sessions(struct daemon *d, struct sess_opts *so,
 /* The membership report scripts grep for (daemon.md §5.3). */
 static void print_view(void *ctx, const struct order_view *v)
 {
-    struct daemon *d = ctx;
+    struct proc *d = ctx;
     const struct conf *c = d->conf;
     int s, i, k;
 
@@ -441,8 +436,9 @@ static void print_view(void *ctx, const struct order_view *v)
         int present[CONF_MAX_DAEMONS] = {0};
         for (k = 0; k < v->n_members; k++)
             present[v->members[k]] = 1;
-        actlog_view(&d->actlog, v->memb_time, d->order.n_delivered, present,
-                    c->n_daemons);
+        actlog_view(&d->actlog, v->memb_time,
+                    d->daemon.order ? order_delivered(d->daemon.order) : 0,
+                    present, c->n_daemons);
     }
 }
 
@@ -454,7 +450,7 @@ static const int stop_signals[] = {
     SIGPWR, SIGXCPU
 };
 
-static void setup_signals(struct daemon *d)
+static void setup_signals(struct proc *d)
 {
     struct sigaction sa;
     sigset_t block, wait_mask;
@@ -487,24 +483,24 @@ static void setup_signals(struct daemon *d)
     ev_set_stop_flag(&d->ev, &stop_requested, &wait_mask);
 }
 
-static void log_status(struct daemon *d)
+static void log_status(struct proc *d)
 {
+    struct daemon_stats st;
+
+    daemon_stats(&d->daemon, &st);
     log_print(&d->log, "status: %lu sessions open, %lu groups; since start "
               "%lu sessions accepted, %lu refused, %lu dropped, %lu requests "
               "ordered, %lu joins refused",
-              (unsigned long)d->sessions.n_sess,
-              (unsigned long)d->groups.groups.n,
-              (unsigned long)d->sessions.n_accepted,
-              (unsigned long)d->sessions.n_rejected,
-              (unsigned long)d->sessions.n_dropped,
-              (unsigned long)d->order.n_delivered,
-              (unsigned long)d->deliver.n_refused);
+              (unsigned long)st.sessions_open, (unsigned long)st.groups,
+              (unsigned long)st.accepted, (unsigned long)st.rejected,
+              (unsigned long)st.dropped, (unsigned long)st.ordered,
+              (unsigned long)st.joins_refused);
 }
 
 /* SIGHUP and SIGUSR1, handled in the loop rather than in the handler. */
 static int phase_signals(struct ev *ev, void *ctx)
 {
-    struct daemon *d = ctx;
+    struct proc *d = ctx;
     (void)ev;
 
     if (reopen_requested) {
@@ -531,7 +527,7 @@ static int phase_signals(struct ev *ev, void *ctx)
 
 /* -k, after load_config() and setup_auth(): what start_runtime() would
  * refuse, found without binding, creating or opening anything. */
-static void check_runtime(struct daemon *d)
+static void check_runtime(struct proc *d)
 {
     const struct conf *c = d->conf;
     const char *sockdir = c->unix_socket_dir ? c->unix_socket_dir : SP_UNIX_SOCKET;
@@ -566,8 +562,12 @@ static void check_runtime(struct daemon *d)
  * memory after they have gone. After enough churn, return what is free. */
 static void trim_cb(struct ev *ev, struct ev_timer *t)
 {
-    struct daemon *d = t->data;
-    uint64_t churn = d->groups.n_destroyed + d->sessions.n_reaped;
+    struct proc *d = t->data;
+    struct daemon_stats st;
+    uint64_t churn;
+
+    daemon_stats(&d->daemon, &st);
+    churn = st.churn;
 
     if (churn - d->trimmed_at >= TRIM_CHURN) {
 #ifdef HAVE_MALLOC_TRIM
@@ -578,18 +578,11 @@ static void trim_cb(struct ev *ev, struct ev_timer *t)
     ev_timer_start(ev, t, TRIM_MS);
 }
 
-static int phase_deliver(struct ev *ev, void *ctx)
-{
-    (void)ev;
-    return order_run(ctx);
-}
-
-static void start_runtime(struct daemon *d, unsigned fd_limit)
+static void start_runtime(struct proc *d, unsigned fd_limit)
 {
     const struct conf *c = d->conf;
     const struct conf_daemon *me = &c->daemons[d->self];
-    struct order_ops ops;
-    struct sess_opts so;
+    struct daemon_cfg dc;
     const char *sockdir = c->unix_socket_dir ? c->unix_socket_dir : SP_UNIX_SOCKET;
     char err[512];
     int rc;
@@ -601,55 +594,48 @@ static void start_runtime(struct daemon *d, unsigned fd_limit)
     if (priv_check_socket_dir(&d->log, sockdir, c->daemon_user, err,
                               sizeof err) < 0)
         fatal(d, "%s", err);
-    groups_init(&d->groups);
-    ops.deliver = deliver_request;
-    ops.view = deliver_view;
-    order_init(&d->order, d->self, me->id, &ops, &d->deliver);
-    sess_opts_default(&so);
-    so.max_queued = c->max_session_messages;
-    fit_sessions(d, &so, fd_limit);
-    if (sess_init(&d->sessions, &d->ev, &d->log, &d->order, &d->auth, d->self,
-                  me->name, &so) < 0)
-        fatal(d, "out of memory");
-    d->sessions_up = 1;
-    deliver_init(&d->deliver, &d->groups, &d->sessions, &d->log, d->self);
-    d->deliver.limits.max_groups = c->max_groups;
-    d->deliver.limits.max_member_groups = c->max_session_groups;
-    d->deliver.limits.max_group_members = c->max_group_members;
-    d->deliver.on_view = print_view;
-    d->deliver.on_view_ctx = d;
-    if (sess_listen(&d->sessions, c, d->self, err, sizeof err) < 0)
+    if (ev_add_phase(&d->ev, "signals", phase_signals, d) < 0)
+        fatal(d, "event loop: no room for the signal phase");
+    memset(&dc, 0, sizeof dc);
+    dc.conf = c;
+    dc.self = d->self;
+    dc.ev = &d->ev;
+    dc.log = &d->log;
+    dc.auth = &d->auth;
+    sess_opts_default(&dc.sess);
+    dc.sess.max_queued = c->max_session_messages;
+    fit_sessions(d, &dc.sess, fd_limit);
+    dc.on_view = print_view;
+    dc.on_view_ctx = d;
+    d->daemon_up = 1;
+    if (daemon_init(&d->daemon, &dc, err, sizeof err) < 0)
+        fatal(d, "%s", err);
+    if (daemon_listen(&d->daemon, err, sizeof err) < 0)
         fatal(d, "%s", err);
     if (priv_drop(&d->log, c->runtime_dir, c->daemon_user, c->daemon_group,
-                  d->sessions.unix_bound ? d->sessions.unix_path : NULL, err,
-                  sizeof err) < 0)
+                  daemon_unix_path(&d->daemon), err, sizeof err) < 0)
         fatal(d, "%s", err);
     if (d->opt.activity_log) {
         rc = actlog_open(&d->actlog, &d->ev, me->name);
         if (rc < 0)
             fatal(d, "cannot open the activity log %s: %s", me->name,
                   strerror(-rc));
-        d->sessions.actlog = &d->actlog;
-        d->sessions.seq = &d->order.n_delivered;
+        daemon_set_actlog(&d->daemon, &d->actlog);
     }
-    ev_add_phase(&d->ev, "signals", phase_signals, d);
-    ev_add_phase(&d->ev, "deliver", phase_deliver, &d->order);
-    ev_add_phase(&d->ev, "flush", sess_flush, &d->sessions);
-    ev_add_phase(&d->ev, "reap", sess_reap, &d->sessions);
     ev_timer_init(&d->trim_timer, trim_cb, d);
     ev_timer_start(&d->ev, &d->trim_timer, TRIM_MS);
     log_msg(&d->log, LOG_C_SESSION | LOG_C_CONFIGURATION, LOG_INFO,
             "accepting up to %u client sessions (descriptor limit %u), %u "
             "handshakes at a time (%u per address), %u queued messages each",
-            so.max_sessions, fd_limit, so.max_handshakes, so.max_hs_per_addr,
-            so.max_queued);
-    order_start(&d->order, (uint32_t)time(NULL));
+            dc.sess.max_sessions, fd_limit, dc.sess.max_handshakes,
+            dc.sess.max_hs_per_addr, dc.sess.max_queued);
+    daemon_start(&d->daemon, (uint32_t)time(NULL));
 }
 
 /* -d: fork; the parent waits until the child is ready (or has failed)
  * and exits with status 0 (or 1), so that an init script learns whether
  * the start worked. The child leaves the terminal's session. */
-static void detach(struct daemon *d)
+static void detach(struct proc *d)
 {
     int p[2];
     pid_t pid;
@@ -687,7 +673,7 @@ static void detach(struct daemon *d)
 
 /* Once ready: release the waiting parent and, without a log file, stop
  * writing to its terminal. */
-static void detach_done(struct daemon *d)
+static void detach_done(struct proc *d)
 {
     int devnull;
 
@@ -713,7 +699,7 @@ static void detach_done(struct daemon *d)
  * file left behind by a crash is recognised as stale (unlocked). Its
  * directory stays open: the file is removed at exit even after the
  * chroot (when the new identity may still write there). */
-static void open_pid_file(struct daemon *d)
+static void open_pid_file(struct proc *d)
 {
     const char *path = d->opt.pid_file;
     char text[32];
@@ -743,7 +729,7 @@ static void open_pid_file(struct daemon *d)
         fatal(d, "pid file %s: cannot write it: %s", path, strerror(errno));
 }
 
-static void close_pid_file(struct daemon *d)
+static void close_pid_file(struct proc *d)
 {
     if (d->pid_fd < 0)
         return;
@@ -760,7 +746,7 @@ static void close_pid_file(struct daemon *d)
 
 /* Readiness reports to a service manager (notify.h). Optional: a failure
  * is logged once and the daemon runs on as it would without a manager. */
-static void open_notify(struct daemon *d)
+static void open_notify(struct proc *d)
 {
     int rc = notify_open(&d->notify);
 
@@ -773,7 +759,7 @@ static void open_notify(struct daemon *d)
                 "readiness reports go to %s", d->notify.addr);
 }
 
-static void report_state(struct daemon *d, int stopping)
+static void report_state(struct proc *d, int stopping)
 {
     int rc = stopping ? notify_stopping(&d->notify)
                       : notify_ready(&d->notify);
@@ -785,27 +771,23 @@ static void report_state(struct daemon *d, int stopping)
                 strerror(-rc));
 }
 
-static void teardown(struct daemon *d)
+static void teardown(struct proc *d)
 {
-    if (d->sessions_up)
+    if (d->daemon_up) {
+        struct daemon_stats st;
+        daemon_stats(&d->daemon, &st);
         log_msg(&d->log, LOG_C_SESSION | LOG_C_EXIT, LOG_INFO,
                 "totals: %lu sessions accepted, %lu refused (%lu by the "
                 "access list at accept), %lu dropped; %lu requests ordered, "
                 "%lu joins refused; senders held back %lu times, not held "
                 "back %lu times as they also sent elsewhere",
-                (unsigned long)d->sessions.n_accepted,
-                (unsigned long)d->sessions.n_rejected,
-                (unsigned long)d->sessions.n_refused_access,
-                (unsigned long)d->sessions.n_dropped,
-                (unsigned long)d->order.n_delivered,
-                (unsigned long)d->deliver.n_refused,
-                (unsigned long)d->sessions.n_throttled,
-                (unsigned long)d->sessions.n_unthrottled);
-    if (d->sessions_up)
-        sess_fini(&d->sessions);
+                (unsigned long)st.accepted, (unsigned long)st.rejected,
+                (unsigned long)st.refused_access, (unsigned long)st.dropped,
+                (unsigned long)st.ordered, (unsigned long)st.joins_refused,
+                (unsigned long)st.throttled, (unsigned long)st.unthrottled);
+        daemon_fini(&d->daemon);
+    }
     actlog_close(&d->actlog);
-    order_fini(&d->order);
-    groups_fini(&d->groups);
     ev_fini(&d->ev);
     auth_fini(&d->auth);
     notify_close(&d->notify);
@@ -820,7 +802,7 @@ static void teardown(struct daemon *d)
 
 int main(int argc, char **argv)
 {
-    struct daemon d;
+    struct proc d;
     unsigned fd_limit;
     int rc;
 

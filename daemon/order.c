@@ -11,31 +11,64 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
+#include "ev.h"
 #include "order.h"
 
 #define ORDER_BATCH 4096
 
-int order_init(struct order *o, int my_index, uint32_t my_id,
-               const struct order_ops *ops, void *ctx)
+struct order {
+    struct order_ops ops;
+    void *ctx;
+    struct ev *ev;
+    int my_index;
+    uint32_t my_id;
+    size_t max_queue;
+    void (*space_fn)(void *ctx);      /* order_on_space() */
+    void *space_ctx;
+    int space_wanted;                 /* send_space() said 0 since the last
+                                       * callback */
+    struct order_req *q;              /* ring buffer */
+    size_t head, len, cap;
+    struct order_view view;           /* current regular view */
+    uint64_t n_delivered;
+};
+
+static int order_phase(struct ev *ev, void *ctx);
+
+int order_new(struct order **out, const struct order_env *env,
+              const struct order_ops *ops, void *ctx)
 {
-    memset(o, 0, sizeof *o);
+    struct order *o = calloc(1, sizeof *o);
+
+    *out = NULL;
+    if (o == NULL)
+        return -ENOMEM;
     o->ops = *ops;
     o->ctx = ctx;
-    o->my_index = my_index;
-    o->my_id = my_id;
+    o->ev = env->ev;
+    o->my_index = env->self;
+    o->my_id = env->conf->daemons[env->self].id;
+    o->max_queue = env->max_queue ? env->max_queue : ORDER_MAX_QUEUE;
+    if (ev_add_phase(env->ev, "deliver", order_phase, o) < 0) {
+        free(o);
+        return -ENOSPC;
+    }
+    *out = o;
     return 0;
 }
 
-void order_fini(struct order *o)
+void order_free(struct order *o)
 {
+    if (o == NULL)
+        return;
     while (o->len > 0) {
         msg_unref(o->q[o->head].msg);
         o->head = (o->head + 1) % o->cap;
         o->len--;
     }
     free(o->q);
-    o->q = NULL;
-    o->cap = o->head = 0;
+    free(o);
 }
 
 void order_start(struct order *o, uint32_t now_s)
@@ -77,7 +110,33 @@ int order_submit(struct order *o, const struct order_req *req)
     return 0;
 }
 
-int order_run(struct order *o)
+size_t order_send_space(struct order *o)
+{
+    size_t space = o->len >= o->max_queue ? 0 : o->max_queue - o->len;
+
+    /* A reader told to stop waits for the callback: remember to give it. */
+    if (space == 0)
+        o->space_wanted = 1;
+    return space;
+}
+
+void order_on_space(struct order *o, void (*fn)(void *ctx), void *ctx)
+{
+    o->space_fn = fn;
+    o->space_ctx = ctx;
+}
+
+size_t order_pending(const struct order *o)
+{
+    return o->len;
+}
+
+uint64_t order_delivered(const struct order *o)
+{
+    return o->n_delivered;
+}
+
+static int order_run(struct order *o)
 {
     size_t n = o->len < ORDER_BATCH ? o->len : ORDER_BATCH;
 
@@ -96,7 +155,20 @@ int order_run(struct order *o)
         o->q = NULL;
         o->cap = o->head = 0;
     }
+    /* Readers resume below half the bound, not at the first free slot:
+     * one wake-up then buys them a useful amount of reading. */
+    if (o->space_wanted && o->len <= o->max_queue / 2) {
+        o->space_wanted = 0;
+        if (o->space_fn != NULL)
+            o->space_fn(o->space_ctx);
+    }
     return o->len > 0;
+}
+
+static int order_phase(struct ev *ev, void *ctx)
+{
+    (void)ev;
+    return order_run(ctx);
 }
 
 enum order_class order_class_of(uint32_t type)

@@ -81,6 +81,8 @@ void sess_opts_default(struct sess_opts *o)
     o->write_ms = SESS_WRITE_MS;
 }
 
+static void order_space_back(void *ctx);
+
 int sess_init(struct sessions *ss, struct ev *ev, struct log *log,
               struct order *order, const struct auth *auth, int my_index,
               const char *my_name, const struct sess_opts *opts)
@@ -109,6 +111,7 @@ int sess_init(struct sessions *ss, struct ev *ev, struct log *log,
     ss->scratch = malloc(ss->scratch_cap);
     if (ss->scratch == NULL)
         return -ENOMEM;
+    order_on_space(order, order_space_back, ss);
     ss->rand_state = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16) ^ 0x9e3779b9u;
     return 0;
 }
@@ -387,6 +390,49 @@ void sess_backlog_push(struct sess *s, int served)
     *tail = s;
 }
 
+static void hold_remove(struct sessions *ss, struct sess *s)
+{
+    if (!s->held)
+        return;
+    if (s->hold_prev != NULL)
+        s->hold_prev->hold_next = s->hold_next;
+    else
+        ss->held_head = s->hold_next;
+    if (s->hold_next != NULL)
+        s->hold_next->hold_prev = s->hold_prev;
+    s->held = 0;
+    s->in_backlog = 0;
+    s->hold_prev = s->hold_next = NULL;
+}
+
+void sess_hold(struct sess *s)
+{
+    struct sessions *ss = s->ss;
+
+    if (s->in_backlog)
+        return;
+    s->held = 1;
+    s->in_backlog = 1;
+    s->hold_prev = NULL;
+    s->hold_next = ss->held_head;
+    if (ss->held_head != NULL)
+        ss->held_head->hold_prev = s;
+    ss->held_head = s;
+}
+
+/* order's space callback: the held sessions read again from the next
+ * pass on, before those that wait for a turn of their own. */
+static void order_space_back(void *ctx)
+{
+    struct sessions *ss = ctx;
+
+    while (ss->held_head != NULL) {
+        struct sess *s = ss->held_head;
+        hold_remove(ss, s);
+        sess_backlog_push(s, 0);
+    }
+}
+
 /* Hand the backlog to the loop for the next pass, starved before served.
  * Runs before the reap phase, so every session listed still exists. */
 static void backlog_feed(struct sessions *ss)
@@ -443,7 +489,7 @@ static void log_disconnect(struct sess *s)
     struct sessions *ss = s->ss;
 
     if (s->accepted && ss->actlog != NULL)
-        actlog_disconnect(ss->actlog, ss->seq ? *ss->seq : 0, s->fd,
+        actlog_disconnect(ss->actlog, order_delivered(ss->order), s->fd,
                           s->peer_ip, s->name, s->n_in);
     s->accepted = 0;
 }
@@ -716,6 +762,7 @@ int sess_reap(struct ev *ev, void *ctx)
     ss->reap_list = NULL;
     while (s != NULL) {
         struct sess *next = s->reap_next;
+        hold_remove(ss, s);
         if (s->all_prev != NULL)
             s->all_prev->all_next = s->all_next;
         else
@@ -973,6 +1020,7 @@ void sess_fini(struct sessions *ss)
         sess_reap(ss->ev, ss);
     }
     sess_reap(ss->ev, ss);
+    order_on_space(ss->order, NULL, NULL);
     sess_listeners_fini(ss);
     hmap_fini(&ss->by_name);
     free(ss->scratch);

@@ -183,8 +183,11 @@ struct sess {
     size_t woff;               /* bytes of wq[wq_head] already written */
     int flush_pending;
     struct sess *flush_next;
-    int in_backlog;            /* whole frames wait for a later pass */
+    int in_backlog;            /* whole frames wait for a later pass, or
+                                * held: for space in order */
     struct sess *backlog_next;
+    int held;                  /* on the held list (sess.c: sess_hold) */
+    struct sess *hold_prev, *hold_next;
     struct sess *reap_next;
     struct sess *all_prev, *all_next;
     uint64_t stamp;            /* last fan-out serial delivered (deliver.c) */
@@ -265,8 +268,12 @@ struct sessions {
      * those that did, so that every session gets its turn. */
     struct sess *starved_head, *starved_tail;
     struct sess *served_head, *served_tail;
+    /* Sessions that stopped reading because order had no send space
+     * (order_send_space() said 0). They wait, with no busy loop, until
+     * order's space callback hands them to the next pass; a session that
+     * closes meanwhile leaves the list when it is reaped. */
+    struct sess *held_head;
     struct actlog *actlog;     /* -l y, or NULL */
-    const uint64_t *seq;       /* highest delivered sequence, for actlog */
 };
 
 void sess_opts_default(struct sess_opts *o);

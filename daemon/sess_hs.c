@@ -37,6 +37,7 @@
 #include "actlog.h"
 #include "auth.h"
 #include "log.h"
+#include "order.h"
 #include "sess_int.h"
 
 #define HS_BUF 256
@@ -214,7 +215,7 @@ static void accept_session(struct sess *s, int has_patch)
     sess_set_state(s, SESS_OPEN, "accepted");
     s->accepted = 1;
     if (s->ss->actlog != NULL)
-        actlog_connect(s->ss->actlog, s->ss->seq ? *s->ss->seq : 0, s->fd,
+        actlog_connect(s->ss->actlog, order_delivered(s->ss->order), s->fd,
                        s->peer_ip, s->name);
     log_msg(s->ss->log, LOG_C_SESSION, LOG_INFO,
             "%s: accepted as %s (client %u.%u.%u%s)",

@@ -81,6 +81,8 @@ void sess_io_readable(struct sess *s);
 /* s has whole frames left that a per-pass limit kept it from handling;
  * served: it handled some in this pass. See sessions.starved_head. */
 void sess_backlog_push(struct sess *s, int served);
+/* s stops reading until order has send space again (order_on_space). */
+void sess_hold(struct sess *s);
 /* Right after acceptance: handle frames buffered with the handshake; read
  * on only when `more` (the last handshake read filled its buffer). */
 void sess_io_start(struct sess *s, int more);

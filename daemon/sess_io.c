@@ -103,6 +103,10 @@ static int frames_allowed(const struct sess *s)
     const struct sessions *ss = s->ss;
     unsigned left = ss->pass_frames >= ss->pass_budget
                         ? 0 : ss->pass_budget - ss->pass_frames;
+    size_t space = order_send_space(ss->order);
+
+    if (space < left)
+        left = (unsigned)space;
     return left < IO_FRAMES_PER_PASS ? (int)left : IO_FRAMES_PER_PASS;
 }
 
@@ -183,7 +187,12 @@ static int io_later(struct sess *s, int limited, int served)
         return 1;
     }
     if (limited) {
-        sess_backlog_push(s, served);
+        /* Out of order's space, not of this pass's share: wait for the
+         * space callback instead of polling every pass. */
+        if (order_send_space(ss->order) == 0)
+            sess_hold(s);
+        else
+            sess_backlog_push(s, served);
         return 1;
     }
     return 0;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
+#include "ev.h"
 #include "order.h"
 #include "../lib/ckmain.h"
 
@@ -43,59 +45,145 @@ static void on_view(void *ctx, const struct order_view *v)
     ck_assert_int_eq(v->transitional, 0);
 }
 
+/* One daemon (id 42) on a loop of its own; the layer's phase runs when
+ * the test runs a pass. */
+struct bed {
+    struct ev ev;
+    struct conf *conf;
+    struct order *o;
+};
+
+static void bed_up(struct bed *b, const struct order_ops *ops, void *ctx,
+                   size_t max_queue)
+{
+    struct order_env env;
+
+    ck_assert_int_eq(ev_init(&b->ev), 0);
+    b->conf = calloc(1, sizeof *b->conf);
+    ck_assert_ptr_nonnull(b->conf);
+    b->conf->n_segments = 1;
+    b->conf->n_daemons = 1;
+    b->conf->daemons[0].id = 42;
+    memset(&env, 0, sizeof env);
+    env.ev = &b->ev;
+    env.conf = b->conf;
+    env.self = 0;
+    env.max_queue = max_queue;
+    ck_assert_int_eq(order_new(&b->o, &env, ops, ctx), 0);
+}
+
+static void bed_down(struct bed *b)
+{
+    order_free(b->o);
+    ev_fini(&b->ev);
+    free(b->conf);
+}
+
+static void submit_data(struct order *o, int origin)
+{
+    struct order_req r;
+
+    memset(&r, 0, sizeof r);
+    r.kind = ORDER_DATA;
+    r.origin = origin;
+    r.msg = msg_new(10);
+    ck_assert_int_eq(order_submit(o, &r), 0);
+}
+
 START_TEST(arrival_order)
 {
-    struct order o;
+    struct bed b;
     struct rec rc;
     struct order_ops ops = {on_deliver, on_view};
     int i;
 
     memset(&rc, 0, sizeof rc);
-    rc.o = &o;
-    order_init(&o, 0, 42, &ops, &rc);
-    order_start(&o, 1234);
+    bed_up(&b, &ops, &rc, 0);
+    rc.o = b.o;
+    order_start(b.o, 1234);
     ck_assert_int_eq(rc.views, 1);
     ck_assert_uint_eq(rc.view_time, 1234);
     for (i = 0; i < 40; i++) {
-        struct order_req r;
-        memset(&r, 0, sizeof r);
-        r.kind = ORDER_DATA;
-        r.origin = i;
-        r.msg = msg_new(10);
-        order_submit(&o, &r);
+        submit_data(b.o, i);
         ck_assert_int_eq(rc.n, 0); /* never re-entrant */
     }
-    ck_assert_int_eq(order_run(&o), 0);
+    ck_assert_uint_eq(order_pending(b.o), 40);
+    ev_run_once(&b.ev, 0);
     ck_assert_int_eq(rc.n, 40);
     for (i = 0; i < 40; i++)
         ck_assert_int_eq(rc.seen[i], i);
-    order_fini(&o);
+    ck_assert_uint_eq(order_pending(b.o), 0);
+    ck_assert_uint_eq(order_delivered(b.o), 40);
+    bed_down(&b);
 }
 END_TEST
 
 START_TEST(submit_during_delivery)
 {
-    struct order o;
+    struct bed b;
     struct rec rc;
     struct order_ops ops = {on_deliver, NULL};
     int i;
 
     memset(&rc, 0, sizeof rc);
-    rc.o = &o;
     rc.resubmit = 1;
-    order_init(&o, 0, 42, &ops, &rc);
+    bed_up(&b, &ops, &rc, 0);
+    rc.o = b.o;
     for (i = 0; i < 3; i++) {
         struct order_req r;
         memset(&r, 0, sizeof r);
         r.origin = i;
-        order_submit(&o, &r);
+        order_submit(b.o, &r);
     }
-    ck_assert_int_eq(order_run(&o), 1);  /* the new one waits a pass */
-    ck_assert_int_eq(rc.n, 3);
-    ck_assert_int_eq(order_run(&o), 0);
+    ev_run_once(&b.ev, 0);
+    ck_assert_int_eq(rc.n, 3);           /* the new one waits a pass */
+    ck_assert_uint_eq(order_pending(b.o), 1);
+    ev_run_once(&b.ev, 0);
     ck_assert_int_eq(rc.n, 4);
     ck_assert_int_eq(rc.seen[3], 99);
-    order_fini(&o);
+    bed_down(&b);
+}
+END_TEST
+
+static void on_space(void *ctx)
+{
+    (*(int *)ctx)++;
+}
+
+/* The send-space query counts down to 0 at the bound, submissions beyond
+ * it are still taken (a daemon's own kills must never be refused), and
+ * the callback comes once, from the phase, after the queue has drained;
+ * never while the readers were not told to stop. */
+START_TEST(send_space)
+{
+    struct bed b;
+    struct rec rc;
+    struct order_ops ops = {on_deliver, NULL};
+    int i, calls = 0;
+
+    memset(&rc, 0, sizeof rc);
+    bed_up(&b, &ops, &rc, 8);
+    rc.o = b.o;
+    order_on_space(b.o, on_space, &calls);
+    ck_assert_uint_eq(order_send_space(b.o), 8);
+    for (i = 0; i < 7; i++)
+        submit_data(b.o, i);
+    ck_assert_uint_eq(order_send_space(b.o), 1);
+    ev_run_once(&b.ev, 0);
+    ck_assert_int_eq(calls, 0);          /* nobody was told to stop */
+    for (i = 0; i < 10; i++)
+        submit_data(b.o, i);
+    ck_assert_uint_eq(order_pending(b.o), 10);
+    ck_assert_uint_eq(order_send_space(b.o), 0);
+    ck_assert_uint_eq(order_send_space(b.o), 0);
+    ck_assert_int_eq(calls, 0);          /* never from the query */
+    ev_run_once(&b.ev, 0);
+    ck_assert_int_eq(calls, 1);
+    ck_assert_uint_eq(order_send_space(b.o), 8);
+    ev_run_once(&b.ev, 0);
+    ck_assert_int_eq(calls, 1);          /* once per stop */
+    ck_assert_int_eq(rc.n, 17);
+    bed_down(&b);
 }
 END_TEST
 
@@ -118,6 +206,7 @@ int main(void)
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, arrival_order);
     tcase_add_test(tc, submit_during_delivery);
+    tcase_add_test(tc, send_space);
     tcase_add_test(tc, classes);
     suite_add_tcase(s, tc);
     return ck_run_suite(s);

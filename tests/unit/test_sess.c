@@ -24,7 +24,7 @@
 #include "internal/wire.h"
 #include "auth.h"
 #include "conf.h"
-#include "deliver.h"
+#include "daemon.h"
 #include "ev.h"
 #include "groups.h"
 #include "log.h"
@@ -37,25 +37,51 @@ struct rig {
     struct log log;
     struct auth auth;
     struct ev ev;
-    struct order order;
-    struct groups groups;
-    struct deliver deliver;
-    struct sessions ss;
+    struct daemon d;            /* wired as main.c wires it (daemon.h) */
     char dir[64];
     uint16_t port;
+    size_t peak;                /* most requests order held after the I/O
+                                 * of a pass (probe phase) */
 };
 
 static struct rig *R;
 
-static int phase_deliver(struct ev *ev, void *ctx)
+/* Runs before the daemon's phases, so after the pass's reading and
+ * before order delivers: what sessions handed to order in one pass. */
+static int probe_phase(struct ev *ev, void *ctx)
 {
+    struct rig *r = ctx;
+    size_t n = r->d.order ? order_pending(r->d.order) : 0;
+
     (void)ev;
-    return order_run(ctx);
+    if (n > r->peak)
+        r->peak = n;
+    return 0;
 }
 
-static void rig_up(struct sess_opts *so)
+/* The daemon of main.c on a hand-made configuration: one daemon, the
+ * unix socket in a private directory, TCP on 127.0.0.1 only. */
+static int rig_daemon(const struct sess_opts *so, size_t order_max_queue,
+                      char *err, size_t errlen)
 {
-    struct order_ops ops = {deliver_request, deliver_view};
+    struct daemon_cfg dc;
+
+    memset(&dc, 0, sizeof dc);
+    dc.conf = &R->conf;
+    dc.self = 0;
+    dc.ev = &R->ev;
+    dc.log = &R->log;
+    dc.auth = &R->auth;
+    dc.sess = *so;
+    dc.order_max_queue = order_max_queue;
+    ck_assert_int_eq(ev_init(&R->ev), 0);
+    ck_assert_int_eq(ev_add_phase(&R->ev, "probe", probe_phase, R), 0);
+    ck_assert_int_eq(daemon_init(&R->d, &dc, err, errlen), 0);
+    return daemon_listen(&R->d, err, errlen);
+}
+
+static void rig_up_queue(struct sess_opts *so, size_t order_max_queue)
+{
     struct conf_daemon *d;
     char err[256];
     int tries;
@@ -66,21 +92,18 @@ static void rig_up(struct sess_opts *so)
     log_init(&R->log);
     log_configure(&R->log, LOG_FATAL_LEVEL, 0, NULL, 0);
     auth_init(&R->auth, AUTH_NULL, 0, "NULL ");
-    ck_assert_int_eq(ev_init(&R->ev), 0);
-    groups_init(&R->groups);
-    order_init(&R->order, 0, 482711334u, &ops, &R->deliver);
-    ck_assert_int_eq(sess_init(&R->ss, &R->ev, &R->log, &R->order, &R->auth,
-                               0, "localhost", so), 0);
-    deliver_init(&R->deliver, &R->groups, &R->ss, &R->log, 0);
     R->conf.n_segments = 1;
     R->conf.n_daemons = 1;
     R->conf.unix_socket_dir = R->dir;
     R->conf.unix_socket_mode = 0600;
+    R->conf.max_groups = DELIVER_MAX_GROUPS;
+    R->conf.max_session_groups = DELIVER_MAX_MEMBER_GROUPS;
+    R->conf.max_group_members = DELIVER_MAX_GROUP_MEMBERS;
     d = &R->conf.daemons[0];
     strcpy(d->name, "localhost");
+    d->id = 482711334u;
     d->addr.family = AF_INET;
     d->n_ifaces = 1;
-    d->ifaces[0].roles = CONF_IF_ANY | CONF_IF_CLIENT | CONF_IF_DAEMON;
     d->ifaces[0].addr.family = AF_INET;
     d->ifaces[0].addr.bytes[0] = 127;
     d->ifaces[0].addr.bytes[3] = 1;
@@ -88,17 +111,19 @@ static void rig_up(struct sess_opts *so)
     for (tries = 0; tries < 50; tries++) {
         R->port = (uint16_t)(20000 + (getpid() * 7 + tries * 13) % 30000);
         R->conf.segments[0].port = R->port;
-        if (sess_listen(&R->ss, &R->conf, 0, err, sizeof err) == 0)
+        if (rig_daemon(so, order_max_queue, err, sizeof err) == 0)
             break;
-        sess_fini(&R->ss);
-        ck_assert_int_eq(sess_init(&R->ss, &R->ev, &R->log, &R->order,
-                                   &R->auth, 0, "localhost", so), 0);
+        /* The loop keeps the phases it was given: start both afresh. */
+        daemon_fini(&R->d);
+        ev_fini(&R->ev);
     }
     ck_assert_msg(tries < 50, "no port: %s", err);
-    ev_add_phase(&R->ev, "deliver", phase_deliver, &R->order);
-    ev_add_phase(&R->ev, "flush", sess_flush, &R->ss);
-    ev_add_phase(&R->ev, "reap", sess_reap, &R->ss);
-    order_start(&R->order, 1000);
+    daemon_start(&R->d, 1000);
+}
+
+static void rig_up(struct sess_opts *so)
+{
+    rig_up_queue(so, 0);
 }
 
 static void pump(int ms)
@@ -280,9 +305,7 @@ static int recv_frame_nb(int fd, unsigned char *buf, size_t cap, int32_t *dl)
 static void teardown(void)
 {
     char p[128];
-    sess_fini(&R->ss);
-    order_fini(&R->order);
-    groups_fini(&R->groups);
+    daemon_fini(&R->d);
     ev_fini(&R->ev);
     snprintf(p, sizeof p, "%s/%u", R->dir, R->port);
     ck_assert_int_ne(access(p, F_OK), 0);  /* unix socket removed */
@@ -483,23 +506,23 @@ START_TEST(accept_backoff)
     c1 = socket(AF_INET, SOCK_STREAM, 0);
     c2 = socket(AF_INET, SOCK_STREAM, 0);
     /* First without the spare: nothing can take the waiting connection. */
-    spare = R->ss.spare_fd;
-    R->ss.spare_fd = -1;
+    spare = R->d.sessions.spare_fd;
+    R->d.sessions.spare_fd = -1;
     n = exhaust_descriptors(hog, 512);
     ck_assert_int_eq(connect(c1, (struct sockaddr *)&sa, sizeof sa), 0);
     pump(500);
-    ck_assert_uint_ge(R->ss.accept_errors, 1);
+    ck_assert_uint_ge(R->d.sessions.accept_errors, 1);
     /* 20 + 40 + 80 + 160 ms of pauses fill most of that half second; a
      * listener polled on every pass would have failed about a hundred
      * times. */
-    ck_assert_uint_le(R->ss.accept_errors, 6);
-    ck_assert_uint_ne(R->ss.accept_paused & SESS_PAUSE_ERROR, 0);
+    ck_assert_uint_le(R->d.sessions.accept_errors, 6);
+    ck_assert_uint_ne(R->d.sessions.accept_paused & SESS_PAUSE_ERROR, 0);
     /* The open session is served all the while. */
     k = (int)frame(f, AGREED_MESS, "#a#localhost", self, 1, "ping", 4);
     put(a, f, (size_t)k);
     ck_assert_uint_eq(recv_frame(a, r, sizeof r, &dl) & AGREED_MESS, AGREED_MESS);
     /* With the spare back, the waiting connection is answered. */
-    R->ss.spare_fd = spare;
+    R->d.sessions.spare_fd = spare;
     ck_assert_int_eq(connect(c2, (struct sockaddr *)&sa, sizeof sa), 0);
     fcntl(c1, F_SETFL, O_NONBLOCK);
     fcntl(c2, F_SETFL, O_NONBLOCK);
@@ -513,8 +536,8 @@ START_TEST(accept_backoff)
     while (n > 0)
         close(hog[--n]);
     c1 = login("b", 0);
-    ck_assert_uint_eq(R->ss.accept_errors, 0);
-    ck_assert_uint_eq(R->ss.accept_paused, 0);
+    ck_assert_uint_eq(R->d.sessions.accept_errors, 0);
+    ck_assert_uint_eq(R->d.sessions.accept_paused, 0);
     close(c1);
     close(a);
     pump(20);
@@ -545,10 +568,10 @@ START_TEST(handshake_caps)
     close(t[2]);
     for (i = 0; i < 2; i++)
         u[i] = cli_unix();                /* not counted per address */
-    ck_assert_uint_eq(R->ss.n_hs, 4);
-    ck_assert_uint_ne(R->ss.accept_paused & SESS_PAUSE_HANDSHAKES, 0);
+    ck_assert_uint_eq(R->d.sessions.n_hs, 4);
+    ck_assert_uint_ne(R->d.sessions.accept_paused & SESS_PAUSE_HANDSHAKES, 0);
     x = cli_unix();                       /* waits in the accept queue */
-    ck_assert_uint_eq(R->ss.n_hs, 4);
+    ck_assert_uint_eq(R->d.sessions.n_hs, 4);
     /* u[0] completes its handshake: x is taken in. */
     connect_msg(b, &n, "alice", 1);
     put(u[0], b, n);
@@ -559,8 +582,8 @@ START_TEST(handshake_caps)
     ck_assert(get(u[0], b, 5, 1000));
     ck_assert_int_eq(b[0], ACCEPT_SESSION);
     pump(20);
-    ck_assert_uint_eq(R->ss.n_hs, 4);     /* x took u[0]'s slot */
-    ck_assert_uint_eq(R->ss.n_sess, 1);
+    ck_assert_uint_eq(R->d.sessions.n_hs, 4);     /* x took u[0]'s slot */
+    ck_assert_uint_eq(R->d.sessions.n_sess, 1);
     /* x asks for a name another handshake (t[0]) is also asking for: the
      * first to authenticate gets it. */
     connect_msg(b, &n, "bob", 1);
@@ -586,8 +609,8 @@ START_TEST(handshake_caps)
     close(u[0]);
     close(u[1]);
     pump(20);
-    ck_assert_uint_eq(R->ss.n_hs, 0);
-    ck_assert_uint_eq(R->ss.n_sess, 0);
+    ck_assert_uint_eq(R->d.sessions.n_hs, 0);
+    ck_assert_uint_eq(R->d.sessions.n_sess, 0);
     teardown();
 }
 END_TEST
@@ -642,9 +665,9 @@ START_TEST(partial_frame_deadline)
      * deadline (measured on the daemon's own clock), always after it. */
     t0 = now_ms();
     put(b, f, n / 2);
-    pump_until(&R->ss.n_dropped, 1, 20000);
+    pump_until(&R->d.sessions.n_dropped, 1, 20000);
     t1 = now_ms();
-    ck_assert_uint_eq(R->ss.n_dropped, 1);
+    ck_assert_uint_eq(R->d.sessions.n_dropped, 1);
     ck_assert_msg(t1 - t0 >= so.frame_ms, "dropped after %lu ms, before the "
                   "%u ms deadline", (unsigned long)(t1 - t0), so.frame_ms);
     ck_assert_uint_eq(recv_frame(a, r, sizeof r, &dl), 0x80001480u);  /* b gone */
@@ -660,7 +683,7 @@ END_TEST
 static struct sess *find_sess(const char *name)
 {
     struct sess *x;
-    for (x = R->ss.all; x != NULL; x = x->all_next)
+    for (x = R->d.sessions.all; x != NULL; x = x->all_next)
         if (strcmp(x->name, name) == 0 && x->state == SESS_OPEN)
             return x;
     return NULL;
@@ -697,7 +720,7 @@ START_TEST(write_stall_deadline)
     /* Until the kernel's buffers towards b are full and messages wait in
      * the daemon, far fewer than MaxSessionMessages. */
     t0 = now_ms();
-    for (i = 0; i < 2000 && R->ss.n_dropped == 0 && sb->wq_len < 4; i++) {
+    for (i = 0; i < 2000 && R->d.sessions.n_dropped == 0 && sb->wq_len < 4; i++) {
         put(a, f, n);
         pump(1);
         while (recv_frame_nb(c, r, sizeof r, &dl))
@@ -706,15 +729,15 @@ START_TEST(write_stall_deadline)
     /* b's writes cannot have stalled before t0: until the deadline has
      * passed since then (on the daemon's clock), b must still be there. */
     if (now_ms() - t0 < so.write_ms) {
-        ck_assert_uint_eq(R->ss.n_dropped, 0);
+        ck_assert_uint_eq(R->d.sessions.n_dropped, 0);
         ck_assert_uint_ge(sb->wq_len, 4);
     }
-    while (R->ss.n_dropped == 0 && now_ms() - t0 < 20000) {
+    while (R->d.sessions.n_dropped == 0 && now_ms() - t0 < 20000) {
         pump(10);
         while (recv_frame_nb(c, r, sizeof r, &dl))
             ;
     }
-    ck_assert_uint_eq(R->ss.n_dropped, 1);
+    ck_assert_uint_eq(R->d.sessions.n_dropped, 1);
     ck_assert_ptr_null(find_sess("b"));
     ck_assert_ptr_nonnull(find_sess("c"));
     close(a);
@@ -762,9 +785,9 @@ START_TEST(group_limits)
     int32_t dl;
 
     setup_default();
-    R->deliver.limits.max_groups = 3;
-    R->deliver.limits.max_member_groups = 2;
-    R->deliver.limits.max_group_members = 2;
+    R->d.deliver.limits.max_groups = 3;
+    R->d.deliver.limits.max_member_groups = 2;
+    R->d.deliver.limits.max_group_members = 2;
     a = login("a", 0);
     b = login("b", 0);
     c = login("c", 0);
@@ -786,13 +809,13 @@ START_TEST(group_limits)
     join(a, "#a#localhost", "g1");                  /* already in: nothing */
     join(a, "#a#localhost", "#a#localhost");        /* barrier: g "#a#..." */
     expect_reject(a, "#a#localhost", "#a#localhost");
-    ck_assert_uint_eq(R->deliver.n_refused, 4);
-    ck_assert_uint_eq(groups_count(&R->groups), 3);
+    ck_assert_uint_eq(R->d.deliver.n_refused, 4);
+    ck_assert_uint_eq(groups_count(&R->d.groups), 3);
     close(a);
     close(b);
     close(c);
     pump(20);
-    ck_assert_uint_eq(groups_count(&R->groups), 0);
+    ck_assert_uint_eq(groups_count(&R->d.groups), 0);
     teardown();
 }
 END_TEST
@@ -915,7 +938,7 @@ START_TEST(slow_receiver_dropped)
         if (w > 0 && (off += (size_t)w) == n)
             off = 0;
         ev_run_once(&R->ev, 1);
-        gone = R->ss.n_dropped > 0;
+        gone = R->d.sessions.n_dropped > 0;
     }
     /* Finish the frame in flight so the sender's stream stays framed. */
     while (off != 0) {
@@ -928,13 +951,13 @@ START_TEST(slow_receiver_dropped)
     pump(20);
     /* bob's socket is closed once the kill is delivered (the bytes already
      * in its kernel buffers drain slowly through its 4 KiB window). */
-    ck_assert_uint_eq(R->ss.n_sess, 1);
+    ck_assert_uint_eq(R->d.sessions.n_sess, 1);
     /* The sender is fine. */
     grp[0] = "#fast#localhost";
     n = frame(f, AGREED_MESS, "#fast#localhost", grp, 1, "me", 2);
     put(a, f, n);
     ck_assert_uint_eq(recv_frame(a, r, sizeof r, &dl), 0x80000090u);
-    ck_assert_uint_ge(R->ss.n_dropped, 1);
+    ck_assert_uint_ge(R->d.sessions.n_dropped, 1);
     close(a);
     close(bfd);
     free(f);
@@ -985,10 +1008,70 @@ START_TEST(reading_receiver_kept)
         ck_assert_int_ne(rd, 0);  /* not closed by the daemon */
     }
     ck_assert_int_eq(got, 3000);
-    ck_assert_uint_eq(R->ss.n_dropped, 0);
-    ck_assert_uint_gt(R->ss.n_throttled, 0);
+    ck_assert_uint_eq(R->d.sessions.n_dropped, 0);
+    ck_assert_uint_gt(R->d.sessions.n_throttled, 0);
     close(a);
     close(bfd);
+    pump(20);
+    teardown();
+}
+END_TEST
+
+/* Back-pressure from order: with room for 8 requests, three senders
+ * writing as fast as they can never get more than 8 requests queued in
+ * order by one pass of reading (the pass budget alone would allow 250),
+ * and every message still arrives: held senders resume when order has
+ * drained, without being polled. */
+START_TEST(order_back_pressure)
+{
+    struct sess_opts so;
+    unsigned char f[4][512], r[65536];
+    const char *grp[] = {"bp"};
+    const char *names[] = {"#s0#localhost", "#s1#localhost", "#s2#localhost"};
+    int c[3], rd_fd, i, sent[3] = {0, 0, 0}, got = 0, rounds = 0;
+    size_t n = 0, off[3] = {0, 0, 0}, pend = 0;
+
+    test_opts(&so);
+    rig_up_queue(&so, 8);
+    c[0] = login("s0", 0);
+    c[1] = login("s1", 0);
+    c[2] = login("s2", 1);
+    rd_fd = login("rd", 0);
+    n = frame(f[3], SPW_JOIN_MESS, "#rd#localhost", grp, 1, NULL, 0);
+    put(rd_fd, f[3], n);
+    pump(20);
+    memset(r, 'p', 64);
+    for (i = 0; i < 3; i++)
+        n = frame(f[i], AGREED_MESS, names[i], grp, 1, r, 64);
+    R->peak = 0;
+    while (got < 1500 && rounds++ < 40000) {
+        ssize_t w, rd;
+        for (i = 0; i < 3; i++)
+            while (sent[i] < 500) {
+                w = write(c[i], f[i] + off[i], n - off[i]);
+                if (w <= 0)
+                    break;
+                off[i] += (size_t)w;
+                if (off[i] == n) {
+                    off[i] = 0;
+                    sent[i]++;
+                }
+            }
+        ev_run_once(&R->ev, 1);
+        while ((rd = read(rd_fd, r, sizeof r)) > 0) {
+            pend += (size_t)rd;
+            got += (int)(pend / n);
+            pend %= n;
+        }
+        ck_assert_int_ne(rd, 0);
+    }
+    ck_assert_int_eq(got, 1500);
+    ck_assert_uint_le(R->peak, 8);
+    ck_assert_uint_gt(R->peak, 0);
+    ck_assert_uint_eq(R->d.sessions.n_dropped, 0);
+    for (i = 0; i < 3; i++)
+        close(c[i]);
+    close(rd_fd);
     pump(20);
     teardown();
 }
@@ -1013,6 +1096,7 @@ int main(void)
     tcase_add_test(tc, invalid_frames_drop_only_the_sender);
     tcase_add_test(tc, slow_receiver_dropped);
     tcase_add_test(tc, reading_receiver_kept);
+    tcase_add_test(tc, order_back_pressure);
     suite_add_tcase(s, tc);
     return ck_run_suite(s);
 }

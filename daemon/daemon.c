@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * daemon: the wiring of one daemon's modules (daemon.h). Kept apart from
+ * main.c so that the unit tests and the simulator build daemons exactly as
+ * the real one is built.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conf.h"
+#include "daemon.h"
+#include "ev.h"
+
+int daemon_init(struct daemon *d, const struct daemon_cfg *cfg, char *err,
+                size_t errlen)
+{
+    const struct conf *c = cfg->conf;
+    const struct conf_daemon *me = &c->daemons[cfg->self];
+    struct order_env env;
+    struct order_ops ops;
+    int rc;
+
+    memset(d, 0, sizeof *d);
+    d->cfg = *cfg;
+    groups_init(&d->groups);
+    d->groups_up = 1;
+    memset(&env, 0, sizeof env);
+    env.ev = cfg->ev;
+    env.log = cfg->log;
+    env.conf = c;
+    env.self = cfg->self;
+    env.max_queue = cfg->order_max_queue;
+    ops.deliver = deliver_request;
+    ops.view = deliver_view;
+    rc = order_new(&d->order, &env, &ops, &d->deliver);
+    if (rc < 0) {
+        snprintf(err, errlen, "ordering layer: %s", rc == -ENOSPC
+                 ? "the event loop has no room for its phase" : strerror(-rc));
+        return rc;
+    }
+    rc = sess_init(&d->sessions, cfg->ev, cfg->log, d->order, cfg->auth,
+                   cfg->self, me->name, &cfg->sess);
+    d->sessions_up = 1;         /* sess_fini() also undoes a failed init */
+    if (rc < 0) {
+        snprintf(err, errlen, "sessions: %s", strerror(-rc));
+        return rc;
+    }
+    deliver_init(&d->deliver, &d->groups, &d->sessions, cfg->log, cfg->self);
+    d->deliver.limits.max_groups = c->max_groups;
+    d->deliver.limits.max_member_groups = c->max_session_groups;
+    d->deliver.limits.max_group_members = c->max_group_members;
+    d->deliver.on_view = cfg->on_view;
+    d->deliver.on_view_ctx = cfg->on_view_ctx;
+    if (ev_add_phase(cfg->ev, "flush", sess_flush, &d->sessions) < 0 ||
+        ev_add_phase(cfg->ev, "reap", sess_reap, &d->sessions) < 0) {
+        snprintf(err, errlen, "the event loop has no room for the sessions' "
+                 "phases");
+        return -ENOSPC;
+    }
+    return 0;
+}
+
+int daemon_listen(struct daemon *d, char *err, size_t errlen)
+{
+    return sess_listen(&d->sessions, d->cfg.conf, d->cfg.self, err, errlen);
+}
+
+const char *daemon_unix_path(const struct daemon *d)
+{
+    return d->sessions.unix_bound ? d->sessions.unix_path : NULL;
+}
+
+void daemon_remove_socket(struct daemon *d)
+{
+    if (d->sessions_up)
+        sess_remove_socket(&d->sessions);
+}
+
+void daemon_set_actlog(struct daemon *d, struct actlog *a)
+{
+    d->sessions.actlog = a;
+}
+
+void daemon_start(struct daemon *d, uint32_t now_s)
+{
+    order_start(d->order, now_s);
+}
+
+void daemon_stats(const struct daemon *d, struct daemon_stats *st)
+{
+    const struct sessions *ss = &d->sessions;
+
+    memset(st, 0, sizeof *st);
+    st->sessions_open = ss->n_sess;
+    st->groups = d->groups.groups.n;
+    st->accepted = ss->n_accepted;
+    st->rejected = ss->n_rejected;
+    st->refused_access = ss->n_refused_access;
+    st->dropped = ss->n_dropped;
+    st->throttled = ss->n_throttled;
+    st->unthrottled = ss->n_unthrottled;
+    st->ordered = d->order ? order_delivered(d->order) : 0;
+    st->joins_refused = d->deliver.n_refused;
+    st->churn = d->groups.n_destroyed + ss->n_reaped;
+}
+
+void daemon_fini(struct daemon *d)
+{
+    /* Sessions first: closing them may still touch order (its space
+     * callback) and the group table. */
+    if (d->sessions_up)
+        sess_fini(&d->sessions);
+    d->sessions_up = 0;
+    order_free(d->order);
+    d->order = NULL;
+    if (d->groups_up)
+        groups_fini(&d->groups);
+    d->groups_up = 0;
+}
