@@ -547,6 +547,12 @@ static int ap_port_reuse(struct conf_parse_state *p, const struct val *v)
     return 0;
 }
 
+static int ap_segment_unicast(struct conf_parse_state *p, const struct val *v)
+{
+    p->c->segment_unicast = (enum conf_port_reuse)v->n;
+    return 0;
+}
+
 /* RuntimeDir, DaemonUser, DaemonGroup: empty values are ignored with a
  * warning (as upstream), over-long ones are errors. */
 static int ap_identity(struct conf_parse_state *p, const struct val *v)
@@ -725,6 +731,7 @@ static const struct key_def key_defs[KEY_COUNT] = {
     [KEY_DEBUG_FLAGS] = {V_FLAGS, ap_flags},
     [KEY_DANGEROUS_MONITOR] = {V_BOOL, ap_bool},
     [KEY_SOCKET_PORT_REUSE] = {V_TRI, ap_port_reuse},
+    [KEY_SEGMENT_UNICAST] = {V_TRI, ap_segment_unicast},
     [KEY_RUNTIME_DIR] = {V_STRING, ap_identity},
     [KEY_DAEMON_USER] = {V_STRING, ap_identity},
     [KEY_DAEMON_GROUP] = {V_STRING, ap_identity},

@@ -77,8 +77,12 @@ struct conf_segment {
     int first_daemon;              /* index into conf.daemons */
     int n_daemons;
     int line;                      /* line of its Spread_Segment keyword */
+    int unicast;                   /* effective SegmentUnicast: a segment
+                                    * broadcast goes as one unicast per
+                                    * daemon of the segment */
 };
 
+/* on/off/auto values (SocketPortReuse, SegmentUnicast). */
 enum conf_port_reuse { CONF_REUSE_AUTO = 0, CONF_REUSE_ON, CONF_REUSE_OFF };
 
 /* Authentication methods known to this daemon. */
@@ -146,6 +150,11 @@ struct conf {
     unsigned timeouts_ms[CONF_TO_COUNT]; /* effective (given or defaults) */
     int exclude_seg_addrs_from_hash;
     int ignore_multicast_join_errors;
+    /* Cohort key SegmentUnicast (on/off/auto, default auto: unicast for a
+     * segment whose addresses are all loopback addresses, where nothing
+     * broadcasts); the effective value is per segment. Not hashed: a
+     * daemon that unicasts and one that broadcasts share a ring. */
+    enum conf_port_reuse segment_unicast;
 
     uint32_t hash;                 /* configuration hash (daemon.md §2.9) */
     char *path;                    /* the file actually read */

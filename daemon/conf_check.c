@@ -246,9 +246,21 @@ static void effective_values(struct conf_parse_state *p)
 
     if (!p->key_line[KEY_WIDE_AREA_NETWORK])
         c->wide_area = c->n_segments > 1;
-    c->accelerated_ring = c->accelerated_ring_explicit >= 0
-                              ? c->accelerated_ring_explicit
-                              : !c->wide_area;
+    /* Upstream 5.0.1 runs the accelerated ring only when the file says
+     * "AcceleratedRing = true": the captures show the default and an
+     * explicit false running the original ring (vectors/ring/README.md,
+     * D1), as the hash's "Original Ring" says. A daemon of a mixed ring
+     * must do the same. */
+    c->accelerated_ring = c->accelerated_ring_explicit == 1;
+    for (int s = 0; s < c->n_segments; s++) {
+        struct conf_segment *seg = &c->segments[s];
+        int all_loop = seg->n_addrs > 0;
+        for (int i = 0; i < seg->n_addrs; i++)
+            if (!conf_addr_is_loopback(&seg->addrs[i]))
+                all_loop = 0;
+        seg->unicast = c->segment_unicast == CONF_REUSE_ON ||
+                       (c->segment_unicast == CONF_REUSE_AUTO && all_loop);
+    }
     def = c->wide_area ? wan_timeouts : lan_timeouts;
     if (c->timeouts_given == 0)
         memcpy(c->timeouts_ms, def, sizeof c->timeouts_ms);
@@ -332,7 +344,8 @@ static void describe_segment(const struct conf *c, int s, int self,
     for (int i = 0; i < seg->n_addrs; i++)
         o += snprintf(buf + o, sizeof buf - (size_t)o, " %s",
                       seg->addrs[i].text);
-    snprintf(buf + o, sizeof buf - (size_t)o, ", %d daemon%s:",
+    snprintf(buf + o, sizeof buf - (size_t)o, "%s, %d daemon%s:",
+             seg->unicast ? " (sent as unicast to each daemon)" : "",
              seg->n_daemons, seg->n_daemons == 1 ? "" : "s");
     line(ctx, buf);
     for (int i = 0; i < seg->n_daemons; i++) {

@@ -61,6 +61,7 @@ static const struct kw keywords[] = {
     {"MaxSessionGroups", TK_KEY, KEY_MAX_SESSION_GROUPS},
     {"MaxGroups", TK_KEY, KEY_MAX_GROUPS},
     {"MaxGroupMembers", TK_KEY, KEY_MAX_GROUP_MEMBERS},
+    {"SegmentUnicast", TK_KEY, KEY_SEGMENT_UNICAST},
     {"Spread_Segment", TK_SEGMENT, 0},
     {"VirtualID", TK_VIRTUALID, 0},
     {"ALL", TK_FLAG, 0xffffffffLL},

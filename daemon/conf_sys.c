@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -303,6 +304,29 @@ static int in_list(const struct addr_list *l, const struct conf_addr *a)
     return 0;
 }
 
+/* Linux routes all of 127.0.0.0/8 to the loopback device, so 127.0.0.2
+ * is this host's although no interface lists it: several daemons of one
+ * ring on one machine use such aliases. Asked of the kernel with a bind,
+ * and only for that range: with ip_nonlocal_bind set, a bind succeeds for
+ * any address and would prove nothing. */
+static int loopback_alias(const struct conf_addr *a)
+{
+    struct sockaddr_in sin;
+    int fd, ok;
+
+    if (a->family != AF_INET || a->bytes[0] != 127)
+        return 0;
+    fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return 0;
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    memcpy(&sin.sin_addr, a->bytes, 4);
+    ok = bind(fd, (const struct sockaddr *)&sin, sizeof sin) == 0;
+    close(fd);
+    return ok;
+}
+
 /* The host-name lookup may be slow, so it runs only when the interface
  * list has no match. */
 static int is_local(struct addr_list *l, int *have_host,
@@ -310,7 +334,7 @@ static int is_local(struct addr_list *l, int *have_host,
 {
     if (l->n == 0)
         list_ifaddrs(l);
-    if (in_list(l, a))
+    if (in_list(l, a) || loopback_alias(a))
         return 1;
     if (!*have_host) {
         *have_host = 1;

@@ -206,6 +206,38 @@ END_TEST
 
 /* ---- settings ---------------------------------------------------------- */
 
+/* SegmentUnicast: on, off, and auto = unicast exactly for segments whose
+ * addresses are all loopback. */
+START_TEST(segment_unicast)
+{
+    struct conf *c = ok("Spread_Segment 127.0.0.255:4803 {\n a 127.0.0.1\n"
+                        " b 127.0.0.2\n}\nSpread_Segment 10.0.1.255 {\n"
+                        " c 10.0.1.1\n}\n");
+    ck_assert_int_eq(c->segment_unicast, CONF_REUSE_AUTO);
+    ck_assert_int_eq(c->segments[0].unicast, 1);
+    ck_assert_int_eq(c->segments[1].unicast, 0);
+    conf_free(c);
+    c = ok("Spread_Segment 10.0.1.255 {\n c 10.0.1.1\n}\n"
+           "SegmentUnicast = on\n");
+    ck_assert_int_eq(c->segments[0].unicast, 1);
+    conf_free(c);
+    c = ok("Spread_Segment 127.0.0.255 {\n a 127.0.0.1\n}\n"
+           "SegmentUnicast = off\n");
+    ck_assert_int_eq(c->segments[0].unicast, 0);
+    conf_free(c);
+    /* Outside the hash: a unicasting daemon shares a broadcasting one's. */
+    c = ok("Spread_Segment 10.0.1.255 {\n c 10.0.1.1\n}\n");
+    {
+        uint32_t h = c->hash;
+        conf_free(c);
+        c = ok("Spread_Segment 10.0.1.255 {\n c 10.0.1.1\n}\n"
+               "SegmentUnicast = on\n");
+        ck_assert_uint_eq(c->hash, h);
+    }
+    conf_free(c);
+}
+END_TEST
+
 START_TEST(defaults)
 {
     struct conf *c = ok(SEG);
@@ -229,7 +261,10 @@ START_TEST(defaults)
     ck_assert_int_eq(c->window, 160);
     ck_assert_int_eq(c->personal_window, 20);
     ck_assert_int_eq(c->accelerated_window, 15);
-    ck_assert_int_eq(c->accelerated_ring, 1);
+    /* Upstream documents the accelerated ring as the default but runs the
+     * original one unless "AcceleratedRing = true" is written (ring
+     * captures, README D1). */
+    ck_assert_int_eq(c->accelerated_ring, 0);
     ck_assert_int_eq(c->accelerated_ring_explicit, -1);
     ck_assert_int_eq(c->wide_area, 0);
     ck_assert_uint_eq(c->timeouts_given, 0);
@@ -456,7 +491,7 @@ START_TEST(timeouts)
     c = ok(SEG "Spread_Segment 10.0.1.255 { b 10.0.1.1 }\n"
            "WideAreaNetwork = false\n");
     ck_assert_int_eq(c->wide_area, 0);
-    ck_assert_int_eq(c->accelerated_ring, 1);
+    ck_assert_int_eq(c->accelerated_ring, 0);
     ck_assert_mem_eq(c->timeouts_ms, lan, sizeof lan);
     conf_free(c);
     c = ok(ALL_TIMEOUTS SEG "WideAreaNetwork = yes\n");
@@ -905,11 +940,31 @@ START_TEST(select_self)
     ck_assert_uint_eq(conf_local_scope_id(&c->daemons[0].addr), 0);
     conf_free(c);
 
+    /* Loopback aliases are this host's (Linux routes 127/8 to lo), so
+     * three daemons of one ring can run on one machine (issue 9); no
+     * interface lists 127.0.0.3, and it used to be refused. */
+    c = ok("Spread_Segment 127.0.0.255:4803 {\n n1 127.0.0.1\n"
+           " n2 127.0.0.2\n n3 127.0.0.3\n}\n");
+    ck_assert_int_eq(conf_select_self(c, "n3", &err), 2);
+    ck_assert_int_eq(conf_select_self(c, "n2", &err), 1);
+    ck_assert_int_eq(conf_select_self(c, NULL, &err), 0);
+    conf_free(c);
+
     /* ::1 is local whenever IPv6 is enabled; it is not link-local, so it
      * has no scope. */
     c = ok("Spread_Segment ff02::1 {\n a ::1\n}\n");
     if (conf_select_self(c, NULL, &err) == 0)
         ck_assert_uint_eq(conf_local_scope_id(&c->daemons[0].addr), 0);
+    conf_free(c);
+
+    /* Loopback aliases are this host's (Linux routes 127/8 to lo), so
+     * three daemons of one ring can run on one machine (issue 9); no
+     * interface lists 127.0.0.3, and it used to be refused. */
+    c = ok("Spread_Segment 127.0.0.255:4803 {\n n1 127.0.0.1\n"
+           " n2 127.0.0.2\n n3 127.0.0.3\n}\n");
+    ck_assert_int_eq(conf_select_self(c, "n3", &err), 2);
+    ck_assert_int_eq(conf_select_self(c, "n2", &err), 1);
+    ck_assert_int_eq(conf_select_self(c, NULL, &err), 0);
     conf_free(c);
 
     c = ok("Spread_Segment 192.0.2.255 {\n a 192.0.2.1\n}\n");
@@ -982,6 +1037,7 @@ void conf_rules_tests(Suite *s)
 
     tc = tcase_create("settings");
     tcase_add_test(tc, defaults);
+    tcase_add_test(tc, segment_unicast);
     tcase_add_test(tc, logging_keys);
     tcase_add_test(tc, debug_flags);
     tcase_add_test(tc, boolean_keys);
