@@ -43,6 +43,6 @@ void frame_for_delivery(const struct frame *f, unsigned char *out)
     struct spw_header hd = f->h;
 
     memcpy(out, f->bytes, f->len);
-    hd.type &= ~(uint32_t)REJECT_MESS;
+    hd.type &= ~((uint32_t)REJECT_MESS | SPW_INTERNAL_KINDS);
     spw_header_encode(out, &hd);
 }

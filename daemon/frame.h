@@ -40,7 +40,11 @@ int frame_next(const unsigned char *buf, size_t len,
 /* Write a whole data frame into out[f->len] as its receivers get it: type,
  * num_groups and data_len in this daemon's order with its marker and the
  * REJECT bit cleared (reject notices are the daemon's to make); sender,
- * hint, group names and body exactly as the client sent them. */
+ * hint, group names and body exactly as the client sent them. The
+ * daemon-internal kind bits (GROUPS_MESS and the others of
+ * SPW_INTERNAL_KINDS) are cleared too: upstream let them through, and a
+ * data message carrying GROUPS_MESS would pass for a daemon's group
+ * state once it crossed the ring. */
 void frame_for_delivery(const struct frame *f, unsigned char *out);
 
 #endif /* COHORT_DAEMON_FRAME_H */

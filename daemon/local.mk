@@ -20,6 +20,7 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/notify.c daemon/notify.h \
 	daemon/order.c daemon/order.h \
 	daemon/priv.c daemon/priv.h \
+	daemon/rmsg.c daemon/rmsg.h \
 	daemon/sess.c daemon/sess.h daemon/sess_int.h \
 	daemon/sess_hs.c daemon/sess_io.c daemon/sess_accept.c \
 	daemon/siphash.c daemon/siphash.h
@@ -35,11 +36,16 @@ DAEMON_TEST_LIBS = daemon/libdaemon.la $(CHECK_LIBS)
 check_PROGRAMS += tests/unit/test_memb tests/unit/test_groups \
 	tests/unit/test_order tests/unit/test_sess_hs tests/unit/test_auth \
 	tests/unit/test_ev tests/unit/test_sess tests/unit/test_notify \
-	tests/unit/test_hmap
+	tests/unit/test_hmap tests/unit/test_rmsg
 TESTS += tests/unit/test_memb tests/unit/test_groups \
 	tests/unit/test_order tests/unit/test_sess_hs tests/unit/test_auth \
 	tests/unit/test_ev tests/unit/test_sess tests/unit/test_notify \
-	tests/unit/test_hmap
+	tests/unit/test_hmap tests/unit/test_rmsg
+
+tests_unit_test_rmsg_SOURCES = tests/unit/test_rmsg.c
+tests_unit_test_rmsg_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_unit_test_rmsg_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_rmsg_LDADD = $(DAEMON_TEST_LIBS)
 
 tests_unit_test_memb_SOURCES = tests/unit/test_memb.c
 tests_unit_test_memb_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)

@@ -31,6 +31,10 @@
 #define SPW_LEAVE_MESS 0x00020000u
 #define SPW_KILL_MESS 0x00040000u
 #define SPW_GROUPS_MESS 0x00080000u
+/* Daemon-internal kinds a client's data frame may carry unchecked
+ * (client-protocol.md §7.5) and the daemon clears: RETRANSMIT_TYPE,
+ * LATENCY_MESS, GROUPS_MESS, DUMMY_MESS, STATETRANS_MESS. */
+#define SPW_INTERNAL_KINDS 0x0038c000u
 #define SPW_DUMMY_MESS 0x00100000u
 #define SPW_STATETRANS_MESS 0x00200000u
 #define SPW_NOT_REGULAR_MESS 0x00ffff00u
