@@ -402,6 +402,11 @@ int pkt_decode(const unsigned char *buf, size_t len, struct pkt *out);
 int pkt_encode(const struct pkt *p, enum pkt_order order, unsigned char *buf,
                size_t cap);
 
+/* 1 if a and b carry the same content (kind and every field; fragment
+ * bytes, seqs and holes compared by value; unused slots and the sender's
+ * byte order ignored), else 0. What decode(encode(x)) == x means. */
+int pkt_equal(const struct pkt *a, const struct pkt *b);
+
 /* Per-kind entry points: the same checks, plus the kind must match
  * (PKT_ETYPE otherwise). pkt_memb_decode takes ALIVE and JOIN, pkt_head_
  * decode HURRY and REFER, pkt_form_decode FORM1 and FORM2. `order` may be
