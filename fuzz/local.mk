@@ -41,10 +41,29 @@ fuzz_fuzz_frame_CFLAGS = $(AM_CFLAGS) -g -fsanitize=fuzzer,address,undefined
 fuzz_fuzz_frame_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
 endif
 
+# The daemon packet codec and reassembler (daemon/ring/pkt.c, frag.c).
+EXTRA_DIST += fuzz/corpus/pkt
+check_PROGRAMS += fuzz/replay_pkt
+TESTS += fuzz/replay_pkt
+fuzz_replay_pkt_SOURCES = fuzz/fuzz_pkt.c fuzz/replay_pkt.c \
+	tests/lib/ringvec.c tests/lib/ringvec.h
+fuzz_replay_pkt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
+fuzz_replay_pkt_LDADD = daemon/libdaemon.la tests/lib/libtesthelp.la
+
+if ENABLE_FUZZERS
+noinst_PROGRAMS += fuzz/fuzz_pkt
+fuzz_fuzz_pkt_SOURCES = fuzz/fuzz_pkt.c daemon/ring/pkt.c \
+	daemon/ring/pkt_eq.c daemon/ring/frag.c
+fuzz_fuzz_pkt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
+fuzz_fuzz_pkt_CFLAGS = $(AM_CFLAGS) -g -fsanitize=fuzzer,address,undefined
+fuzz_fuzz_pkt_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+endif
+
 # What scripts/fuzz builds.
 fuzz-targets:
 if ENABLE_FUZZERS
-	$(MAKE) $(AM_MAKEFLAGS) fuzz/fuzz_conf$(EXEEXT) fuzz/fuzz_frame$(EXEEXT)
+	$(MAKE) $(AM_MAKEFLAGS) fuzz/fuzz_conf$(EXEEXT) fuzz/fuzz_frame$(EXEEXT) \
+	  fuzz/fuzz_pkt$(EXEEXT)
 else
 	@echo "configure with CC=clang --enable-fuzzers to build the fuzz targets"; exit 1
 endif
