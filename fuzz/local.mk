@@ -53,7 +53,7 @@ fuzz_replay_pkt_LDADD = daemon/libdaemon.la tests/lib/libtesthelp.la
 if ENABLE_FUZZERS
 noinst_PROGRAMS += fuzz/fuzz_pkt
 fuzz_fuzz_pkt_SOURCES = fuzz/fuzz_pkt.c daemon/ring/pkt.c \
-	daemon/ring/pkt_eq.c daemon/ring/frag.c
+	daemon/ring/pkt_eq.c daemon/ring/pkt_groups.c daemon/ring/frag.c
 fuzz_fuzz_pkt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
 fuzz_fuzz_pkt_CFLAGS = $(AM_CFLAGS) -g -fsanitize=fuzzer,address,undefined
 fuzz_fuzz_pkt_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined

@@ -4,7 +4,8 @@
 # data packets and reassembles them.
 
 daemon_libdaemon_la_SOURCES += \
-	daemon/ring/pkt.c daemon/ring/pkt_eq.c daemon/ring/pkt.h \
+	daemon/ring/pkt.c daemon/ring/pkt_eq.c daemon/ring/pkt_groups.c \
+	daemon/ring/pkt.h daemon/ring/pkt_int.h \
 	daemon/ring/frag.c daemon/ring/frag.h
 
 if HAVE_CHECK

@@ -12,6 +12,8 @@
 
 #include <string.h>
 
+#include "pkt_int.h"
+
 /* ---- byte order --------------------------------------------------------- */
 
 enum pkt_order pkt_host_order(void)
@@ -22,45 +24,9 @@ enum pkt_order pkt_host_order(void)
     return first ? PKT_ORDER_LE : PKT_ORDER_BE;
 }
 
-static enum pkt_order resolve(enum pkt_order o)
-{
-    return o == PKT_ORDER_LE || o == PKT_ORDER_BE ? o : pkt_host_order();
-}
-
-static uint32_t ld32(const unsigned char *p, enum pkt_order o)
-{
-    if (o == PKT_ORDER_LE)
-        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-               (uint32_t)p[3] << 24;
-    return (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 |
-           (uint32_t)p[0] << 24;
-}
-
-static uint16_t ld16(const unsigned char *p, enum pkt_order o)
-{
-    if (o == PKT_ORDER_LE)
-        return (uint16_t)(p[0] | p[1] << 8);
-    return (uint16_t)(p[1] | p[0] << 8);
-}
-
-static void st32(unsigned char *p, uint32_t v, enum pkt_order o)
-{
-    int i;
-    for (i = 0; i < 4; i++) {
-        int shift = o == PKT_ORDER_LE ? 8 * i : 8 * (3 - i);
-        p[i] = (unsigned char)(v >> shift);
-    }
-}
-
-static void st16(unsigned char *p, uint16_t v, enum pkt_order o)
-{
-    p[o == PKT_ORDER_LE ? 0 : 1] = (unsigned char)v;
-    p[o == PKT_ORDER_LE ? 1 : 0] = (unsigned char)(v >> 8);
-}
-
 int32_t pkt_i32s_get(const struct pkt_i32s *v, uint32_t i)
 {
-    return (int32_t)ld32(v->bytes + 4 * (size_t)i, resolve(v->order));
+    return (int32_t)pkt_ld32(v->bytes + 4 * (size_t)i, pkt_resolve(v->order));
 }
 
 struct pkt_i32s pkt_i32s_host(const int32_t *a, uint32_t n)
@@ -110,7 +76,7 @@ static uint32_t rd32(struct rd *r)
     uint32_t v;
     if (!rd_has(r, 4))
         return 0;
-    v = ld32(r->p + r->off, r->o);
+    v = pkt_ld32(r->p + r->off, r->o);
     r->off += 4;
     return v;
 }
@@ -120,7 +86,7 @@ static uint16_t rd16(struct rd *r)
     uint16_t v;
     if (!rd_has(r, 2))
         return 0;
-    v = ld16(r->p + r->off, r->o);
+    v = pkt_ld16(r->p + r->off, r->o);
     r->off += 2;
     return v;
 }
@@ -140,7 +106,7 @@ static void wr_init(struct wr *w, unsigned char *p, size_t cap,
     w->p = p;
     w->cap = cap;
     w->off = 0;
-    w->o = resolve(o);
+    w->o = pkt_resolve(o);
     w->ok = 1;
 }
 
@@ -155,7 +121,7 @@ static void wr32(struct wr *w, uint32_t v)
 {
     if (!wr_has(w, 4))
         return;
-    st32(w->p + w->off, v, w->o);
+    pkt_st32(w->p + w->off, v, w->o);
     w->off += 4;
 }
 
@@ -163,7 +129,7 @@ static void wr16(struct wr *w, uint16_t v)
 {
     if (!wr_has(w, 2))
         return;
-    st16(w->p + w->off, v, w->o);
+    pkt_st16(w->p + w->off, v, w->o);
     w->off += 2;
 }
 
@@ -280,7 +246,7 @@ int pkt_classify(const unsigned char *buf, size_t len, enum pkt_kind *kind,
         return PKT_ESHORT;
     if (order_of(buf, &o) < 0)
         return PKT_EORDER;
-    k = kind_of_type(ld32(buf, o) & ~PKT_ENDIAN_MARK);
+    k = kind_of_type(pkt_ld32(buf, o) & ~PKT_ENDIAN_MARK);
     if (k < 0)
         return k;
     *kind = (enum pkt_kind)k;
@@ -432,8 +398,8 @@ int pkt_data_decode(const unsigned char *buf, size_t len, struct pkt_data *d,
         off = align4(off);
         if (off > end || end - off < 4)
             return PKT_EFRAG;   /* bytes after the last fragment */
-        idx = (int16_t)ld16(buf + off, o);
-        flen = ld16(buf + off + 2, o);
+        idx = (int16_t)pkt_ld16(buf + off, o);
+        flen = pkt_ld16(buf + off + 2, o);
         off += 4;
     }
     if (order != NULL)
@@ -494,7 +460,7 @@ int pkt_rtr_next(const struct pkt_rtr_list *l, size_t *off,
                  struct pkt_rtr *blk)
 {
     struct rd r;
-    enum pkt_order o = resolve(l->order);
+    enum pkt_order o = pkt_resolve(l->order);
 
     if (l->bytes == NULL || *off >= l->len)
         return 0;

@@ -478,4 +478,83 @@ int pkt_msg_decode(const unsigned char *buf, size_t len, struct pkt_msg *m);
 int pkt_msg_encode(const struct pkt_msg *m, enum pkt_order order,
                    unsigned char *buf, size_t cap);
 
+/* ---- GROUPS message body (group state exchange, ring.md §11.3) --------- */
+
+/* A GROUPS message (type GROUPS_MESS | AGREED_MESS, or RELIABLE_MESS for
+ * all but a daemon's last one) has no group names; its sender field holds
+ * the daemon name (bytes 0..27, NUL-padded) and in bytes 28..31 the number
+ * of daemons the message speaks for, an int32 in the header's order. Its
+ * body, all in the header's order and unaligned: the new membership id
+ * (8), a flag byte (1 = this daemon's first GROUPS message), if the flag
+ * is 1 the synced set (int32 count, ids), then group records to the end:
+ * name (32), group id (membership id 8 + index int32), changed (16 bits),
+ * number of daemons (16 bits), and per daemon: id, membership id (8),
+ * number of local members (16 bits), the members' private names (32
+ * each). The README's decode.py is the reference for the layout. */
+#define PKT_GROUPS_NAME_LEN 28
+
+/* Bytes 28..31 of a GROUPS message's sender field, read in m->order. */
+int32_t pkt_groups_count(const struct pkt_msg *m);
+
+/* Fill m->sender: `name` (at most 27 bytes, NUL-padded) and `count` in
+ * m->order (NATIVE: this host's). Encode the message in that order. */
+void pkt_groups_set_sender(struct pkt_msg *m, const char *name, int32_t count);
+
+/* A decoded body; group records stay in the message (zero copy). */
+struct pkt_groups {
+    enum pkt_order order;
+    struct pkt_mid mid;         /* the new membership id */
+    uint8_t first;              /* 0 or 1 */
+    struct pkt_i32s synced;     /* first == 1: the synced set's ids */
+    const unsigned char *recs;  /* the group records */
+    size_t recs_len;
+    unsigned ngroups;
+};
+
+struct pkt_group {
+    const unsigned char *name;  /* 32 bytes, raw */
+    struct pkt_mid gid;         /* group id: membership id ... */
+    int32_t gid_index;          /* ... and index */
+    uint16_t changed;
+    uint16_t ndaemons;
+    const unsigned char *daemons;   /* the daemon records */
+    size_t daemons_len;
+    enum pkt_order order;
+};
+
+struct pkt_group_daemon {
+    uint32_t id;
+    struct pkt_mid mid;
+    uint16_t nmembers;
+    const unsigned char *members;   /* nmembers * 32 bytes, raw */
+};
+
+/* Decode and validate a body (m->data, m->data_len, m->order of a decoded
+ * GROUPS message): flag 0 or 1, synced set <= 128 ids, the group records
+ * fill the rest exactly. */
+int pkt_groups_decode(const unsigned char *body, size_t len,
+                      enum pkt_order order, struct pkt_groups *g);
+
+/* Iterate the groups of a decoded body, then the daemons of a group:
+ * start with *off = 0; 1 while records remain, else 0. */
+int pkt_groups_next(const struct pkt_groups *g, size_t *off,
+                    struct pkt_group *grp);
+int pkt_group_daemon_next(const struct pkt_group *grp, size_t *off,
+                          struct pkt_group_daemon *d);
+
+/* Build a body at buf[*len] (advancing *len) in `order`: the head, then
+ * for each group its record followed by its `ndaemons` daemon records.
+ * Return 0, PKT_ENOSPC or PKT_EINVAL (nothing written then). */
+int pkt_groups_put_head(unsigned char *buf, size_t cap, size_t *len,
+                        enum pkt_order order, struct pkt_mid mid, int first,
+                        const uint32_t *synced, unsigned nsynced);
+int pkt_groups_put_group(unsigned char *buf, size_t cap, size_t *len,
+                         enum pkt_order order, const char name[PKT_GROUP_NAME],
+                         struct pkt_mid gid, int32_t gid_index,
+                         uint16_t changed, uint16_t ndaemons);
+int pkt_groups_put_daemon(unsigned char *buf, size_t cap, size_t *len,
+                          enum pkt_order order, uint32_t id,
+                          struct pkt_mid mid, uint16_t nmembers,
+                          const unsigned char *members);
+
 #endif /* COHORT_DAEMON_RING_PKT_H */
