@@ -574,6 +574,12 @@ int pkt_token_encode(const struct pkt_token *t, enum pkt_order order,
 
 /* ---- HURRY, REFER, ALIVE, JOIN ------------------------------------------ */
 
+static int refer_kind_ok(const struct pkt_head *h)
+{
+    return pkt_refer_kind(h) >= PKT_REP_POTENTIAL &&
+           pkt_refer_kind(h) <= PKT_REP_RING;
+}
+
 int pkt_head_decode(const unsigned char *buf, size_t len, struct pkt_head *h,
                     enum pkt_order *order)
 {
@@ -587,6 +593,8 @@ int pkt_head_decode(const unsigned char *buf, size_t len, struct pkt_head *h,
     rd_head(&r, h);
     if (h->payload_len != 0 || len != PKT_HEADER_LEN)
         return PKT_ELENGTH;
+    if (h->type == PKT_REFER && !refer_kind_ok(h))
+        return PKT_ERANGE;
     if (order != NULL)
         *order = o;
     return 0;
@@ -598,7 +606,8 @@ int pkt_head_encode(const struct pkt_head *h, enum pkt_order order,
     struct wr w;
     int k = kind_of_type(h->type & ~PKT_ENDIAN_MARK);
 
-    if (k != PKT_KIND_HURRY && k != PKT_KIND_REFER)
+    if ((k != PKT_KIND_HURRY && k != PKT_KIND_REFER) ||
+        (k == PKT_KIND_REFER && !refer_kind_ok(h)))
         return PKT_EINVAL;
     wr_init(&w, buf, cap, order);
     wr_head(&w, h, 0, h->frag_index, h->frag_len);

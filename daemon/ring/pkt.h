@@ -34,6 +34,8 @@
  *   written as zeros and ignored when read (README "Bytes that differ").
  *   Length fields (payload length, rtr_len, counts) are computed by the
  *   encoder from the content, not taken from the struct.
+ * - The output buffer of an encode function must not overlap the bytes
+ *   the struct points to.
  * - Which port a kind arrives on (pkt_kind_on_token_port()) and which
  *   daemons, hashes and rings are acceptable (ring.md §1.4) is the
  *   caller's business: pkt checks the format only.
@@ -291,8 +293,9 @@ int pkt_rtr_put(unsigned char *buf, size_t cap, size_t *len,
 /* ---- HURRY, ALIVE, JOIN, REFER ------------------------------------------ */
 
 /* HURRY: header only, type PKT_HURRY, originator = the requester.
- * REFER: header only, type PKT_REFER, h.mid = (representative id, kind).
- * Both decode to a pkt_head with payload_len == 0 == datagram - 40. */
+ * REFER: header only, type PKT_REFER, h.mid = (representative id, kind
+ * PKT_REP_*, checked). Both decode to a pkt_head with payload_len == 0 ==
+ * datagram - 40. */
 static inline uint32_t pkt_refer_rep(const struct pkt_head *h)
 {
     return h->mid.id;
