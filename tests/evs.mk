@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Extended Virtual Synchrony checking (shared/spec/ring.md section 15):
+# the checker as a library (for simulators) and a program, the logging
+# client for real daemons, and their tests. Format: docs/evscheck.md.
+check_LTLIBRARIES += tests/lib/libevscheck.la
+tests_lib_libevscheck_la_SOURCES = tests/lib/evscheck.c tests/lib/evscheck.h \
+	tests/lib/evscheck_int.h tests/lib/evscheck_log.c \
+	tests/lib/evscheck_props.c tests/lib/evscheck_time.c
+
+check_PROGRAMS += tests/evscheck
+tests_evscheck_SOURCES = tests/lib/evscheck_main.c
+tests_evscheck_LDADD = tests/lib/libevscheck.la
+
+if HAVE_CHECK
+# Every property, kept and broken, on hand-written logs.
+check_PROGRAMS += tests/unit/test_evscheck
+TESTS += tests/unit/test_evscheck
+tests_unit_test_evscheck_SOURCES = tests/unit/test_evscheck.c
+tests_unit_test_evscheck_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_evscheck_LDADD = tests/lib/libevscheck.la $(CHECK_LIBS)
+endif
+
+EXTRA_DIST += docs/evscheck.md
