@@ -7,9 +7,11 @@ tests_lib_libevscheck_la_SOURCES = tests/lib/evscheck.c tests/lib/evscheck.h \
 	tests/lib/evscheck_int.h tests/lib/evscheck_log.c \
 	tests/lib/evscheck_props.c tests/lib/evscheck_time.c
 
-check_PROGRAMS += tests/evscheck
+check_PROGRAMS += tests/evscheck tests/lib/evsclient
 tests_evscheck_SOURCES = tests/lib/evscheck_main.c
 tests_evscheck_LDADD = tests/lib/libevscheck.la
+tests_lib_evsclient_SOURCES = tests/lib/evsclient.c
+tests_lib_evsclient_LDADD = libspread/libspread.la
 
 if HAVE_CHECK
 # Every property, kept and broken, on hand-written logs.
@@ -20,4 +22,6 @@ tests_unit_test_evscheck_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_evscheck_LDADD = tests/lib/libevscheck.la $(CHECK_LIBS)
 endif
 
-EXTRA_DIST += docs/evscheck.md
+# Three logging clients on a real daemon, one killed, logs checked.
+TESTS += tests/integration/test_evs.sh
+EXTRA_DIST += tests/integration/test_evs.sh docs/evscheck.md
