@@ -7,14 +7,32 @@
 daemon_libdaemon_la_SOURCES += \
 	daemon/ring/flow.c daemon/ring/flow.h \
 	daemon/ring/window.c daemon/ring/window.h \
-	daemon/ring/sendq.c daemon/ring/sendq.h
+	daemon/ring/sendq.c daemon/ring/sendq.h \
+	daemon/ring/core.c daemon/ring/core.h daemon/ring/core_int.h \
+	daemon/ring/token.c daemon/ring/svc.c
 
 if HAVE_CHECK
-check_PROGRAMS += tests/unit/test_ring_flow
-TESTS += tests/unit/test_ring_flow
+check_PROGRAMS += tests/unit/test_ring_flow tests/unit/test_ring_core \
+	tests/unit/test_ring_replay
+TESTS += tests/unit/test_ring_flow tests/unit/test_ring_core \
+	tests/unit/test_ring_replay
 
 tests_unit_test_ring_flow_SOURCES = tests/unit/test_ring_flow.c
 tests_unit_test_ring_flow_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
 tests_unit_test_ring_flow_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_ring_flow_LDADD = $(DAEMON_TEST_LIBS)
+
+tests_unit_test_ring_core_SOURCES = tests/unit/test_ring_core.c \
+	tests/unit/ringrec.c tests/unit/ringrec.h
+tests_unit_test_ring_core_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_unit_test_ring_core_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_ring_core_LDADD = $(DAEMON_TEST_LIBS)
+
+tests_unit_test_ring_replay_SOURCES = tests/unit/test_ring_replay.c \
+	tests/unit/ringrec.c tests/unit/ringrec.h \
+	tests/lib/ringvec.c tests/lib/ringvec.h
+tests_unit_test_ring_replay_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_unit_test_ring_replay_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_ring_replay_LDADD = daemon/libdaemon.la \
+	tests/lib/libtesthelp.la $(CHECK_LIBS)
 endif

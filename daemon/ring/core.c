@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * core: lifecycle, inputs and timers of the ring core (see core.h). The
+ * token itself is processed in token.c, delivery in svc.c.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "core_int.h"
+
+void ring_conf_default(struct ring_conf *c)
+{
+    memset(c, 0, sizeof(*c));
+    flow_params_default(&c->flow);
+    c->token_timeout_ms = RING_TOKEN_TIMEOUT_MS;
+    c->hurry_timeout_ms = RING_HURRY_TIMEOUT_MS;
+    c->sendq_high = RING_SENDQ_HIGH;
+}
+
+int core_member_index(const struct ring_core *r, uint32_t id)
+{
+    unsigned i;
+
+    for (i = 0; i < r->conf.n; i++)
+        if (r->conf.ids[i] == id)
+            return (int)i;
+    return -1;
+}
+
+static int conf_ok(const struct ring_conf *c)
+{
+    unsigned i, j;
+
+    if (c->n == 0 || c->n > PKT_MAX_MEMBERS || c->my_index >= c->n ||
+        c->leader_index >= c->n || c->ids[c->my_index] != c->my_id ||
+        c->token_timeout_ms == 0 || c->hurry_timeout_ms == 0)
+        return 0;
+    for (i = 0; i < c->n; i++) {
+        if (c->ids[i] == 0 || c->ids[i] == PKT_ID_NONE)
+            return 0;
+        for (j = i + 1; j < c->n; j++)
+            if (c->ids[i] == c->ids[j])
+                return 0;
+    }
+    return 1;
+}
+
+int ring_core_init(struct ring_core *r, const struct ring_conf *conf,
+                   const struct ring_ops *ops, void *ctx)
+{
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    if (!conf_ok(conf))
+        return -EINVAL;
+    r->conf = *conf;
+    r->ops = *ops;
+    r->ctx = ctx;
+    r->state = RING_NEW;
+    r->early_reliable = 1;
+    sendq_init(&r->q);
+    rc = window_init(&r->win, 0);
+    if (rc < 0)
+        return rc;
+    rc = svc_init(r);
+    if (rc < 0) {
+        window_fini(&r->win);
+        return rc;
+    }
+    return 0;
+}
+
+void ring_core_fini(struct ring_core *r)
+{
+    svc_fini(r);
+    window_fini(&r->win);
+    sendq_fini(&r->q);
+}
+
+void ring_start(struct ring_core *r, uint64_t now)
+{
+    if (r->state != RING_NEW)
+        return;
+    r->state = RING_OP;
+    r->token_deadline = now + r->conf.token_timeout_ms;
+    if (r->conf.my_index == r->conf.n - 1)
+        token_first(r);
+}
+
+/* Step 1 of §4.3: is this the token this daemon should process now?
+ * Returns 1 to process, 0 to drop; answers a re-sent round itself. */
+static int token_accept(struct ring_core *r, const struct pkt_token *t)
+{
+    unsigned stamp = pkt_type_round(t->h.type);
+    unsigned resend = pkt_type_resend(t->h.type);
+
+    if (!core_mid_eq(t->h.mid, r->conf.ring_id) ||
+        t->h.hash != r->conf.hash || t->h.transmitter != core_pred_id(r))
+        return 0;
+    /* Rule 25: a seq this high forces a membership change (that starts
+     * seqs again at 0): drop the token and let it be lost. */
+    if (t->h.seq < 0 || (uint32_t)t->h.seq > RING_SEQ_WRAP)
+        return 0;
+    if (ring_is_leader(r))
+        return stamp == r->stamp;   /* the round it sent last */
+    if (stamp == ((r->stamp + 1) & 0xf))
+        return 1;
+    if (stamp == r->stamp && resend > r->resend && r->have_last) {
+        /* The round was re-sent because the token got lost after this
+         * daemon: regenerate it from here (rule 21). */
+        token_resend(r, resend);
+        return 0;
+    }
+    return 0;
+}
+
+int ring_token_receive(struct ring_core *r, const struct pkt_token *t,
+                       uint64_t now)
+{
+    /* Rule 19: any token of this ring from the predecessor, even one for
+     * a round already processed, shows the ring is alive: a re-sent
+     * round means the leader is regenerating a lost token. */
+    if (r->state == RING_OP && core_mid_eq(t->h.mid, r->conf.ring_id) &&
+        t->h.transmitter == core_pred_id(r))
+        r->token_deadline = now + r->conf.token_timeout_ms;
+    if (r->state != RING_OP || !token_accept(r, t)) {
+        r->stats.tokens_dropped++;
+        return 0;
+    }
+    token_process(r, t, now);
+    return 0;
+}
+
+int ring_data_receive(struct ring_core *r, const struct pkt_data *d,
+                      uint64_t now)
+{
+    struct window_pkt *p;
+    int rc;
+
+    if (!core_mid_eq(d->h.mid, r->conf.ring_id))
+        return 1;
+    if (r->state == RING_NEW || d->h.hash != r->conf.hash ||
+        core_member_index(r, d->h.originator) < 0 || d->nfrags == 0) {
+        r->stats.data_dropped++;
+        return 0;
+    }
+    if (r->state == RING_OP) {
+        /* Rule 19: own-ring traffic shows the ring is alive. */
+        r->token_deadline = now + r->conf.token_timeout_ms;
+        if (ring_is_leader(r) && !r->holding && r->hurry_deadline)
+            r->hurry_deadline = now + r->conf.hurry_timeout_ms;
+    }
+    rc = window_insert(&r->win, d, &p);
+    if (rc <= 0) {
+        r->stats.data_dropped++;
+        return rc;
+    }
+    /* Stored for the packets' own sake even after token loss: EVS
+     * recovery will want them. Delivery waits for the membership. */
+    r->stats.data_received++;
+    if (r->state == RING_OP) {
+        svc_on_insert(r, p);
+        svc_deliver(r);
+    }
+    return 0;
+}
+
+void ring_hurry_receive(struct ring_core *r, const struct pkt_head *h,
+                        uint64_t now)
+{
+    if (r->state != RING_OP || !ring_is_leader(r) ||
+        h->hash != r->conf.hash || core_member_index(r, h->originator) < 0)
+        return;
+    if (r->holding)
+        token_release(r, now);
+}
+
+void ring_tick(struct ring_core *r, uint64_t now)
+{
+    if (r->state != RING_OP)
+        return;
+    if (r->token_deadline && now >= r->token_deadline) {
+        r->state = RING_LOST;
+        r->token_deadline = r->hurry_deadline = 0;
+        r->holding = 0;
+        r->ops.token_lost(r->ctx);
+        return;
+    }
+    if (r->hurry_deadline && now >= r->hurry_deadline)
+        token_release(r, now);
+}
+
+uint64_t ring_next_deadline(const struct ring_core *r)
+{
+    uint64_t d = UINT64_MAX;
+
+    if (r->state != RING_OP)
+        return d;
+    if (r->token_deadline && r->token_deadline < d)
+        d = r->token_deadline;
+    if (r->hurry_deadline && r->hurry_deadline < d)
+        d = r->hurry_deadline;
+    return d;
+}
+
+static void send_hurry(struct ring_core *r)
+{
+    struct pkt_head h;
+
+    memset(&h, 0, sizeof(h));
+    h.type = PKT_HURRY;
+    h.transmitter = h.originator = r->conf.my_id;
+    h.hash = r->conf.hash;
+    r->ops.send_hurry(r->ctx, r->conf.ids[r->conf.leader_index], &h);
+}
+
+int ring_submit(struct ring_core *r, const unsigned char *msg, size_t len,
+                uint32_t service, uint64_t now)
+{
+    int was_empty = sendq_len(&r->q) == 0;
+    int rc = sendq_push(&r->q, msg, len, service);
+
+    if (rc < 0 || r->state != RING_OP || !was_empty)
+        return rc;
+    /* Rule 23: a held token must not keep a new message waiting for a
+     * whole HurryTimeout. Only an idle-looking ring can be held, so
+     * busy rings are spared the extra packet. */
+    if (ring_is_leader(r)) {
+        if (r->holding)
+            token_release(r, now);
+    } else if (r->looked_idle) {
+        send_hurry(r);
+    }
+    return 0;
+}
+
+unsigned ring_send_space(const struct ring_core *r)
+{
+    size_t n = sendq_len(&r->q);
+
+    return n >= r->conf.sendq_high ? 0
+                                   : r->conf.sendq_high - (unsigned)n;
+}
+
+void ring_set_early_reliable(struct ring_core *r, int on)
+{
+    r->early_reliable = on ? 1 : 0;
+}
