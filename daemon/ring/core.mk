@@ -13,9 +13,9 @@ daemon_libdaemon_la_SOURCES += \
 
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/test_ring_flow tests/unit/test_ring_core \
-	tests/unit/test_ring_replay
+	tests/unit/test_ring_replay tests/unit/test_ringsim tests/ringsim
 TESTS += tests/unit/test_ring_flow tests/unit/test_ring_core \
-	tests/unit/test_ring_replay
+	tests/unit/test_ring_replay tests/unit/test_ringsim
 
 tests_unit_test_ring_flow_SOURCES = tests/unit/test_ring_flow.c
 tests_unit_test_ring_flow_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
@@ -35,4 +35,15 @@ tests_unit_test_ring_replay_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
 tests_unit_test_ring_replay_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_ring_replay_LDADD = daemon/libdaemon.la \
 	tests/lib/libtesthelp.la $(CHECK_LIBS)
+
+tests_unit_test_ringsim_SOURCES = tests/unit/test_ringsim.c \
+	tests/unit/ringsim.c tests/unit/ringsim.h
+tests_unit_test_ringsim_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_unit_test_ringsim_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_ringsim_LDADD = $(DAEMON_TEST_LIBS)
+
+tests_ringsim_SOURCES = tests/ringsim.c tests/unit/ringsim.c \
+	tests/unit/ringsim.h
+tests_ringsim_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS) -I$(top_srcdir)/tests
+tests_ringsim_LDADD = daemon/libdaemon.la
 endif
