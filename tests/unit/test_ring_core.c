@@ -737,6 +737,40 @@ START_TEST(data_acceptance)
 }
 END_TEST
 
+/* Rule 32: during the group state exchange RELIABLE waits its turn. */
+START_TEST(early_reliable_off)
+{
+    struct fix *f = setup(2, 1, 0);
+
+    ring_set_early_reliable(&f->r, 0);
+    give_data(f, 101, 2, PKT_RELIABLE, 1);
+    ck_assert_int_eq(rec_count(f, 'M'), 0);
+    give_data(f, 101, 1, PKT_FIFO, 1);
+    ck_assert_int_eq(rec_count(f, 'M'), 2);
+    ck_assert_int_eq(rec_nth(f, 'M', 1)->seq, 2);
+    ck_assert_int_eq(rec_nth(f, 'M', 1)->early, 0);
+    teardown(f);
+}
+END_TEST
+
+/* Rule 25: a token whose seq passed 2^30 is dropped, so that the ring
+ * breaks and a new one starts seqs at 0. */
+START_TEST(seq_wrap_drops_token)
+{
+    struct fix *f = setup(3, 1, 0);
+    struct tok k;
+
+    mk_token(&k, 101, 1, 0, (int32_t)RING_SEQ_WRAP + 1, 0, 101, 0);
+    give_token(f, &k, 2);
+    ck_assert_int_eq(rec_count(f, 'T'), 0);
+    ck_assert_uint_eq(f->r.stats.tokens_dropped, 1);
+    mk_token(&k, 101, 1, 0, 0, 0, 101, 0);      /* the round is still due */
+    give_token(f, &k, 3);
+    ck_assert_int_eq(rec_count(f, 'T'), 1);
+    teardown(f);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ring_core");
@@ -764,6 +798,8 @@ int main(void)
     tcase_set_timeout(dl, 10);
     tcase_add_test(dl, delivery_services);
     tcase_add_test(dl, data_acceptance);
+    tcase_add_test(dl, early_reliable_off);
+    tcase_add_test(tc, seq_wrap_drops_token);
     suite_add_tcase(s, dl);
     return ck_run_suite(s);
 }
