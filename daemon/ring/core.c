@@ -36,8 +36,10 @@ static int conf_ok(const struct ring_conf *c)
 
     if (c->n == 0 || c->n > PKT_MAX_MEMBERS || c->my_index >= c->n ||
         c->leader_index >= c->n || c->ids[c->my_index] != c->my_id ||
-        c->token_timeout_ms == 0 || c->hurry_timeout_ms == 0)
-        return 0;
+        c->hurry_timeout_ms == 0 ||
+        c->hurry_timeout_ms >= c->token_timeout_ms)
+        return 0;   /* an idle ring is held for HurryTimeout: it must
+                       come round before the token is taken for lost */
     for (i = 0; i < c->n; i++) {
         if (c->ids[i] == 0 || c->ids[i] == PKT_ID_NONE)
             return 0;

@@ -175,7 +175,8 @@ struct ring_core {
 };
 
 /* Set up for conf's ring (copied) in state RING_NEW. Returns 0,
- * -EINVAL (inconsistent conf) or -ENOMEM. */
+ * -EINVAL (inconsistent conf: ids not unique or reserved, indexes out of
+ * range, HurryTimeout not below TokenTimeout) or -ENOMEM. */
 int ring_core_init(struct ring_core *r, const struct ring_conf *conf,
                    const struct ring_ops *ops, void *ctx);
 /* Frees the window, the send queue and reassembly buffers. */

@@ -9,6 +9,7 @@
  * services. test_ring_replay.c replays upstream captures.
  */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -771,6 +772,37 @@ START_TEST(seq_wrap_drops_token)
 }
 END_TEST
 
+START_TEST(conf_checked)
+{
+    struct ring_core *r = calloc(1, sizeof(*r));
+    struct ring_conf c;
+
+    ck_assert_ptr_nonnull(r);
+    ring_conf_default(&c);
+    c.n = 2;
+    c.ids[0] = 101;
+    c.ids[1] = 102;
+    c.my_id = 102;
+    c.my_index = 1;
+    ck_assert_int_eq(ring_core_init(r, &c, &rec_ops, NULL), 0);
+    ring_core_fini(r);
+    c.my_id = 101;                      /* not ids[my_index] */
+    ck_assert_int_eq(ring_core_init(r, &c, &rec_ops, NULL), -EINVAL);
+    c.my_id = 102;
+    c.ids[0] = 102;                     /* twice */
+    ck_assert_int_eq(ring_core_init(r, &c, &rec_ops, NULL), -EINVAL);
+    c.ids[0] = PKT_ID_NONE;
+    ck_assert_int_eq(ring_core_init(r, &c, &rec_ops, NULL), -EINVAL);
+    c.ids[0] = 101;
+    c.leader_index = 2;
+    ck_assert_int_eq(ring_core_init(r, &c, &rec_ops, NULL), -EINVAL);
+    c.leader_index = 0;
+    c.hurry_timeout_ms = c.token_timeout_ms;
+    ck_assert_int_eq(ring_core_init(r, &c, &rec_ops, NULL), -EINVAL);
+    free(r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ring_core");
@@ -800,6 +832,7 @@ int main(void)
     tcase_add_test(dl, data_acceptance);
     tcase_add_test(dl, early_reliable_off);
     tcase_add_test(tc, seq_wrap_drops_token);
+    tcase_add_test(tc, conf_checked);
     suite_add_tcase(s, dl);
     return ck_run_suite(s);
 }
