@@ -17,3 +17,14 @@ tests_unit_test_ring_memb_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
 tests_unit_test_ring_memb_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_ring_memb_LDADD = daemon/libdaemon.la $(CHECK_LIBS)
 endif
+
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/test_ring_memb_vec
+TESTS += tests/unit/test_ring_memb_vec
+tests_unit_test_ring_memb_vec_SOURCES = tests/unit/test_ring_memb_vec.c \
+	tests/lib/ringvec.c tests/lib/ringvec.h
+tests_unit_test_ring_memb_vec_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_unit_test_ring_memb_vec_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_ring_memb_vec_LDADD = daemon/libdaemon.la daemon/libconf.la \
+	tests/lib/libtesthelp.la $(CHECK_LIBS)
+endif
