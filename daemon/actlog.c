@@ -9,11 +9,17 @@
 
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include "actlog.h"
 
 #define ACTLOG_REOPEN_MS 10000
+
+/* Line times come from the loop's clock, so a simulated daemon writes
+ * simulated times. */
+static long wall_s(const struct actlog *a)
+{
+    return (long)clock_wall_s(ev_clock(a->ev));
+}
 
 static void reopen_cb(struct ev *ev, struct ev_timer *t)
 {
@@ -33,14 +39,14 @@ static void reopen_cb(struct ev *ev, struct ev_timer *t)
 int actlog_open(struct actlog *a, struct ev *ev, const char *name)
 {
     memset(a, 0, sizeof *a);
+    a->ev = ev;
     snprintf(a->path, sizeof a->path, "%s", name);
     a->f = fopen(a->path, "a");
     if (a->f == NULL)
         return -errno;
-    a->ev = ev;
     ev_timer_init(&a->reopen, reopen_cb, a);
     ev_timer_start(ev, &a->reopen, ACTLOG_REOPEN_MS);
-    fprintf(a->f, "B %13ld\n", (long)time(NULL));
+    fprintf(a->f, "B %13ld\n", wall_s(a));
     fflush(a->f);
     return 0;
 }
@@ -61,7 +67,7 @@ void actlog_view(struct actlog *a, uint32_t memb_time, uint64_t seq,
 
     if (a->f == NULL)
         return;
-    fprintf(a->f, "M %13ld %13lu %11lu > ", (long)time(NULL),
+    fprintf(a->f, "M %13ld %13lu %11lu > ", wall_s(a),
             (unsigned long)memb_time, (unsigned long)seq);
     for (i = 0; i < n_daemons; i++) {
         if (present[i])
@@ -78,7 +84,7 @@ void actlog_connect(struct actlog *a, uint64_t seq, int fd,
 {
     if (a->f == NULL)
         return;
-    fprintf(a->f, "C %13ld %11lu %3d %-16s %-10s\n", (long)time(NULL),
+    fprintf(a->f, "C %13ld %11lu %3d %-16s %-10s\n", wall_s(a),
             (unsigned long)seq, fd, peer, name);
     fflush(a->f);
 }
@@ -88,7 +94,7 @@ void actlog_disconnect(struct actlog *a, uint64_t seq, int fd,
 {
     if (a->f == NULL)
         return;
-    fprintf(a->f, "D %13ld %11lu %3d %-46s %-10s %lu\n", (long)time(NULL),
+    fprintf(a->f, "D %13ld %11lu %3d %-46s %-10s %lu\n", wall_s(a),
             (unsigned long)seq, fd, peer, name, (unsigned long)messages);
     fflush(a->f);
 }

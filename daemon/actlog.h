@@ -8,6 +8,8 @@
  *
  * Contract: every function is a no-op on a log that is not open; write
  * errors are ignored (the log is informative, never fatal after start).
+ * The times on the lines are the wall clock of the loop's clock
+ * (ev_clock()).
  */
 #ifndef COHORT_DAEMON_ACTLOG_H
 #define COHORT_DAEMON_ACTLOG_H

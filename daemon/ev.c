@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ev.h"
@@ -22,7 +21,13 @@
 
 int ev_init(struct ev *ev)
 {
+    return ev_init_clock(ev, clock_real());
+}
+
+int ev_init_clock(struct ev *ev, const struct clock *clock)
+{
     memset(ev, 0, sizeof *ev);
+    ev->clock = clock;
     ev->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (ev->epfd < 0)
         return -errno;
@@ -43,9 +48,7 @@ void ev_fini(struct ev *ev)
 
 void ev_update_time(struct ev *ev)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ev->now_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    ev->now_ms = clock_mono_ms(ev->clock);
 }
 
 /* ---- I/O watchers ---- */

@@ -2,7 +2,9 @@
  * Cohort, a maintained, clean-room fork of the Spread Toolkit.
  *
  * ev: the daemon's event loop. Owns the epoll set, a binary heap of timers,
- * the cached clock and the list of per-pass work phases.
+ * the cached time and the list of per-pass work phases. It reads time from
+ * the struct clock it was given (clock.h): the real one in the daemon, a
+ * fake one in tests and the simulator.
  *
  * Contract
  * - ev_run() repeats a fixed sequence of phases (see ev_run_once()): read
@@ -30,6 +32,8 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "clock.h"
 
 struct ev;
 struct ev_io;
@@ -79,7 +83,8 @@ struct ev_phase {
 
 struct ev {
     int epfd;
-    uint64_t now_ms;        /* monotonic, read once per pass */
+    const struct clock *clock;
+    uint64_t now_ms;        /* clock_mono_ms(clock), read once per pass */
     struct ev_timer **heap;
     size_t n_timers, cap_timers;
     struct ev_phase phases[EV_MAX_PHASES];
@@ -91,8 +96,20 @@ struct ev {
     uint64_t passes;
 };
 
+/* A loop on the real clock; ev_init_clock(ev, clock_real()). */
 int ev_init(struct ev *ev);
+/* A loop reading time from `clock`, which must outlive the loop. Returns
+ * 0 or -errno. */
+int ev_init_clock(struct ev *ev, const struct clock *clock);
 void ev_fini(struct ev *ev);
+
+/* The loop's clock: modules that label things with the wall time (actlog,
+ * membership ids) or seed from it read it here, so that one fake clock
+ * drives a whole simulated daemon. */
+static inline const struct clock *ev_clock(const struct ev *ev)
+{
+    return ev->clock;
+}
 
 /* Current cached time (ms, monotonic) and a fresh read of the clock. */
 static inline uint64_t ev_now(const struct ev *ev) { return ev->now_ms; }

@@ -8,6 +8,7 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/actlog.c daemon/actlog.h \
 	daemon/auth.c daemon/auth.h \
 	daemon/daemon.c daemon/daemon.h \
+	daemon/clock.c daemon/clock.h \
 	daemon/deliver.c daemon/deliver.h \
 	daemon/ev.c daemon/ev.h \
 	daemon/frame.c daemon/frame.h \
@@ -36,11 +37,13 @@ DAEMON_TEST_LIBS = daemon/libdaemon.la $(CHECK_LIBS)
 check_PROGRAMS += tests/unit/test_memb tests/unit/test_groups \
 	tests/unit/test_order tests/unit/test_sess_hs tests/unit/test_auth \
 	tests/unit/test_ev tests/unit/test_sess tests/unit/test_notify \
-	tests/unit/test_hmap tests/unit/test_rmsg
+	tests/unit/test_hmap tests/unit/test_rmsg \
+	tests/unit/test_clock tests/unit/test_actlog
 TESTS += tests/unit/test_memb tests/unit/test_groups \
 	tests/unit/test_order tests/unit/test_sess_hs tests/unit/test_auth \
 	tests/unit/test_ev tests/unit/test_sess tests/unit/test_notify \
-	tests/unit/test_hmap tests/unit/test_rmsg
+	tests/unit/test_hmap tests/unit/test_rmsg \
+	tests/unit/test_clock tests/unit/test_actlog
 
 tests_unit_test_rmsg_SOURCES = tests/unit/test_rmsg.c
 tests_unit_test_rmsg_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
@@ -93,4 +96,14 @@ tests_unit_test_hmap_SOURCES = tests/unit/test_hmap.c \
 tests_unit_test_hmap_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
 tests_unit_test_hmap_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_hmap_LDADD = $(DAEMON_TEST_LIBS)
+
+tests_unit_test_clock_SOURCES = tests/unit/test_clock.c
+tests_unit_test_clock_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_unit_test_clock_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_clock_LDADD = $(DAEMON_TEST_LIBS)
+
+tests_unit_test_actlog_SOURCES = tests/unit/test_actlog.c
+tests_unit_test_actlog_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_unit_test_actlog_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_actlog_LDADD = $(DAEMON_TEST_LIBS)
 endif

@@ -629,7 +629,7 @@ static void start_runtime(struct proc *d, unsigned fd_limit)
             "handshakes at a time (%u per address), %u queued messages each",
             dc.sess.max_sessions, fd_limit, dc.sess.max_handshakes,
             dc.sess.max_hs_per_addr, dc.sess.max_queued);
-    daemon_start(&d->daemon, (uint32_t)time(NULL));
+    daemon_start(&d->daemon, (uint32_t)clock_wall_s(ev_clock(&d->ev)));
 }
 
 /* -d: fork; the parent waits until the child is ready (or has failed)

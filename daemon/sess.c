@@ -30,7 +30,6 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "internal/wire.h"
@@ -83,6 +82,17 @@ void sess_opts_default(struct sess_opts *o)
 
 static void order_space_back(void *ctx);
 
+/* The seed of random names: they only need to differ from the names in
+ * use here (a taken one is skipped), so the loop's clock is seed enough,
+ * and a simulated daemon on a fake clock picks the same names every run.
+ * xorshift must not start at 0. */
+static uint32_t seed_from(const struct clock *c)
+{
+    uint64_t x = (uint64_t)clock_wall_ns(c) ^ clock_mono_ns(c);
+    uint32_t seed = (uint32_t)x ^ (uint32_t)(x >> 32) ^ 0x9e3779b9u;
+    return seed != 0 ? seed : 0x9e3779b9u;
+}
+
 int sess_init(struct sessions *ss, struct ev *ev, struct log *log,
               struct order *order, const struct auth *auth, int my_index,
               const char *my_name, const struct sess_opts *opts)
@@ -112,7 +122,7 @@ int sess_init(struct sessions *ss, struct ev *ev, struct log *log,
     if (ss->scratch == NULL)
         return -ENOMEM;
     order_on_space(order, order_space_back, ss);
-    ss->rand_state = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16) ^ 0x9e3779b9u;
+    ss->rand_state = seed_from(ev_clock(ev));
     return 0;
 }
 

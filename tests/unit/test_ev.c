@@ -4,7 +4,8 @@
  * Unit tests for daemon/ev.c: timers fire in deadline order, stopped
  * timers do not fire, fd watchers see readiness, phases run each pass and
  * a busy phase keeps the poll from blocking, an end of stream that comes
- * with the last bytes is reported with them.
+ * with the last bytes is reported with them, and a loop on a fake clock
+ * sees only the time it is given.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -143,6 +144,42 @@ START_TEST(end_of_stream_reported)
 }
 END_TEST
 
+static void count_cb(struct ev *ev, struct ev_timer *t)
+{
+    (void)ev;
+    (*(int *)t->data)++;
+}
+
+/* Time on a fake clock stands still however long the machine takes, and
+ * a timer fires exactly when the clock reaches its deadline. */
+START_TEST(fake_clock_drives_timers)
+{
+    struct clock_fake fc;
+    struct ev ev;
+    struct ev_timer t;
+    int fired = 0;
+
+    clock_fake_init(&fc, 7000ull * CLOCK_NS_PER_MS, 0);
+    ck_assert_int_eq(ev_init_clock(&ev, &fc.clock), 0);
+    ck_assert_ptr_eq(ev_clock(&ev), &fc.clock);
+    ck_assert_uint_eq(ev_now(&ev), 7000);
+    ev_timer_init(&t, count_cb, &fired);
+    ev_timer_start(&ev, &t, 100);
+    ck_assert_uint_eq(t.when_ms, 7100);
+    ev_run_once(&ev, 0);
+    ck_assert_int_eq(fired, 0);
+    clock_fake_advance_ms(&fc, 99);
+    ev_run_once(&ev, 0);
+    ck_assert_uint_eq(ev_now(&ev), 7099);
+    ck_assert_int_eq(fired, 0);
+    clock_fake_advance_ns(&fc, CLOCK_NS_PER_MS);
+    ev_run_once(&ev, 0);
+    ck_assert_int_eq(fired, 1);
+    ck_assert(!ev_timer_active(&t));
+    ev_fini(&ev);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ev");
@@ -152,6 +189,7 @@ int main(void)
     tcase_add_test(tc, timer_order);
     tcase_add_test(tc, io_and_phases);
     tcase_add_test(tc, end_of_stream_reported);
+    tcase_add_test(tc, fake_clock_drives_timers);
     suite_add_tcase(s, tc);
     return ck_run_suite(s);
 }

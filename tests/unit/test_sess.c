@@ -1077,6 +1077,47 @@ START_TEST(order_back_pressure)
 }
 END_TEST
 
+/* Random names are seeded from the loop's clock: a simulated daemon on a
+ * fake clock draws the same names every run, and another time another
+ * seed. */
+START_TEST(random_seed_from_loop_clock)
+{
+    struct order_ops ops = {deliver_request, deliver_view};
+    struct conf *conf = calloc(1, sizeof *conf);
+    struct order_env env;
+    struct order *order;
+    struct clock_fake fc;
+    struct ev ev;
+    struct sessions ss;
+    struct sess_opts so;
+    uint32_t first;
+
+    ck_assert_ptr_nonnull(conf);
+    conf->n_daemons = 1;
+    sess_opts_default(&so);
+    clock_fake_init(&fc, 5000ull * CLOCK_NS_PER_MS, 1700000000ll * CLOCK_NS_PER_S);
+    ck_assert_int_eq(ev_init_clock(&ev, &fc.clock), 0);
+    memset(&env, 0, sizeof env);
+    env.ev = &ev;
+    env.conf = conf;
+    ck_assert_int_eq(order_new(&order, &env, &ops, NULL), 0);
+    ck_assert_int_eq(sess_init(&ss, &ev, NULL, order, NULL, 0, "n", &so), 0);
+    first = ss.rand_state;
+    ck_assert_uint_ne(first, 0);
+    sess_fini(&ss);
+    ck_assert_int_eq(sess_init(&ss, &ev, NULL, order, NULL, 0, "n", &so), 0);
+    ck_assert_uint_eq(ss.rand_state, first);
+    sess_fini(&ss);
+    clock_fake_advance_ms(&fc, 1);
+    ck_assert_int_eq(sess_init(&ss, &ev, NULL, order, NULL, 0, "n", &so), 0);
+    ck_assert_uint_ne(ss.rand_state, first);
+    sess_fini(&ss);
+    order_free(order);
+    ev_fini(&ev);
+    free(conf);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sess");
@@ -1097,6 +1138,7 @@ int main(void)
     tcase_add_test(tc, slow_receiver_dropped);
     tcase_add_test(tc, reading_receiver_kept);
     tcase_add_test(tc, order_back_pressure);
+    tcase_add_test(tc, random_seed_from_loop_clock);
     suite_add_tcase(s, tc);
     return ck_run_suite(s);
 }
