@@ -97,6 +97,8 @@ int ev_io_set(struct ev *ev, struct ev_io *w, unsigned events)
     op = w->active ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
     if (epoll_ctl(ev->epfd, op, w->fd, &e) < 0)
         return -errno;
+    if (!w->active)
+        ev->n_active++;
     w->active = 1;
     w->events = events;
     return 0;
@@ -109,6 +111,7 @@ void ev_io_stop(struct ev *ev, struct ev_io *w)
     if (!w->active)
         return;
     epoll_ctl(ev->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+    ev->n_active--;
     w->active = 0;
     w->events = 0;
 }
@@ -227,6 +230,7 @@ static void run_timers(struct ev *ev)
     while (ev->n_timers > 0 && ev->heap[0]->when_ms <= ev->now_ms) {
         struct ev_timer *t = ev->heap[0];
         ev_timer_stop(ev, t);
+        ev->n_timer_calls++;
         t->cb(ev, t);
     }
 }
@@ -273,8 +277,10 @@ static void run_fed(struct ev *ev)
         unsigned re = w->fed;
         int last = (w == end);
         fed_unlink(ev, w);
-        if (w->active)
+        if (w->active) {
+            ev->n_io_calls++;
             w->cb(ev, w, re);
+        }
         if (last)
             break;
     }
@@ -283,9 +289,12 @@ static void run_fed(struct ev *ev)
 static int poll_io(struct ev *ev, int timeout)
 {
     struct epoll_event evs[EV_BATCH];
-    int n, i;
+    int n = 0, i;
 
-    n = epoll_pwait(ev->epfd, evs, EV_BATCH, timeout, &ev->wait_mask);
+    /* Without watchers a zero wait has nothing to ask the kernel; a loop
+     * stepped on a fake clock with a fake transport never enters it. */
+    if (timeout != 0 || ev->n_active > 0)
+        n = epoll_pwait(ev->epfd, evs, EV_BATCH, timeout, &ev->wait_mask);
     if (n < 0)
         return errno == EINTR ? 0 : -errno;
     ev_update_time(ev);
@@ -303,8 +312,10 @@ static int poll_io(struct ev *ev, int timeout)
             re |= EV_ERROR | EV_HUP | EV_READ;
         re &= (w->events & (EV_READ | EV_WRITE)) | EV_ERROR | EV_HUP;
         /* A callback earlier in this batch may have stopped this watcher. */
-        if (w->active && re != 0)
+        if (w->active && re != 0) {
+            ev->n_io_calls++;
             w->cb(ev, w, re);
+        }
     }
     return 0;
 }
@@ -317,30 +328,84 @@ static int run_phases(struct ev *ev)
     return busy;
 }
 
-int ev_run_once(struct ev *ev, int max_wait_ms)
+/* One pass after the clock was read: I/O with at most `timeout` ms of
+ * waiting, timers, work. */
+static int run_pass(struct ev *ev, int timeout)
 {
     int rc;
 
-    ev_update_time(ev);                              /* 1: clock */
-    rc = poll_io(ev, poll_timeout(ev, max_wait_ms)); /* 2: fed, then I/O */
+    rc = poll_io(ev, timeout);                       /* 2: fed, then I/O */
     if (rc < 0)
         return rc;
     run_timers(ev);                                  /* 3: due timers */
     /* Work phases last, so that whatever I/O and timer callbacks queued
      * is handled in this pass, never left behind a blocking wait. */
-    return run_phases(ev);                           /* 4: work */
+    ev->busy = run_phases(ev);                       /* 4: work */
+    ev->passes++;
+    return ev->busy;
+}
+
+int ev_run_once(struct ev *ev, int max_wait_ms)
+{
+    ev_update_time(ev);                              /* 1: clock */
+    return run_pass(ev, poll_timeout(ev, max_wait_ms));
 }
 
 int ev_run(struct ev *ev)
 {
-    int busy = 0;
-
     while (!stopping(ev)) {
-        int rc = ev_run_once(ev, busy ? 0 : -1);
+        int rc = ev_run_once(ev, ev->busy ? 0 : -1);
         if (rc < 0)
             return rc;
-        busy = rc;
-        ev->passes++;
     }
     return 0;
+}
+
+/* ---- stepping on a fake clock ---- */
+
+uint64_t ev_next_deadline(const struct ev *ev)
+{
+    return ev->n_timers > 0 ? ev->heap[0]->when_ms : EV_NEVER;
+}
+
+/* Work the next pass would do without any time passing. Ready
+ * descriptors are not known without asking the kernel; see ev.h. */
+static int work_now(const struct ev *ev, uint64_t now_ms)
+{
+    return ev->busy || ev->fed_head != NULL || ev_next_deadline(ev) <= now_ms;
+}
+
+/* Move the fake clock to min(next deadline, now + max_ms), to the
+ * millisecond boundary, so that the ms the loop reads is exactly the
+ * deadline. */
+static void advance(struct ev *ev, struct clock_fake *fc, uint64_t max_ms)
+{
+    uint64_t now_ms = clock_mono_ms(&fc->clock);
+    uint64_t target = now_ms + max_ms < now_ms ? EV_NEVER : now_ms + max_ms;
+    uint64_t when = ev_next_deadline(ev);
+
+    if (when < target)
+        target = when;
+    if (max_ms == 0 || target <= now_ms ||
+        target > UINT64_MAX / CLOCK_NS_PER_MS)
+        return;                /* EV_NEVER: nothing to advance to */
+    clock_fake_advance_ns(fc, target * CLOCK_NS_PER_MS - fc->mono_ns);
+}
+
+int ev_step(struct ev *ev, struct clock_fake *fc, uint64_t max_advance_ms)
+{
+    uint64_t io = ev->n_io_calls, timers = ev->n_timer_calls;
+    int rc;
+
+    if (ev->clock != &fc->clock)
+        return -EINVAL;
+    if (!work_now(ev, clock_mono_ms(&fc->clock)))
+        advance(ev, fc, max_advance_ms);
+    ev_update_time(ev);                              /* 1: clock */
+    rc = run_pass(ev, 0);
+    if (rc < 0)
+        return rc;
+    return (ev->n_io_calls != io ? EV_STEP_IO : 0) |
+           (ev->n_timer_calls != timers ? EV_STEP_TIMER : 0) |
+           (rc ? EV_STEP_BUSY : 0);
 }

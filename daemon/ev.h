@@ -25,6 +25,23 @@
  * - The loop stops when ev_stop() is called or *stop_flag becomes non-zero
  *   (a signal flag). SIGINT/SIGTERM are unblocked only inside epoll_pwait,
  *   so a signal can never slip in between the flag test and the wait.
+ *
+ * Stepping (tests and the simulator)
+ * - A loop made with ev_init_clock() on a struct clock_fake can be driven
+ *   by ev_step() instead of ev_run(): one pass that never waits, after the
+ *   fake clock was moved forward to the next timer deadline (bounded by
+ *   max_advance_ms) when nothing was left to do at the current time. Time
+ *   then passes only at ev_step() or where the driver moves the clock
+ *   itself, so a run is a function of its inputs: same timers, same
+ *   callbacks, same order.
+ * - Ready descriptors still work (the pass polls with a zero timeout) but
+ *   do not hold the clock back, and their order is the kernel's; a
+ *   deterministic run uses none (a fake transport delivers through
+ *   timers), and then the kernel is never asked.
+ * - One loop can carry the modules of several daemons: nothing in it
+ *   belongs to one daemon. Each daemon registers its own watchers, timers
+ *   and phases with its own context pointer; phases run in registration
+ *   order, all of daemon A's before daemon B's if A registered first.
  */
 #ifndef COHORT_DAEMON_EV_H
 #define COHORT_DAEMON_EV_H
@@ -93,7 +110,10 @@ struct ev {
     volatile sig_atomic_t *stop_flag;
     sigset_t wait_mask;     /* signal mask during epoll_pwait */
     struct ev_io *fed_head, *fed_tail;
+    int busy;               /* the last pass's phases left work */
+    unsigned n_active;      /* watchers in the epoll set */
     uint64_t passes;
+    uint64_t n_io_calls, n_timer_calls; /* callbacks run, ever */
 };
 
 /* A loop on the real clock; ev_init_clock(ev, clock_real()). */
@@ -141,5 +161,29 @@ void ev_stop(struct ev *ev);
 int ev_run(struct ev *ev);
 /* One pass with the given maximum wait; for tests. */
 int ev_run_once(struct ev *ev, int max_wait_ms);
+
+#define EV_NEVER UINT64_MAX
+
+/* The earliest armed timer's deadline (ms on the loop's clock), or
+ * EV_NEVER when no timer is armed. */
+uint64_t ev_next_deadline(const struct ev *ev);
+
+/* What an ev_step() pass did (bits). */
+#define EV_STEP_IO 0x1      /* watcher callbacks ran (fed or ready fds) */
+#define EV_STEP_TIMER 0x2   /* timer callbacks ran */
+#define EV_STEP_BUSY 0x4    /* a work phase left work: step again before
+                             * letting time pass */
+
+/* One pass of a loop on the fake clock `fc` (ev_init_clock(ev,
+ * &fc->clock)), never waiting. If no work is due at the current time (no
+ * busy phase, no fed watcher, no due timer), the clock first moves to the
+ * earliest of the next deadline and now + max_advance_ms (0: time stands
+ * still; EV_NEVER: to the next deadline, if any). Phases run every pass.
+ * Returns EV_STEP_* bits (0: nothing ran and nothing is left at this
+ * time), or -EINVAL if the loop reads another clock, or -errno if polling
+ * failed. Not to be called from inside a callback. A driver that wants
+ * "until time T" loops: while (ev_now(ev) < T) ev_step(ev, fc, T -
+ * ev_now(ev)); and then steps with 0 until the result is 0. */
+int ev_step(struct ev *ev, struct clock_fake *fc, uint64_t max_advance_ms);
 
 #endif /* COHORT_DAEMON_EV_H */

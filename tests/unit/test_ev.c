@@ -4,10 +4,12 @@
  * Unit tests for daemon/ev.c: timers fire in deadline order, stopped
  * timers do not fire, fd watchers see readiness, phases run each pass and
  * a busy phase keeps the poll from blocking, an end of stream that comes
- * with the last bytes is reported with them, and a loop on a fake clock
- * sees only the time it is given.
+ * with the last bytes is reported with them, a loop on a fake clock sees
+ * only the time it is given, and ev_step() moves that clock from deadline
+ * to deadline but never past work that is due now.
  */
 #include <check.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -180,6 +182,126 @@ START_TEST(fake_clock_drives_timers)
 }
 END_TEST
 
+/* Timers record when (on the fake clock) they ran. */
+struct trace {
+    uint64_t at[16];
+    int n;
+};
+
+static void trace_cb(struct ev *ev, struct ev_timer *t)
+{
+    struct trace *tr = t->data;
+    tr->at[tr->n++] = ev_now(ev);
+}
+
+START_TEST(step_moves_clock_to_deadlines)
+{
+    struct clock_fake fc;
+    struct ev ev;
+    struct ev_timer t[2];
+    struct trace tr;
+
+    memset(&tr, 0, sizeof tr);
+    clock_fake_init(&fc, 1000ull * CLOCK_NS_PER_MS + 123, 0);
+    ck_assert_int_eq(ev_init_clock(&ev, &fc.clock), 0);
+    ck_assert_uint_eq(ev_next_deadline(&ev), EV_NEVER);
+    ev_timer_init(&t[0], trace_cb, &tr);
+    ev_timer_init(&t[1], trace_cb, &tr);
+    ev_timer_start(&ev, &t[0], 30);
+    ev_timer_start(&ev, &t[1], 10);
+    ck_assert_uint_eq(ev_next_deadline(&ev), 1010);
+
+    ck_assert_int_eq(ev_step(&ev, &fc, EV_NEVER), EV_STEP_TIMER);
+    ck_assert_int_eq(tr.n, 1);
+    ck_assert_uint_eq(tr.at[0], 1010);
+    ck_assert_uint_eq(fc.mono_ns, 1010ull * CLOCK_NS_PER_MS);
+    ck_assert_uint_eq(ev_next_deadline(&ev), 1030);
+
+    /* A bound shorter than the wait: time passes, nothing fires. */
+    ck_assert_int_eq(ev_step(&ev, &fc, 5), 0);
+    ck_assert_uint_eq(ev_now(&ev), 1015);
+    ck_assert_int_eq(tr.n, 1);
+    /* No advance at all. */
+    ck_assert_int_eq(ev_step(&ev, &fc, 0), 0);
+    ck_assert_uint_eq(ev_now(&ev), 1015);
+
+    ck_assert_int_eq(ev_step(&ev, &fc, EV_NEVER), EV_STEP_TIMER);
+    ck_assert_uint_eq(tr.at[1], 1030);
+    /* Nothing armed: EV_NEVER leaves the clock, a bound moves it. */
+    ck_assert_uint_eq(ev_next_deadline(&ev), EV_NEVER);
+    ck_assert_int_eq(ev_step(&ev, &fc, EV_NEVER), 0);
+    ck_assert_uint_eq(ev_now(&ev), 1030);
+    ck_assert_int_eq(ev_step(&ev, &fc, 250), 0);
+    ck_assert_uint_eq(ev_now(&ev), 1280);
+    ev_fini(&ev);
+}
+END_TEST
+
+static int busy_phase(struct ev *ev, void *ctx)
+{
+    struct rec *r = ctx;
+    (void)ev;
+    r->phase_runs++;
+    return r->busy_left > 0 ? r->busy_left-- > 0 : 0;
+}
+
+static void fed_cb(struct ev *ev, struct ev_io *w, unsigned re)
+{
+    struct rec *r = w->data;
+    (void)ev;
+    (void)re;
+    r->reads++;
+}
+
+/* Work due now (a busy phase, a fed watcher, a due timer) is done before
+ * the clock may move. */
+START_TEST(step_finishes_work_before_time_passes)
+{
+    struct clock_fake fc;
+    struct clock_fake other;
+    struct ev ev;
+    struct ev_timer t;
+    struct ev_io w;
+    struct trace tr;
+    struct rec r;
+    int p[2];
+
+    memset(&tr, 0, sizeof tr);
+    memset(&r, 0, sizeof r);
+    clock_fake_init(&fc, 0, 0);
+    clock_fake_init(&other, 0, 0);
+    ck_assert_int_eq(ev_init_clock(&ev, &fc.clock), 0);
+    ck_assert_int_eq(ev_step(&ev, &other, 10), -EINVAL);
+    ck_assert_int_eq(ev_add_phase(&ev, "busy", busy_phase, &r), 0);
+    ev_timer_init(&t, trace_cb, &tr);
+    ev_timer_start(&ev, &t, 100);
+
+    r.busy_left = 2;
+    ck_assert_int_eq(ev_step(&ev, &fc, 0), EV_STEP_BUSY);
+    ck_assert_int_eq(ev_step(&ev, &fc, EV_NEVER), EV_STEP_BUSY);
+    ck_assert_uint_eq(ev_now(&ev), 0);      /* busy after pass 1 */
+    ck_assert_int_eq(ev_step(&ev, &fc, EV_NEVER), 0);
+    ck_assert_uint_eq(ev_now(&ev), 0);      /* busy after pass 2 */
+    ck_assert_int_eq(tr.n, 0);
+
+    ck_assert_int_eq(pipe(p), 0);
+    ev_io_init(&w, p[0], fed_cb, &r);
+    ck_assert_int_eq(ev_io_set(&ev, &w, EV_READ), 0);
+    ev_io_feed(&ev, &w, EV_READ);
+    ck_assert_int_eq(ev_step(&ev, &fc, EV_NEVER), EV_STEP_IO);
+    ck_assert_int_eq(r.reads, 1);
+    ck_assert_uint_eq(ev_now(&ev), 0);
+
+    ck_assert_int_eq(ev_step(&ev, &fc, EV_NEVER), EV_STEP_TIMER);
+    ck_assert_uint_eq(tr.at[0], 100);
+    ck_assert_int_eq(r.phase_runs, 5);
+    ev_io_stop(&ev, &w);
+    ev_fini(&ev);
+    close(p[0]);
+    close(p[1]);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ev");
@@ -190,6 +312,8 @@ int main(void)
     tcase_add_test(tc, io_and_phases);
     tcase_add_test(tc, end_of_stream_reported);
     tcase_add_test(tc, fake_clock_drives_timers);
+    tcase_add_test(tc, step_moves_clock_to_deadlines);
+    tcase_add_test(tc, step_finishes_work_before_time_passes);
     suite_add_tcase(s, tc);
     return ck_run_suite(s);
 }
