@@ -116,7 +116,16 @@ void ev_io_stop(struct ev *ev, struct ev_io *w)
     w->events = 0;
 }
 
-/* ---- timers: a binary min-heap on when_ms ---- */
+/* ---- timers: a binary min-heap on (when_ms, seq) ---- */
+
+/* Equal deadlines fire in the order the timers were started: a heap alone
+ * would pop them in an order that depends on the heap's history, and
+ * with several daemons on one loop that order must not be luck. */
+static int timer_before(const struct ev_timer *a, const struct ev_timer *b)
+{
+    return a->when_ms < b->when_ms ||
+           (a->when_ms == b->when_ms && a->seq < b->seq);
+}
 
 static void heap_swap(struct ev *ev, size_t a, size_t b)
 {
@@ -131,7 +140,7 @@ static void heap_up(struct ev *ev, size_t i)
 {
     while (i > 0) {
         size_t p = (i - 1) / 2;
-        if (ev->heap[p]->when_ms <= ev->heap[i]->when_ms)
+        if (!timer_before(ev->heap[i], ev->heap[p]))
             break;
         heap_swap(ev, p, i);
         i = p;
@@ -142,9 +151,9 @@ static void heap_down(struct ev *ev, size_t i)
 {
     for (;;) {
         size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < ev->n_timers && ev->heap[l]->when_ms < ev->heap[m]->when_ms)
+        if (l < ev->n_timers && timer_before(ev->heap[l], ev->heap[m]))
             m = l;
-        if (r < ev->n_timers && ev->heap[r]->when_ms < ev->heap[m]->when_ms)
+        if (r < ev->n_timers && timer_before(ev->heap[r], ev->heap[m]))
             m = r;
         if (m == i)
             break;
@@ -156,6 +165,7 @@ static void heap_down(struct ev *ev, size_t i)
 void ev_timer_init(struct ev_timer *t, ev_timer_fn cb, void *data)
 {
     t->when_ms = 0;
+    t->seq = 0;
     t->heap_idx = EV_NO_IDX;
     t->cb = cb;
     t->data = data;
@@ -189,6 +199,7 @@ void ev_timer_start(struct ev *ev, struct ev_timer *t, uint64_t after_ms)
         ev->cap_timers = cap;
     }
     t->when_ms = ev->now_ms + after_ms;
+    t->seq = ev->timer_seq++;
     t->heap_idx = ev->n_timers;
     ev->heap[ev->n_timers++] = t;
     heap_up(ev, t->heap_idx);

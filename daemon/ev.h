@@ -17,6 +17,8 @@
  *   (deferred destruction, see sess.c's reap phase).
  * - A work phase returns non-zero when it left work behind; the next poll
  *   then does not block.
+ * - Timers fire in deadline order; timers with the same deadline fire in
+ *   the order they were (last) started.
  * - Within one pass, fd events are dispatched in the order the kernel
  *   queued them. With EV_EDGE that is the order in which the descriptors
  *   became ready, i.e. the arrival order of requests written back to back
@@ -85,6 +87,7 @@ struct ev_io {
 
 struct ev_timer {
     uint64_t when_ms;
+    uint64_t seq;           /* start order: breaks ties of when_ms */
     size_t heap_idx;        /* SIZE_MAX when not armed */
     ev_timer_fn cb;
     void *data;
@@ -104,6 +107,7 @@ struct ev {
     uint64_t now_ms;        /* clock_mono_ms(clock), read once per pass */
     struct ev_timer **heap;
     size_t n_timers, cap_timers;
+    uint64_t timer_seq;     /* next ev_timer.seq */
     struct ev_phase phases[EV_MAX_PHASES];
     int n_phases;
     int stop;

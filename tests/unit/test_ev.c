@@ -302,6 +302,56 @@ START_TEST(step_finishes_work_before_time_passes)
 }
 END_TEST
 
+/* Timers know their index from their place in the array. */
+struct fifo {
+    struct ev_timer t[40];
+    int order[40];
+    int n;
+};
+
+static void fifo_cb(struct ev *ev, struct ev_timer *t)
+{
+    struct fifo *f = t->data;
+    (void)ev;
+    f->order[f->n++] = (int)(t - f->t);
+}
+
+/* Equal deadlines fire in start order (a restart counts as a new start);
+ * earlier deadlines still come first. A plain heap pops equal timers in
+ * an order set by its history: the old loop fired 33, 32, then 15 here. */
+START_TEST(equal_deadlines_fire_in_start_order)
+{
+    static struct fifo f;
+    struct clock_fake fc;
+    struct ev ev;
+    int i, k = 0;
+    int want[34];
+
+    clock_fake_init(&fc, 0, 0);
+    ck_assert_int_eq(ev_init_clock(&ev, &fc.clock), 0);
+    for (i = 0; i < 34; i++)
+        ev_timer_init(&f.t[i], fifo_cb, &f);
+    for (i = 0; i < 32; i++)
+        ev_timer_start(&ev, &f.t[i], 50);
+    ev_timer_start(&ev, &f.t[33], 40);
+    ev_timer_start(&ev, &f.t[32], 40);
+    ev_timer_start(&ev, &f.t[3], 50);           /* restarted: now last */
+    want[k++] = 33;
+    want[k++] = 32;
+    for (i = 0; i < 32; i++)
+        if (i != 3)
+            want[k++] = i;
+    want[k++] = 3;
+    while (ev_next_deadline(&ev) != EV_NEVER)
+        ck_assert_int_ge(ev_step(&ev, &fc, EV_NEVER), 0);
+    ck_assert_int_eq(f.n, 34);
+    for (i = 0; i < 34; i++)
+        ck_assert_msg(f.order[i] == want[i], "timer %d fired at %d, wanted %d",
+                      f.order[i], i, want[i]);
+    ev_fini(&ev);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ev");
@@ -314,6 +364,7 @@ int main(void)
     tcase_add_test(tc, fake_clock_drives_timers);
     tcase_add_test(tc, step_moves_clock_to_deadlines);
     tcase_add_test(tc, step_finishes_work_before_time_passes);
+    tcase_add_test(tc, equal_deadlines_fire_in_start_order);
     suite_add_tcase(s, tc);
     return ck_run_suite(s);
 }
