@@ -18,19 +18,36 @@
 
 #define EV_NO_IDX ((size_t)-1)
 #define EV_BATCH 256
+#define EV_BATCH_HIGH 16    /* high-priority watchers are a few sockets */
 
 int ev_init(struct ev *ev)
 {
     return ev_init_clock(ev, clock_real());
 }
 
+/* The high-priority set sits in the main set as one readable descriptor
+ * (data.ptr NULL), so that a wait on the main set wakes for it too. */
 int ev_init_clock(struct ev *ev, const struct clock *clock)
 {
+    struct epoll_event e;
+    int rc;
+
     memset(ev, 0, sizeof *ev);
     ev->clock = clock;
+    ev->epfd_high = -1;
     ev->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (ev->epfd < 0)
         return -errno;
+    ev->epfd_high = epoll_create1(EPOLL_CLOEXEC);
+    memset(&e, 0, sizeof e);
+    e.events = EPOLLIN;
+    e.data.ptr = NULL;
+    if (ev->epfd_high < 0 ||
+        epoll_ctl(ev->epfd, EPOLL_CTL_ADD, ev->epfd_high, &e) < 0) {
+        rc = -errno;
+        ev_fini(ev);
+        return rc;
+    }
     sigemptyset(&ev->wait_mask);
     ev_update_time(ev);
     return 0;
@@ -38,6 +55,9 @@ int ev_init_clock(struct ev *ev, const struct clock *clock)
 
 void ev_fini(struct ev *ev)
 {
+    if (ev->epfd_high >= 0)
+        close(ev->epfd_high);
+    ev->epfd_high = -1;
     if (ev->epfd >= 0)
         close(ev->epfd);
     ev->epfd = -1;
@@ -55,14 +75,16 @@ void ev_update_time(struct ev *ev)
 
 static void fed_unlink(struct ev *ev, struct ev_io *w)
 {
+    struct ev_fed *l = &ev->fed[w->prio];
+
     if (w->fed_prev != NULL)
         w->fed_prev->fed_next = w->fed_next;
     else
-        ev->fed_head = w->fed_next;
+        l->head = w->fed_next;
     if (w->fed_next != NULL)
         w->fed_next->fed_prev = w->fed_prev;
     else
-        ev->fed_tail = w->fed_prev;
+        l->tail = w->fed_prev;
     w->fed_prev = w->fed_next = NULL;
     w->fed = 0;
 }
@@ -76,6 +98,22 @@ void ev_io_init(struct ev_io *w, int fd, ev_io_fn cb, void *data)
     w->data = data;
     w->fed = 0;
     w->fed_prev = w->fed_next = NULL;
+    w->prio = EV_PRIO_NORMAL;
+}
+
+int ev_io_set_priority(struct ev_io *w, int prio)
+{
+    if (prio != EV_PRIO_NORMAL && prio != EV_PRIO_HIGH)
+        return -EINVAL;
+    if (w->active || w->fed)
+        return -EBUSY;
+    w->prio = prio;
+    return 0;
+}
+
+static int epfd_of(const struct ev *ev, const struct ev_io *w)
+{
+    return w->prio == EV_PRIO_HIGH ? ev->epfd_high : ev->epfd;
 }
 
 int ev_io_set(struct ev *ev, struct ev_io *w, unsigned events)
@@ -95,10 +133,12 @@ int ev_io_set(struct ev *ev, struct ev_io *w, unsigned events)
                ((events & EV_EDGE) ? EPOLLET : 0);
     e.data.ptr = w;
     op = w->active ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-    if (epoll_ctl(ev->epfd, op, w->fd, &e) < 0)
+    if (epoll_ctl(epfd_of(ev, w), op, w->fd, &e) < 0)
         return -errno;
-    if (!w->active)
+    if (!w->active) {
         ev->n_active++;
+        ev->n_active_high += w->prio == EV_PRIO_HIGH;
+    }
     w->active = 1;
     w->events = events;
     return 0;
@@ -110,8 +150,9 @@ void ev_io_stop(struct ev *ev, struct ev_io *w)
         fed_unlink(ev, w);
     if (!w->active)
         return;
-    epoll_ctl(ev->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+    epoll_ctl(epfd_of(ev, w), EPOLL_CTL_DEL, w->fd, NULL);
     ev->n_active--;
+    ev->n_active_high -= w->prio == EV_PRIO_HIGH;
     w->active = 0;
     w->events = 0;
 }
@@ -250,7 +291,8 @@ static int poll_timeout(const struct ev *ev, int max_wait_ms)
 {
     uint64_t wait;
 
-    if (ev->fed_head != NULL)
+    if (ev->fed[EV_PRIO_HIGH].head != NULL ||
+        ev->fed[EV_PRIO_NORMAL].head != NULL)
         return 0;
     if (ev->n_timers == 0)
         return max_wait_ms;
@@ -264,27 +306,31 @@ static int poll_timeout(const struct ev *ev, int max_wait_ms)
 
 void ev_io_feed(struct ev *ev, struct ev_io *w, unsigned revents)
 {
-    if (w->fed) {
+    struct ev_fed *l = &ev->fed[w->prio];
+
+    if (w->fed || revents == 0) {
         w->fed |= revents;
         return;
     }
     w->fed = revents;
-    w->fed_prev = ev->fed_tail;
+    w->fed_prev = l->tail;
     w->fed_next = NULL;
-    if (ev->fed_tail != NULL)
-        ev->fed_tail->fed_next = w;
+    if (l->tail != NULL)
+        l->tail->fed_next = w;
     else
-        ev->fed_head = w;
-    ev->fed_tail = w;
+        l->head = w;
+    l->tail = w;
 }
 
-/* Watchers fed during the previous pass; ones fed now wait a pass. */
-static void run_fed(struct ev *ev)
+/* Watchers of one priority fed before this point; ones fed from here on
+ * wait a pass. */
+static void run_fed(struct ev *ev, int prio)
 {
-    struct ev_io *end = ev->fed_tail;
+    struct ev_fed *l = &ev->fed[prio];
+    struct ev_io *end = l->tail;
 
-    while (ev->fed_head != NULL) {
-        struct ev_io *w = ev->fed_head;
+    while (l->head != NULL) {
+        struct ev_io *w = l->head;
         unsigned re = w->fed;
         int last = (w == end);
         fed_unlink(ev, w);
@@ -297,22 +343,15 @@ static void run_fed(struct ev *ev)
     }
 }
 
-static int poll_io(struct ev *ev, int timeout)
+static void dispatch(struct ev *ev, const struct epoll_event *evs, int n)
 {
-    struct epoll_event evs[EV_BATCH];
-    int n = 0, i;
+    int i;
 
-    /* Without watchers a zero wait has nothing to ask the kernel; a loop
-     * stepped on a fake clock with a fake transport never enters it. */
-    if (timeout != 0 || ev->n_active > 0)
-        n = epoll_pwait(ev->epfd, evs, EV_BATCH, timeout, &ev->wait_mask);
-    if (n < 0)
-        return errno == EINTR ? 0 : -errno;
-    ev_update_time(ev);
-    run_fed(ev);
     for (i = 0; i < n; i++) {
         struct ev_io *w = evs[i].data.ptr;
         unsigned re = 0;
+        if (w == NULL)
+            continue;   /* the high-priority set: asked on its own */
         if (evs[i].events & EPOLLIN)
             re |= EV_READ;
         if (evs[i].events & EPOLLOUT)
@@ -328,6 +367,39 @@ static int poll_io(struct ev *ev, int timeout)
             w->cb(ev, w, re);
         }
     }
+}
+
+/* High priority first: its fed watchers, then what its own set reports
+ * now. That set is asked directly rather than through the main batch, so
+ * no crowd of ready or fed clients can push the token out of the pass. */
+static void run_high(struct ev *ev)
+{
+    struct epoll_event evs[EV_BATCH_HIGH];
+    int n;
+
+    run_fed(ev, EV_PRIO_HIGH);
+    if (ev->n_active_high == 0)
+        return;
+    n = epoll_wait(ev->epfd_high, evs, EV_BATCH_HIGH, 0);
+    if (n > 0)
+        dispatch(ev, evs, n);
+}
+
+static int poll_io(struct ev *ev, int timeout)
+{
+    struct epoll_event evs[EV_BATCH];
+    int n = 0;
+
+    /* Without watchers a zero wait has nothing to ask the kernel; a loop
+     * stepped on a fake clock with a fake transport never enters it. */
+    if (timeout != 0 || ev->n_active > 0)
+        n = epoll_pwait(ev->epfd, evs, EV_BATCH, timeout, &ev->wait_mask);
+    if (n < 0)
+        return errno == EINTR ? 0 : -errno;
+    ev_update_time(ev);
+    run_high(ev);
+    run_fed(ev, EV_PRIO_NORMAL);
+    dispatch(ev, evs, n);
     return 0;
 }
 
@@ -383,7 +455,9 @@ uint64_t ev_next_deadline(const struct ev *ev)
  * descriptors are not known without asking the kernel; see ev.h. */
 static int work_now(const struct ev *ev, uint64_t now_ms)
 {
-    return ev->busy || ev->fed_head != NULL || ev_next_deadline(ev) <= now_ms;
+    return ev->busy || ev->fed[EV_PRIO_HIGH].head != NULL ||
+           ev->fed[EV_PRIO_NORMAL].head != NULL ||
+           ev_next_deadline(ev) <= now_ms;
 }
 
 /* Move the fake clock to min(next deadline, now + max_ms), to the

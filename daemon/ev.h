@@ -8,9 +8,10 @@
  *
  * Contract
  * - ev_run() repeats a fixed sequence of phases (see ev_run_once()): read
- *   the clock, wait for and dispatch I/O (fed watchers first), run due
- *   timers, then run the registered work phases in registration order
- *   (ordered delivery, write flushing, reaping closed sessions).
+ *   the clock, wait for and dispatch I/O (by priority, and within one
+ *   priority fed watchers first), run due timers, then run the registered
+ *   work phases in registration order (ordered delivery, write flushing,
+ *   reaping closed sessions).
  * - Callbacks may add/modify/remove any watcher or timer, including their
  *   own. Freeing the memory of a watcher from inside its own callback is
  *   not allowed: close it with ev_io_stop() and free it in a later phase
@@ -19,11 +20,17 @@
  *   then does not block.
  * - Timers fire in deadline order; timers with the same deadline fire in
  *   the order they were (last) started.
- * - Within one pass, fd events are dispatched in the order the kernel
- *   queued them. With EV_EDGE that is the order in which the descriptors
- *   became ready, i.e. the arrival order of requests written back to back
- *   on different connections (level-triggered watchers are re-queued
- *   after each report and lose that property).
+ * - Watchers have a priority (ev_io_set_priority()). In every pass all
+ *   high-priority watchers (fed, then ready) are dispatched before any
+ *   normal one, and the ready ones are found through a separate epoll set,
+ *   so however many client sockets are ready or fed, a ready
+ *   high-priority watcher (the ring's sockets) runs in that pass, first.
+ *   Normal watchers run after: fed ones, then the ready ones.
+ * - Within one pass and priority, fd events are dispatched in the order
+ *   the kernel queued them. With EV_EDGE that is the order in which the
+ *   descriptors became ready, i.e. the arrival order of requests written
+ *   back to back on different connections (level-triggered watchers are
+ *   re-queued after each report and lose that property).
  * - The loop stops when ev_stop() is called or *stop_flag becomes non-zero
  *   (a signal flag). SIGINT/SIGTERM are unblocked only inside epoll_pwait,
  *   so a signal can never slip in between the flag test and the wait.
@@ -75,10 +82,15 @@ typedef void (*ev_io_fn)(struct ev *ev, struct ev_io *w, unsigned revents);
 typedef void (*ev_timer_fn)(struct ev *ev, struct ev_timer *t);
 typedef int (*ev_phase_fn)(struct ev *ev, void *ctx);
 
+#define EV_PRIO_NORMAL 0    /* client sockets, listeners */
+#define EV_PRIO_HIGH 1      /* the ring's sockets */
+#define EV_NPRIO 2
+
 struct ev_io {
     int fd;
     unsigned events;        /* EV_READ | EV_WRITE | EV_EDGE currently set */
     int active;
+    int prio;               /* EV_PRIO_*; ev_io_set_priority() */
     ev_io_fn cb;
     void *data;
     unsigned fed;           /* revents queued by ev_io_feed(), 0 if none */
@@ -101,8 +113,13 @@ struct ev_phase {
     void *ctx;
 };
 
+struct ev_fed {
+    struct ev_io *head, *tail;
+};
+
 struct ev {
-    int epfd;
+    int epfd;               /* normal watchers, and epfd_high itself */
+    int epfd_high;          /* high-priority watchers */
     const struct clock *clock;
     uint64_t now_ms;        /* clock_mono_ms(clock), read once per pass */
     struct ev_timer **heap;
@@ -113,9 +130,10 @@ struct ev {
     int stop;
     volatile sig_atomic_t *stop_flag;
     sigset_t wait_mask;     /* signal mask during epoll_pwait */
-    struct ev_io *fed_head, *fed_tail;
+    struct ev_fed fed[EV_NPRIO]; /* ev_io_feed() queues, per priority */
     int busy;               /* the last pass's phases left work */
-    unsigned n_active;      /* watchers in the epoll set */
+    unsigned n_active;      /* watchers in either epoll set */
+    unsigned n_active_high; /* of which high priority */
     uint64_t passes;
     uint64_t n_io_calls, n_timer_calls; /* callbacks run, ever */
 };
@@ -139,12 +157,17 @@ static inline const struct clock *ev_clock(const struct ev *ev)
 static inline uint64_t ev_now(const struct ev *ev) { return ev->now_ms; }
 void ev_update_time(struct ev *ev);
 
+/* A watcher of normal priority, not started. */
 void ev_io_init(struct ev_io *w, int fd, ev_io_fn cb, void *data);
+/* Set the priority (EV_PRIO_*) of a watcher that is neither started nor
+ * fed. Returns 0, -EINVAL for an unknown priority or -EBUSY. */
+int ev_io_set_priority(struct ev_io *w, int prio);
 /* Start or change the watched set; events 0 removes the fd from epoll. */
 int ev_io_set(struct ev *ev, struct ev_io *w, unsigned events);
 void ev_io_stop(struct ev *ev, struct ev_io *w);
-/* Dispatch `revents` to w in the next pass, before that pass's epoll
- * events (an edge-triggered reader that stopped early for fairness). */
+/* Dispatch `revents` to w in the next pass, before that pass's ready
+ * watchers of w's priority (an edge-triggered reader that stopped early
+ * for fairness). */
 void ev_io_feed(struct ev *ev, struct ev_io *w, unsigned revents);
 
 void ev_timer_init(struct ev_timer *t, ev_timer_fn cb, void *data);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -352,6 +353,157 @@ START_TEST(equal_deadlines_fire_in_start_order)
 }
 END_TEST
 
+/* Client-like readers: pipes with a few bytes each, edge-triggered, one
+ * byte read per callback and then fed again (a fair reader that stops
+ * early). One high-priority socket among them records where in its pass
+ * it ran. */
+#define CROWD 300           /* more than one epoll batch (256) */
+
+struct crowd {
+    int pos;                /* callbacks so far in this pass */
+    int high_pos[4];        /* pos of each high-priority dispatch */
+    int n_high;
+    int client_calls;
+};
+
+static void client_cb(struct ev *ev, struct ev_io *w, unsigned re)
+{
+    struct crowd *c = w->data;
+    char b;
+    (void)re;
+    c->pos++;
+    c->client_calls++;
+    if (read(w->fd, &b, 1) == 1)
+        ev_io_feed(ev, w, EV_READ);
+}
+
+static void high_cb(struct ev *ev, struct ev_io *w, unsigned re)
+{
+    struct crowd *c = w->data;
+    char b;
+    (void)ev;
+    (void)re;
+    ck_assert_int_eq(read(w->fd, &b, 1), 1);
+    c->high_pos[c->n_high++] = c->pos++;
+}
+
+static int pass_end(struct ev *ev, void *ctx)
+{
+    struct crowd *c = ctx;
+    (void)ev;
+    c->pos = 0;
+    return 0;
+}
+
+static void enough_fds(unsigned n)
+{
+    struct rlimit rl;
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    if (rl.rlim_cur < n) {
+        rl.rlim_cur = rl.rlim_max < n ? rl.rlim_max : n;
+        ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    }
+    ck_assert_uint_ge(rl.rlim_cur, n);
+}
+
+START_TEST(high_priority_first_in_pass)
+{
+    static struct ev_io cw[CROWD];
+    static int cp[CROWD][2];
+    struct crowd c;
+    struct ev ev;
+    struct ev_io hw;
+    int hs[2], i;
+
+    enough_fds(2 * CROWD + 64);
+    memset(&c, 0, sizeof c);
+    ck_assert_int_eq(ev_init(&ev), 0);
+    ck_assert_int_eq(ev_add_phase(&ev, "pass-end", pass_end, &c), 0);
+    for (i = 0; i < CROWD; i++) {
+        ck_assert_int_eq(pipe(cp[i]), 0);
+        ck_assert_int_eq(write(cp[i][1], "abcd", 4), 4);
+        ev_io_init(&cw[i], cp[i][0], client_cb, &c);
+        ck_assert_int_eq(ev_io_set(&ev, &cw[i], EV_READ | EV_EDGE), 0);
+    }
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, hs), 0);
+    ev_io_init(&hw, hs[0], high_cb, &c);
+    ck_assert_int_eq(ev_io_set_priority(&hw, 7), -EINVAL);
+    ck_assert_int_eq(ev_io_set_priority(&hw, EV_PRIO_HIGH), 0);
+    ck_assert_int_eq(ev_io_set(&ev, &hw, EV_READ), 0);
+    ck_assert_int_eq(ev_io_set_priority(&hw, EV_PRIO_NORMAL), -EBUSY);
+
+    /* Pass 1: 300 clients and the token ready at once. */
+    ck_assert_int_eq(write(hs[1], "t", 1), 1);
+    ck_assert_int_eq(ev_run_once(&ev, 100), 0);
+    ck_assert_int_eq(c.n_high, 1);
+    ck_assert_int_eq(c.high_pos[0], 0);
+    ck_assert_int_gt(c.client_calls, 0);
+    /* Pass 2: every client fed or ready again; the token comes first. */
+    ck_assert_int_eq(write(hs[1], "u", 1), 1);
+    ck_assert_int_eq(ev_run_once(&ev, 100), 0);
+    ck_assert_int_eq(c.n_high, 2);
+    ck_assert_int_eq(c.high_pos[1], 0);
+    ck_assert_int_ge(c.client_calls, CROWD);
+    /* Pass 3: a token while clients are still being fed. */
+    ck_assert_int_eq(write(hs[1], "v", 1), 1);
+    ck_assert_int_eq(ev_run_once(&ev, 100), 0);
+    ck_assert_int_eq(c.n_high, 3);
+    ck_assert_int_eq(c.high_pos[2], 0);
+    ck_assert_int_gt(c.client_calls, CROWD + 256);
+
+    for (i = 0; i < CROWD; i++) {
+        ev_io_stop(&ev, &cw[i]);
+        close(cp[i][0]);
+        close(cp[i][1]);
+    }
+    ev_io_stop(&ev, &hw);
+    ev_fini(&ev);
+    close(hs[0]);
+    close(hs[1]);
+}
+END_TEST
+
+/* Fed watchers: a high-priority one fed last still runs first. */
+static void order_cb(struct ev *ev, struct ev_io *w, unsigned re)
+{
+    struct fifo *f = w->data;
+    (void)ev;
+    (void)re;
+    f->order[f->n++] = w->fd;
+}
+
+START_TEST(fed_high_priority_first)
+{
+    struct fifo f;
+    struct ev ev;
+    struct ev_io w[3];
+    int p[3][2], i;
+
+    memset(&f, 0, sizeof f);
+    ck_assert_int_eq(ev_init(&ev), 0);
+    for (i = 0; i < 3; i++) {
+        ck_assert_int_eq(pipe(p[i]), 0);
+        ev_io_init(&w[i], p[i][0], order_cb, &f);
+    }
+    ck_assert_int_eq(ev_io_set_priority(&w[2], EV_PRIO_HIGH), 0);
+    for (i = 0; i < 3; i++) {
+        ck_assert_int_eq(ev_io_set(&ev, &w[i], EV_READ), 0);
+        ev_io_feed(&ev, &w[i], EV_READ);
+    }
+    ev_run_once(&ev, 0);
+    ck_assert_int_eq(f.n, 3);
+    ck_assert_int_eq(f.order[0], p[2][0]);
+    ck_assert_int_eq(f.order[1], p[0][0]);
+    ck_assert_int_eq(f.order[2], p[1][0]);
+    for (i = 0; i < 3; i++) {
+        ev_io_stop(&ev, &w[i]);
+        close(p[i][0]);
+        close(p[i][1]);
+    }
+    ev_fini(&ev);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ev");
@@ -365,6 +517,8 @@ int main(void)
     tcase_add_test(tc, step_moves_clock_to_deadlines);
     tcase_add_test(tc, step_finishes_work_before_time_passes);
     tcase_add_test(tc, equal_deadlines_fire_in_start_order);
+    tcase_add_test(tc, high_priority_first_in_pass);
+    tcase_add_test(tc, fed_high_priority_first);
     suite_add_tcase(s, tc);
     return ck_run_suite(s);
 }
