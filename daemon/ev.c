@@ -48,6 +48,12 @@ int ev_init_clock(struct ev *ev, const struct clock *clock)
         ev_fini(ev);
         return rc;
     }
+    ev->phases = calloc(EV_PHASES_RESERVED, sizeof *ev->phases);
+    if (ev->phases == NULL) {
+        ev_fini(ev);
+        return -ENOMEM;
+    }
+    ev->cap_phases = EV_PHASES_RESERVED;
     sigemptyset(&ev->wait_mask);
     ev_update_time(ev);
     return 0;
@@ -64,6 +70,9 @@ void ev_fini(struct ev *ev)
     free(ev->heap);
     ev->heap = NULL;
     ev->n_timers = ev->cap_timers = 0;
+    free(ev->phases);
+    ev->phases = NULL;
+    ev->n_phases = ev->cap_phases = 0;
 }
 
 void ev_update_time(struct ev *ev)
@@ -250,13 +259,47 @@ void ev_timer_start(struct ev *ev, struct ev_timer *t, uint64_t after_ms)
 
 int ev_add_phase(struct ev *ev, const char *name, ev_phase_fn fn, void *ctx)
 {
-    if (ev->n_phases == EV_MAX_PHASES)
-        return -1;
+    if (ev->n_phases == ev->cap_phases) {
+        size_t cap = ev->cap_phases * 2;
+        struct ev_phase *p = realloc(ev->phases, cap * sizeof *p);
+        if (p == NULL)
+            return -ENOMEM;
+        ev->phases = p;
+        ev->cap_phases = cap;
+    }
     ev->phases[ev->n_phases].name = name;
     ev->phases[ev->n_phases].fn = fn;
     ev->phases[ev->n_phases].ctx = ctx;
     ev->n_phases++;
     return 0;
+}
+
+/* Close the holes that ev_del_phase() left during a pass. */
+static void compact_phases(struct ev *ev)
+{
+    size_t i, k = 0;
+
+    for (i = 0; i < ev->n_phases; i++)
+        if (ev->phases[i].fn != NULL)
+            ev->phases[k++] = ev->phases[i];
+    ev->n_phases = k;
+    ev->phase_holes = 0;
+}
+
+int ev_del_phase(struct ev *ev, ev_phase_fn fn, void *ctx)
+{
+    size_t i;
+
+    for (i = 0; i < ev->n_phases; i++) {
+        if (ev->phases[i].fn == fn && ev->phases[i].ctx == ctx) {
+            ev->phases[i].fn = NULL;
+            ev->phase_holes = 1;
+            if (!ev->in_phases)
+                compact_phases(ev);
+            return 0;
+        }
+    }
+    return -ENOENT;
 }
 
 void ev_set_stop_flag(struct ev *ev, volatile sig_atomic_t *flag,
@@ -403,11 +446,23 @@ static int poll_io(struct ev *ev, int timeout)
     return 0;
 }
 
+/* Phases added during the pass run in it (they go to the end); removed
+ * ones leave a hole until the pass is over, so none is skipped. The
+ * table may move under a phase: each entry is read afresh. */
 static int run_phases(struct ev *ev)
 {
-    int i, busy = 0;
-    for (i = 0; i < ev->n_phases; i++)
-        busy |= ev->phases[i].fn(ev, ev->phases[i].ctx) != 0;
+    size_t i;
+    int busy = 0;
+
+    ev->in_phases = 1;
+    for (i = 0; i < ev->n_phases; i++) {
+        ev_phase_fn fn = ev->phases[i].fn;
+        if (fn != NULL)
+            busy |= fn(ev, ev->phases[i].ctx) != 0;
+    }
+    ev->in_phases = 0;
+    if (ev->phase_holes)
+        compact_phases(ev);
     return busy;
 }
 

@@ -49,8 +49,9 @@
  *   timers), and then the kernel is never asked.
  * - One loop can carry the modules of several daemons: nothing in it
  *   belongs to one daemon. Each daemon registers its own watchers, timers
- *   and phases with its own context pointer; phases run in registration
- *   order, all of daemon A's before daemon B's if A registered first.
+ *   and phases with its own context pointer; phases run in the order
+ *   they were registered, and a daemon that stops takes its phases out
+ *   with ev_del_phase() (and stops its watchers and timers).
  */
 #ifndef COHORT_DAEMON_EV_H
 #define COHORT_DAEMON_EV_H
@@ -105,7 +106,9 @@ struct ev_timer {
     void *data;
 };
 
-#define EV_MAX_PHASES 8
+/* The first EV_PHASES_RESERVED registrations on a loop cannot fail:
+ * ev_init() reserves that room. */
+#define EV_PHASES_RESERVED 16
 
 struct ev_phase {
     const char *name;
@@ -125,8 +128,10 @@ struct ev {
     struct ev_timer **heap;
     size_t n_timers, cap_timers;
     uint64_t timer_seq;     /* next ev_timer.seq */
-    struct ev_phase phases[EV_MAX_PHASES];
-    int n_phases;
+    struct ev_phase *phases; /* grows; holes (fn NULL) only mid-pass */
+    size_t n_phases, cap_phases;
+    int in_phases;          /* running the phases now */
+    int phase_holes;        /* ev_del_phase() left a hole */
     int stop;
     volatile sig_atomic_t *stop_flag;
     sigset_t wait_mask;     /* signal mask during epoll_pwait */
@@ -178,8 +183,17 @@ static inline int ev_timer_active(const struct ev_timer *t)
     return t->heap_idx != (size_t)-1;
 }
 
-/* Register a work phase; returns 0 or -1 when the table is full. */
+/* Register a work phase at the end of the list. The table grows: several
+ * daemons (each with its deliver, flush, reap and ring phases) can share
+ * one loop. `name` must outlive the registration. Returns 0, or -ENOMEM
+ * (never for the first EV_PHASES_RESERVED phases). May be called from
+ * a callback; a phase added during the work phase runs in that pass. */
 int ev_add_phase(struct ev *ev, const char *name, ev_phase_fn fn, void *ctx);
+/* Remove the first phase registered with (fn, ctx), e.g. those of a
+ * daemon the simulator stops. May be called from a callback, also from
+ * the phase itself; the others of the pass still run. Returns 0 or
+ * -ENOENT. */
+int ev_del_phase(struct ev *ev, ev_phase_fn fn, void *ctx);
 
 void ev_set_stop_flag(struct ev *ev, volatile sig_atomic_t *flag,
                       const sigset_t *wait_mask);

@@ -504,6 +504,90 @@ START_TEST(fed_high_priority_first)
 }
 END_TEST
 
+/* Sixteen daemons' worth of phases on one loop, as the simulator will
+ * have them: each fake daemon registers deliver, flush, reap and order
+ * phases with itself as the context. */
+#define N_FAKE 16
+
+struct fake_daemon {
+    int id;
+    int crash;              /* reap removes this daemon's phases */
+    int *log, *n_log;
+    struct ev *ev;
+};
+
+static int fd_phase(struct fake_daemon *d, int k)
+{
+    d->log[(*d->n_log)++] = d->id * 4 + k;
+    return 0;
+}
+
+static int ph_deliver(struct ev *ev, void *ctx) { (void)ev; return fd_phase(ctx, 0); }
+static int ph_flush(struct ev *ev, void *ctx) { (void)ev; return fd_phase(ctx, 1); }
+static int ph_order(struct ev *ev, void *ctx) { (void)ev; return fd_phase(ctx, 3); }
+
+static int ph_reap(struct ev *ev, void *ctx)
+{
+    struct fake_daemon *d = ctx;
+    fd_phase(d, 2);
+    if (d->crash) {
+        ck_assert_int_eq(ev_del_phase(ev, ph_deliver, d), 0);
+        ck_assert_int_eq(ev_del_phase(ev, ph_flush, d), 0);
+        ck_assert_int_eq(ev_del_phase(ev, ph_reap, d), 0);
+        ck_assert_int_eq(ev_del_phase(ev, ph_order, d), 0);
+        ck_assert_int_eq(ev_del_phase(ev, ph_order, d), -ENOENT);
+    }
+    return 0;
+}
+
+START_TEST(phases_of_many_daemons)
+{
+    static struct fake_daemon d[N_FAKE];
+    static int log[4 * N_FAKE];
+    int n_log = 0, i, k;
+    struct ev ev;
+
+    ck_assert_int_eq(ev_init(&ev), 0);
+    for (i = 0; i < N_FAKE; i++) {
+        d[i].id = i;
+        d[i].crash = 0;
+        d[i].log = log;
+        d[i].n_log = &n_log;
+        ck_assert_int_eq(ev_add_phase(&ev, "deliver", ph_deliver, &d[i]), 0);
+        ck_assert_int_eq(ev_add_phase(&ev, "flush", ph_flush, &d[i]), 0);
+        ck_assert_int_eq(ev_add_phase(&ev, "reap", ph_reap, &d[i]), 0);
+        ck_assert_int_eq(ev_add_phase(&ev, "order", ph_order, &d[i]), 0);
+    }
+    ck_assert_uint_eq(ev.n_phases, 4 * N_FAKE);
+    ev_run_once(&ev, 0);
+    ck_assert_int_eq(n_log, 4 * N_FAKE);
+    for (i = 0; i < 4 * N_FAKE; i++)
+        ck_assert_int_eq(log[i], i);
+
+    /* Daemon 5 goes away from inside its own reap phase: its order phase
+     * does not run, nobody else's phase is skipped. */
+    d[5].crash = 1;
+    n_log = 0;
+    ev_run_once(&ev, 0);
+    ck_assert_int_eq(n_log, 4 * N_FAKE - 1);
+    for (i = 0, k = 0; i < 4 * N_FAKE; i++)
+        if (i != 23)
+            ck_assert_int_eq(log[k++], i);
+    n_log = 0;
+    ev_run_once(&ev, 0);
+    ck_assert_uint_eq(ev.n_phases, 4 * (N_FAKE - 1));
+    ck_assert_int_eq(n_log, 4 * (N_FAKE - 1));
+    for (i = 0, k = 0; i < 4 * N_FAKE; i++)
+        if (i / 4 != 5)
+            ck_assert_int_eq(log[k++], i);
+    /* Removed outside a pass, and again. */
+    ck_assert_int_eq(ev_del_phase(&ev, ph_flush, &d[0]), 0);
+    ck_assert_int_eq(ev_del_phase(&ev, ph_flush, &d[0]), -ENOENT);
+    ck_assert_uint_eq(ev.n_phases, 4 * (N_FAKE - 1) - 1);
+    ev_fini(&ev);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ev");
@@ -519,6 +603,7 @@ int main(void)
     tcase_add_test(tc, equal_deadlines_fire_in_start_order);
     tcase_add_test(tc, high_priority_first_in_pass);
     tcase_add_test(tc, fed_high_priority_first);
+    tcase_add_test(tc, phases_of_many_daemons);
     suite_add_tcase(s, tc);
     return ck_run_suite(s);
 }
