@@ -320,9 +320,17 @@ static int stopping(const struct ev *ev)
     return ev->stop || (ev->stop_flag != NULL && *ev->stop_flag);
 }
 
+/* Timers due now, except those (re)started by this phase's callbacks:
+ * they wait for the next pass, so that a timer that re-arms itself at 0
+ * (or two that arm each other) cannot keep the loop from its I/O. Such a
+ * timer sorts after every older due one (its seq is larger, its deadline
+ * not earlier), so the first one seen ends the phase. */
 static void run_timers(struct ev *ev)
 {
-    while (ev->n_timers > 0 && ev->heap[0]->when_ms <= ev->now_ms) {
+    uint64_t started_before = ev->timer_seq;
+
+    while (ev->n_timers > 0 && ev->heap[0]->when_ms <= ev->now_ms &&
+           ev->heap[0]->seq < started_before) {
         struct ev_timer *t = ev->heap[0];
         ev_timer_stop(ev, t);
         ev->n_timer_calls++;

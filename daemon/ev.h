@@ -19,7 +19,8 @@
  * - A work phase returns non-zero when it left work behind; the next poll
  *   then does not block.
  * - Timers fire in deadline order; timers with the same deadline fire in
- *   the order they were (last) started.
+ *   the order they were (last) started. A timer started by a timer
+ *   callback fires in a later pass at the earliest, even if already due.
  * - Watchers have a priority (ev_io_set_priority()). In every pass all
  *   high-priority watchers (fed, then ready) are dispatched before any
  *   normal one, and the ready ones are found through a separate epoll set,

@@ -588,6 +588,38 @@ START_TEST(phases_of_many_daemons)
 }
 END_TEST
 
+/* A timer that re-arms itself at 0 ms runs once per pass, not forever
+ * within one: the loop still gets to its I/O and phases. */
+static void rearm_cb(struct ev *ev, struct ev_timer *t)
+{
+    int *n = t->data;
+    if (++*n < 1000)
+        ev_timer_start(ev, t, 0);
+}
+
+START_TEST(rearmed_timer_waits_a_pass)
+{
+    struct clock_fake fc;
+    struct ev ev;
+    struct ev_timer t;
+    struct rec r;
+    int n = 0;
+
+    memset(&r, 0, sizeof r);
+    clock_fake_init(&fc, 0, 0);
+    ck_assert_int_eq(ev_init_clock(&ev, &fc.clock), 0);
+    ck_assert_int_eq(ev_add_phase(&ev, "count", phase, &r), 0);
+    ev_timer_init(&t, rearm_cb, &n);
+    ev_timer_start(&ev, &t, 0);
+    ck_assert_int_eq(ev_step(&ev, &fc, 0), EV_STEP_TIMER);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(ev_step(&ev, &fc, 0), EV_STEP_TIMER);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(r.phase_runs, 2);
+    ev_fini(&ev);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ev");
@@ -604,6 +636,7 @@ int main(void)
     tcase_add_test(tc, high_priority_first_in_pass);
     tcase_add_test(tc, fed_high_priority_first);
     tcase_add_test(tc, phases_of_many_daemons);
+    tcase_add_test(tc, rearmed_timer_waits_a_pass);
     suite_add_tcase(s, tc);
     return ck_run_suite(s);
 }
