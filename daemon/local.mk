@@ -18,6 +18,8 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/dirpath.c daemon/dirpath.h \
 	daemon/memb.c daemon/memb.h \
 	daemon/msg.c daemon/msg.h \
+	daemon/net.c daemon/net.h daemon/net_udp.c daemon/net_udp.h \
+	daemon/net_fake.c daemon/net_fake.h \
 	daemon/notify.c daemon/notify.h \
 	daemon/order.c daemon/order.h \
 	daemon/priv.c daemon/priv.h \
@@ -38,12 +40,14 @@ check_PROGRAMS += tests/unit/test_memb tests/unit/test_groups \
 	tests/unit/test_order tests/unit/test_sess_hs tests/unit/test_auth \
 	tests/unit/test_ev tests/unit/test_sess tests/unit/test_notify \
 	tests/unit/test_hmap tests/unit/test_rmsg \
-	tests/unit/test_clock tests/unit/test_actlog
+	tests/unit/test_clock tests/unit/test_actlog \
+	tests/unit/test_net
 TESTS += tests/unit/test_memb tests/unit/test_groups \
 	tests/unit/test_order tests/unit/test_sess_hs tests/unit/test_auth \
 	tests/unit/test_ev tests/unit/test_sess tests/unit/test_notify \
 	tests/unit/test_hmap tests/unit/test_rmsg \
-	tests/unit/test_clock tests/unit/test_actlog
+	tests/unit/test_clock tests/unit/test_actlog \
+	tests/unit/test_net
 
 tests_unit_test_rmsg_SOURCES = tests/unit/test_rmsg.c
 tests_unit_test_rmsg_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
@@ -106,4 +110,9 @@ tests_unit_test_actlog_SOURCES = tests/unit/test_actlog.c
 tests_unit_test_actlog_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
 tests_unit_test_actlog_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_actlog_LDADD = $(DAEMON_TEST_LIBS)
+
+tests_unit_test_net_SOURCES = tests/unit/test_net.c
+tests_unit_test_net_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_unit_test_net_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_net_LDADD = daemon/libdaemon.la tests/lib/libtesthelp.la $(CHECK_LIBS)
 endif

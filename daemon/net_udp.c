@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * net_udp: the ring's UDP sockets (see net_udp.h for which and why).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "net_udp.h"
+
+static int fail(char *err, size_t errlen, const char *what,
+                const struct sockaddr_storage *a, int e)
+{
+    char at[NET_ADDR_TEXT];
+
+    if (a != NULL)
+        snprintf(err, errlen, "%s %s: %s", what,
+                 net_addr_format(a, at, sizeof at), strerror(e));
+    else
+        snprintf(err, errlen, "%s: %s", what, strerror(e));
+    return -e;
+}
+
+/* ---- receiving ---- */
+
+/* Read until EAGAIN or the per-pass bound. The callback may send (on the
+ * send socket) but never reads, so one buffer serves every socket. */
+static void recv_batch(struct net_udp_rx *rx)
+{
+    struct net_udp *u = rx->u;
+    int i;
+
+    for (i = 0; i < NET_RECV_BATCH; i++) {
+        struct sockaddr_storage from;
+        struct iovec iov = { u->buf, NET_MAX_DGRAM };
+        struct msghdr mh;
+        ssize_t r;
+
+        memset(&mh, 0, sizeof mh);
+        memset(&from, 0, sizeof from);
+        mh.msg_name = &from;
+        mh.msg_namelen = sizeof from;
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        r = recvmsg(rx->io.fd, &mh, 0);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                u->net.stats.rx_dropped++;
+            return;
+        }
+        if (mh.msg_flags & MSG_TRUNC) {
+            u->net.stats.rx_dropped++;
+            continue;
+        }
+        u->net.stats.rx++;
+        u->net.recv(u->net.recv_ctx, rx->port, &from, u->buf, (size_t)r);
+    }
+}
+
+static void rx_cb(struct ev *ev, struct ev_io *w, unsigned revents)
+{
+    struct net_udp_rx *rx = w->data;
+    struct net_udp *u = rx->u;
+    int i;
+
+    (void)ev;
+    (void)revents;
+    /* Data that came before the token first (net_udp.h). */
+    if (rx->port == NET_PORT_TOKEN)
+        for (i = 0; i < u->n_rx; i++)
+            if (u->rx[i].port == NET_PORT_DATA)
+                recv_batch(&u->rx[i]);
+    recv_batch(rx);
+}
+
+/* ---- sending ---- */
+
+static int udp_send(struct net *n, const struct sockaddr_storage *to,
+                    const void *buf, size_t len)
+{
+    struct net_udp *u = (struct net_udp *)n;
+    socklen_t sl = net_addr_len(to);
+    ssize_t r;
+
+    if (sl == 0 || to->ss_family != u->family) {
+        n->stats.tx_failed++;
+        return -EAFNOSUPPORT;
+    }
+    do {
+        r = sendto(u->send_fd, buf, len, 0, (const struct sockaddr *)to, sl);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+        n->stats.tx_failed++;
+        return -errno;
+    }
+    n->stats.tx++;
+    return 0;
+}
+
+static int udp_send_segment(struct net *n, const void *buf, size_t len)
+{
+    struct net_udp *u = (struct net_udp *)n;
+    int i, rc = 0;
+
+    for (i = 0; i < u->n_dst; i++) {
+        int r = udp_send(n, &u->dst[i], buf, len);
+        if (r < 0 && rc == 0)
+            rc = r;
+    }
+    return rc;
+}
+
+static void udp_close(struct net *n)
+{
+    struct net_udp *u = (struct net_udp *)n;
+    int i;
+
+    for (i = 0; i < u->n_rx; i++) {
+        ev_io_stop(u->ev, &u->rx[i].io);
+        close(u->rx[i].io.fd);
+    }
+    u->n_rx = 0;
+    if (u->send_fd >= 0)
+        close(u->send_fd);
+    u->send_fd = -1;
+    free(u->buf);
+    u->buf = NULL;
+}
+
+static const struct net_ops udp_ops = { udp_send, udp_send_segment, udp_close };
+
+/* ---- opening ---- */
+
+static void set_bufs(int fd, int bytes)
+{
+    /* Best effort: the kernel caps the size at its maximum. */
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+}
+
+/* A non-blocking datagram socket bound to addr:port. */
+static int bound_socket(const struct net_udp *u,
+                        const struct sockaddr_storage *addr, uint16_t port,
+                        int reuse, int *fdp, char *err, size_t errlen)
+{
+    int family = u->family;
+    struct sockaddr_storage a = *addr;
+    int one = 1, fd, e;
+
+    fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return fail(err, errlen, "UDP socket for", addr, errno);
+    net_addr_set_port(&a, port);
+    if ((family == AF_INET6 &&
+         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0) ||
+        (reuse &&
+         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) ||
+        bind(fd, (const struct sockaddr *)&a, net_addr_len(&a)) < 0) {
+        e = errno;
+        close(fd);
+        return fail(err, errlen, "bind", &a, e);
+    }
+    set_bufs(fd, u->sockbuf);
+    *fdp = fd;
+    return 0;
+}
+
+/* The index of the interface that holds an IPv6 addr (multicast needs
+ * it): its scope for a link-local address, else looked up; 0 when none is
+ * found (the kernel then picks by route). */
+static unsigned ifindex_of(const struct sockaddr_storage *addr)
+{
+    const struct sockaddr_in6 *self = (const void *)addr;
+    struct ifaddrs *all, *i;
+    unsigned idx = 0;
+
+    if (self->sin6_scope_id != 0)
+        return self->sin6_scope_id;
+    if (getifaddrs(&all) < 0)
+        return 0;
+    for (i = all; i != NULL && idx == 0; i = i->ifa_next) {
+        const struct sockaddr_in6 *a = (const void *)i->ifa_addr;
+        if (a != NULL && a->sin6_family == AF_INET6 &&
+            memcmp(&a->sin6_addr, &self->sin6_addr, 16) == 0)
+            idx = if_nametoindex(i->ifa_name);
+    }
+    freeifaddrs(all);
+    return idx;
+}
+
+static int join_group(int fd, const struct sockaddr_storage *group,
+                      const struct sockaddr_storage *self, unsigned ifindex)
+{
+    if (group->ss_family == AF_INET) {
+        struct ip_mreqn m;
+        memset(&m, 0, sizeof m);
+        m.imr_multiaddr = ((const struct sockaddr_in *)(const void *)group)->sin_addr;
+        m.imr_address = ((const struct sockaddr_in *)(const void *)self)->sin_addr;
+        return setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof m);
+    } else {
+        struct ipv6_mreq m;
+        memset(&m, 0, sizeof m);
+        m.ipv6mr_multiaddr = ((const struct sockaddr_in6 *)(const void *)group)->sin6_addr;
+        m.ipv6mr_interface = ifindex;
+        return setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &m, sizeof m);
+    }
+}
+
+static int add_rx(struct net_udp *u, int fd, enum net_port port)
+{
+    struct net_udp_rx *rx = &u->rx[u->n_rx];
+    int rc;
+
+    rx->u = u;
+    rx->port = port;
+    ev_io_init(&rx->io, fd, rx_cb, rx);
+    ev_io_set_priority(&rx->io, EV_PRIO_HIGH);
+    rc = ev_io_set(u->ev, &rx->io, EV_READ);
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    u->n_rx++;
+    return 0;
+}
+
+/* One receive socket per segment address (broadcast/multicast mode). */
+static int open_segment_rx(struct net_udp *u, const struct net_udp_cfg *cfg,
+                           unsigned ifindex, char *err, size_t errlen)
+{
+    int i, fd, rc;
+
+    for (i = 0; i < cfg->n_seg_addrs; i++) {
+        struct sockaddr_storage g = cfg->seg_addrs[i];
+        struct sockaddr_in6 *g6 = (void *)&g;
+        int mc = net_addr_is_multicast(&g);
+
+        if (g.ss_family == AF_INET6 && !mc)
+            return fail(err, errlen, "IPv6 segment address is not multicast",
+                        &g, EINVAL);
+        if (g.ss_family == AF_INET6 && g6->sin6_scope_id == 0 &&
+            IN6_IS_ADDR_MC_LINKLOCAL(&g6->sin6_addr))
+            g6->sin6_scope_id = ifindex;
+        rc = bound_socket(u, &g, cfg->port, 1, &fd, err, errlen);
+        if (rc < 0)
+            return rc;
+        if (mc && join_group(fd, &g, &cfg->self, ifindex) < 0) {
+            int e = errno;
+            close(fd);
+            if (cfg->ignore_join_errors)
+                continue;
+            return fail(err, errlen, "join multicast group", &g, e);
+        }
+        rc = add_rx(u, fd, NET_PORT_DATA);
+        if (rc < 0)
+            return fail(err, errlen, "watch", &g, -rc);
+    }
+    return 0;
+}
+
+/* Multicast leaves through self's interface, one hop, and loops back to
+ * the daemons of this host. */
+static int multicast_out(struct net_udp *u, const struct net_udp_cfg *cfg,
+                         unsigned ifindex)
+{
+    int fd = u->send_fd, one = 1;
+
+    if (u->family == AF_INET) {
+        struct ip_mreqn m;
+        memset(&m, 0, sizeof m);
+        m.imr_address = ((const struct sockaddr_in *)(const void *)&cfg->self)->sin_addr;
+        if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &m, sizeof m) < 0 ||
+            setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &one, sizeof one) < 0 ||
+            setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &one, sizeof one) < 0)
+            return -1;
+        return 0;
+    }
+    if ((ifindex != 0 &&
+         setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex,
+                    sizeof ifindex) < 0) ||
+        setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &one, sizeof one) < 0 ||
+        setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &one, sizeof one) < 0)
+        return -1;
+    return 0;
+}
+
+/* The send socket: self, an ephemeral port, broadcast and multicast. */
+static int open_send(struct net_udp *u, const struct net_udp_cfg *cfg,
+                     unsigned ifindex, char *err, size_t errlen)
+{
+    socklen_t sl = sizeof u->bound;
+    int one = 1, i, rc;
+
+    rc = bound_socket(u, &cfg->self, 0, 0, &u->send_fd, err, errlen);
+    if (rc < 0)
+        return rc;
+    if (getsockname(u->send_fd, (struct sockaddr *)&u->bound, &sl) < 0)
+        return fail(err, errlen, "getsockname", &cfg->self, errno);
+    if (u->family == AF_INET &&
+        setsockopt(u->send_fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) < 0)
+        return fail(err, errlen, "SO_BROADCAST on", &u->bound, errno);
+    for (i = 0; i < cfg->n_seg_addrs && !cfg->unicast_segment; i++)
+        if (net_addr_is_multicast(&cfg->seg_addrs[i])) {
+            if (multicast_out(u, cfg, ifindex) < 0)
+                return fail(err, errlen, "multicast options on", &u->bound,
+                            errno);
+            break;
+        }
+    return 0;
+}
+
+static int check_cfg(const struct net_udp_cfg *cfg, char *err, size_t errlen)
+{
+    int fam = cfg->self.ss_family, i;
+
+    if (fam != AF_INET && fam != AF_INET6)
+        return fail(err, errlen, "own address", NULL, EAFNOSUPPORT);
+    if (cfg->port == 0 || cfg->port == 65535)
+        return fail(err, errlen, "segment port", &cfg->self, EINVAL);
+    if (cfg->n_seg_addrs < 0 || cfg->n_seg_addrs > NET_MAX_SEG_ADDRS ||
+        cfg->n_peers < 0 || cfg->n_peers > NET_MAX_PEERS)
+        return fail(err, errlen, "segment size", &cfg->self, EINVAL);
+    for (i = 0; i < cfg->n_seg_addrs; i++)
+        if (cfg->seg_addrs[i].ss_family != fam)
+            return fail(err, errlen, "segment address family",
+                        &cfg->seg_addrs[i], EAFNOSUPPORT);
+    for (i = 0; i < cfg->n_peers; i++)
+        if (cfg->peers[i].ss_family != fam)
+            return fail(err, errlen, "daemon address family",
+                        &cfg->peers[i], EAFNOSUPPORT);
+    return 0;
+}
+
+static void set_destinations(struct net_udp *u, const struct net_udp_cfg *cfg)
+{
+    int i;
+
+    u->n_dst = 0;
+    if (cfg->unicast_segment) {
+        for (i = 0; i < cfg->n_peers; i++)
+            if (!net_addr_equal(&cfg->peers[i], &cfg->self))
+                u->dst[u->n_dst++] = cfg->peers[i];
+    } else {
+        for (i = 0; i < cfg->n_seg_addrs; i++)
+            u->dst[u->n_dst++] = cfg->seg_addrs[i];
+    }
+    for (i = 0; i < u->n_dst; i++)
+        net_addr_set_port(&u->dst[i], cfg->port);
+}
+
+static int open_all(struct net_udp *u, const struct net_udp_cfg *cfg,
+                    char *err, size_t errlen)
+{
+    unsigned ifindex = u->family == AF_INET6 ? ifindex_of(&cfg->self) : 0;
+    int fd, rc, k;
+
+    u->buf = malloc(NET_MAX_DGRAM);
+    if (u->buf == NULL)
+        return fail(err, errlen, "receive buffer", NULL, ENOMEM);
+    for (k = 0; k < 2; k++) {
+        rc = bound_socket(u, &cfg->self, (uint16_t)(cfg->port + k), 0, &fd,
+                          err, errlen);
+        if (rc < 0)
+            return rc;
+        rc = add_rx(u, fd, k == 0 ? NET_PORT_DATA : NET_PORT_TOKEN);
+        if (rc < 0)
+            return fail(err, errlen, "watch", &cfg->self, -rc);
+    }
+    if (!cfg->unicast_segment) {
+        rc = open_segment_rx(u, cfg, ifindex, err, errlen);
+        if (rc < 0)
+            return rc;
+    }
+    rc = open_send(u, cfg, ifindex, err, errlen);
+    if (rc < 0)
+        return rc;
+    set_destinations(u, cfg);
+    return 0;
+}
+
+int net_udp_open(struct net_udp *u, struct ev *ev,
+                 const struct net_udp_cfg *cfg, net_recv_fn recv, void *ctx,
+                 char *err, size_t errlen)
+{
+    int rc;
+
+    memset(u, 0, sizeof *u);
+    u->net.ops = &udp_ops;
+    u->net.recv = recv;
+    u->net.recv_ctx = ctx;
+    u->ev = ev;
+    u->send_fd = -1;
+    rc = check_cfg(cfg, err, errlen);
+    if (rc < 0)
+        return rc;
+    u->sockbuf = cfg->sockbuf > 0 ? cfg->sockbuf : NET_SOCKBUF;
+    u->family = cfg->self.ss_family;
+    rc = open_all(u, cfg, err, errlen);
+    if (rc < 0)
+        udp_close(&u->net);
+    return rc;
+}
