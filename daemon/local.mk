@@ -114,5 +114,6 @@ tests_unit_test_actlog_LDADD = $(DAEMON_TEST_LIBS)
 tests_unit_test_net_SOURCES = tests/unit/test_net.c
 tests_unit_test_net_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
 tests_unit_test_net_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_unit_test_net_LDADD = daemon/libdaemon.la tests/lib/libtesthelp.la $(CHECK_LIBS)
+tests_unit_test_net_LDADD = daemon/libdaemon.la daemon/libconf.la \
+	tests/lib/libtesthelp.la $(CHECK_LIBS)
 endif

@@ -16,6 +16,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "net_udp.h"
 
 static int fail(char *err, size_t errlen, const char *what,
@@ -388,6 +389,31 @@ static int open_all(struct net_udp *u, const struct net_udp_cfg *cfg,
         return rc;
     set_destinations(u, cfg);
     return 0;
+}
+
+void net_udp_cfg_from_conf(struct net_udp_cfg *cfg, const struct conf *c,
+                           int self)
+{
+    const struct conf_daemon *me = &c->daemons[self];
+    const struct conf_segment *seg = &c->segments[me->segment];
+    int i;
+
+    memset(cfg, 0, sizeof *cfg);
+    net_addr_from_conf(&cfg->self, &me->addr, 0);
+    cfg->port = seg->port;
+    cfg->unicast_segment = seg->unicast;
+    cfg->ignore_join_errors = c->ignore_multicast_join_errors;
+    if (seg->n_daemons < 2)
+        return;
+    if (seg->unicast) {
+        for (i = 0; i < seg->n_daemons && i < NET_MAX_PEERS; i++)
+            net_addr_from_conf(&cfg->peers[cfg->n_peers++],
+                               &c->daemons[seg->first_daemon + i].addr, 0);
+    } else {
+        for (i = 0; i < seg->n_addrs && i < NET_MAX_SEG_ADDRS; i++)
+            net_addr_from_conf(&cfg->seg_addrs[cfg->n_seg_addrs++],
+                               &seg->addrs[i], 0);
+    }
 }
 
 int net_udp_open(struct net_udp *u, struct ev *ev,

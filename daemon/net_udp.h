@@ -90,6 +90,19 @@ struct net_udp {
     unsigned char *buf;            /* NET_MAX_DGRAM bytes */
 };
 
+struct conf;
+
+/* The transport of daemon `self` of a validated configuration: its
+ * address, its segment's port and addresses, SegmentUnicast (then the
+ * segment's daemons as peers) and IgnoreMulticastJoinErrors. A segment
+ * with one daemon gets no segment address: nobody to broadcast to
+ * (ring.md rule 13), and nothing to bind. Interface blocks are not
+ * consulted: every datagram of the protocol is addressed to a daemon's
+ * configured address or to a segment address (rules 13-16), and those
+ * are the addresses bound. */
+void net_udp_cfg_from_conf(struct net_udp_cfg *cfg, const struct conf *c,
+                           int self);
+
 /* Open the sockets and watch them on `ev`. Returns 0, or -errno with a
  * reason in err ("bind 10.0.0.1:4803: Address already in use"); nothing
  * is left open then. */

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "net_fake.h"
 #include "net_udp.h"
 #include "../lib/ckmain.h"
@@ -419,6 +420,72 @@ START_TEST(udp_foreign_address_refused)
 }
 END_TEST
 
+/* The transport settings of a parsed configuration. */
+static struct conf *parse(const char *text)
+{
+    struct conf *c = NULL;
+    struct conf_diag err;
+
+    ck_assert_msg(conf_parse_text(text, strlen(text), "t.conf", &c, &err,
+                                  NULL, NULL) == 0, "%s:%d: %s", err.file,
+                  err.line, err.reason);
+    return c;
+}
+
+START_TEST(udp_cfg_from_conf)
+{
+    static struct net_udp_cfg nc;
+    struct conf *c;
+    char text[512];
+    struct net_udp u[3];
+    struct sink s[3];
+    struct ev ev;
+    char err[256];
+    int i, p = th_free_port();
+
+    c = parse("Spread_Segment 10.88.0.255:4803 {\n n1 10.88.0.1\n n2 10.88.0.2\n}\n"
+              "Spread_Segment 239.1.1.1:4900 {\n n3 10.99.0.1\n}\n");
+    net_udp_cfg_from_conf(&nc, c, 1);
+    {
+        struct sockaddr_storage want = addr("10.88.0.2", 0);
+        ck_assert(net_addr_equal(&nc.self, &want));
+        want = addr("10.88.0.255", 0);
+        ck_assert_int_eq(nc.n_seg_addrs, 1);
+        ck_assert(net_addr_equal(&nc.seg_addrs[0], &want));
+    }
+    ck_assert_uint_eq(nc.port, 4803);
+    ck_assert_int_eq(nc.unicast_segment, 0);
+    net_udp_cfg_from_conf(&nc, c, 2);           /* alone in its segment */
+    ck_assert_uint_eq(nc.port, 4900);
+    ck_assert_int_eq(nc.n_seg_addrs, 0);
+    ck_assert_int_eq(nc.n_peers, 0);
+    conf_free(c);
+
+    /* A loopback ring: SegmentUnicast's default (auto) sends a segment
+     * broadcast as unicasts; the three daemons open and reach each other. */
+    snprintf(text, sizeof text, "Spread_Segment 127.0.0.255:%d {\n"
+             " a 127.0.0.1\n b 127.0.0.2\n c 127.0.0.3\n}\n", p);
+    c = parse(text);
+    memset(s, 0, sizeof s);
+    ck_assert_int_eq(ev_init(&ev), 0);
+    for (i = 0; i < 3; i++) {
+        net_udp_cfg_from_conf(&nc, c, i);
+        ck_assert_int_eq(nc.unicast_segment, 1);
+        ck_assert_int_eq(nc.n_peers, 3);
+        ck_assert_msg(net_udp_open(&u[i], &ev, &nc, sink_recv, &s[i], err,
+                                   sizeof err) == 0, "%s", err);
+    }
+    ck_assert_int_eq(net_send_segment(&u[2].net, "hi", 2), 0);
+    pump_until(&ev, &s[0], 1);
+    pump_until(&ev, &s[1], 1);
+    ck_assert_int_eq(s[2].n, 0);
+    for (i = 0; i < 3; i++)
+        net_close(&u[i].net);
+    ev_fini(&ev);
+    conf_free(c);
+}
+END_TEST
+
 /* ---- fake ---- */
 
 struct fake_rig {
@@ -701,6 +768,7 @@ int main(void)
     tcase_add_test(udp, udp_read_bound_per_pass);
     tcase_add_test(udp, udp_ipv6);
     tcase_add_test(udp, udp_foreign_address_refused);
+    tcase_add_test(udp, udp_cfg_from_conf);
     suite_add_tcase(s, udp);
     tcase_add_test(fake, fake_delivery);
     tcase_add_test(fake, fake_segment_broadcast);
