@@ -157,6 +157,19 @@ void groups_set_view(struct groups *gs, uint32_t memb_id, uint32_t memb_time)
     gs->memb_time = memb_time;
 }
 
+void groups_restamp(struct groups *gs, struct group *g, uint32_t memb_id,
+                    uint32_t memb_time)
+{
+    int same = g->gid.memb_id == memb_id && g->gid.memb_time == memb_time;
+
+    g->gid.memb_id = memb_id;
+    g->gid.memb_time = memb_time;
+    if (!same && memb_id == gs->memb_id && memb_time == gs->memb_time)
+        g->gid.index = 1;
+    else
+        g->gid.index++;
+}
+
 void groups_name_key(char out[MAX_GROUP_NAME], const char *field)
 {
     size_t n = 0;

@@ -15,8 +15,12 @@
  *   members also carry an opaque pointer to their session.
  * - Member lists are kept sorted: daemon index (configuration order), then
  *   strcmp of the names (client-protocol.md §8.2).
- * - Group id = (view founder's id, view time, index). A new group starts at
- *   index 1; every join, leave and disconnect adds 1. A group is destroyed
+ * - Group id = (daemon view id, view time, index) (ring.md rule 70). A
+ *   new group starts at index 1; every join, leave and disconnect adds 1.
+ *   A network change that clients see gives the group a new id
+ *   (groups_restamp): the new daemon view's id with index 1, or, for the
+ *   views shown while a change is unsettled (rule 74), the transitional
+ *   configuration's id with the index counting on. A group is destroyed
  *   by groups_reap() when empty. Every view of a group has an id of its
  *   own (client-protocol.md §15), also across a re-creation within one
  *   daemon view: a destroyed group leaves a tombstone (its name and last
@@ -102,6 +106,18 @@ void groups_fini(struct groups *gs);
 /* A new regular daemon view: groups created from now on carry its id;
  * tombstones and the floor are forgotten. */
 void groups_set_view(struct groups *gs, uint32_t memb_id, uint32_t memb_time);
+
+/* A view of `g` caused by the network (ring.md rules 70-74), with the id
+ * (memb_id, memb_time) of the daemon configuration that shows it:
+ * - the daemon view's own id (groups_set_view): index 1. The caller
+ *   guarantees that nothing of the group carried that id before (deliver
+ *   settles a new daemon view before it applies any of its requests);
+ * - the id the group already carries: the next index;
+ * - another id (a transitional configuration's): the index counts on from
+ *   the group's, so that a tombstone keeps covering every index the name
+ *   used in this daemon view, whatever the id's first two words were. */
+void groups_restamp(struct groups *gs, struct group *g, uint32_t memb_id,
+                    uint32_t memb_time);
 
 /* Copy a wire name field into a NUL-padded group name key (at most 31
  * characters are kept). */

@@ -2,8 +2,9 @@
  * Cohort, a maintained, clean-room fork of the Spread Toolkit.
  *
  * Unit tests for daemon/groups.c: member order (daemon, then name), group
- * id index rules, destruction when empty, the owner index used for
- * disconnects, and a member of 100,000 groups with crafted names.
+ * id index rules and network restamps, destruction when empty, the owner
+ * index used for disconnects, and a member of 100,000 groups with crafted
+ * names.
  */
 #include <check.h>
 #include <stdio.h>
@@ -111,6 +112,65 @@ START_TEST(tombstones_bounded)
     groups_join(&gs, key(k, "fresh"), n, 0, NULL, &g);
     ck_assert_uint_eq(g->gid.index, 1);
     ck_assert_uint_eq(g->gid.memb_time, 101);
+    groups_fini(&gs);
+}
+END_TEST
+
+/* A network change gives the group the id of the view that shows it,
+ * index 1, and joins count on from there (ring.md rule 70). */
+START_TEST(restamp_network)
+{
+    struct groups gs;
+    struct group *g;
+    char k[32], a[32], b[32];
+
+    groups_init(&gs);
+    groups_set_view(&gs, 7, 100);
+    groups_join(&gs, key(k, "g"), key(a, "#a#n1"), 0, NULL, &g);
+    groups_join(&gs, k, key(b, "#b#n2"), 1, NULL, &g);
+    ck_assert_uint_eq(g->gid.index, 2);
+    groups_set_view(&gs, 9, 130);
+    groups_restamp(&gs, g, 9, 130);
+    ck_assert_uint_eq(g->gid.memb_id, 9);
+    ck_assert_uint_eq(g->gid.memb_time, 130);
+    ck_assert_uint_eq(g->gid.index, 1);
+    groups_remove(&gs, groups_member(g, b, 1));
+    ck_assert_uint_eq(g->gid.index, 2);
+    /* A second network view in the same daemon view: the next index. */
+    groups_restamp(&gs, g, 9, 130);
+    ck_assert_uint_eq(g->gid.index, 3);
+    groups_fini(&gs);
+}
+END_TEST
+
+/* Views under a transitional configuration's id (rule 74) count on from
+ * the group's index, so a group destroyed after them and re-created under
+ * the daemon view's id repeats no id: g had 1..3 under (7,100) and 4 under
+ * (8,99); re-created, it has 6. A second stretch under (8,99) after the
+ * re-creation cannot meet the first one either. */
+START_TEST(restamp_then_recreate)
+{
+    struct groups gs;
+    struct group *g;
+    char k[32], a[32], b[32];
+
+    groups_init(&gs);
+    groups_set_view(&gs, 7, 100);
+    groups_join(&gs, key(k, "g"), key(a, "#a#n1"), 0, NULL, &g);
+    groups_join(&gs, k, key(b, "#b#n1"), 0, NULL, &g);
+    groups_remove(&gs, groups_member(g, b, 0));
+    ck_assert_uint_eq(g->gid.index, 3);
+    groups_restamp(&gs, g, 8, 99);
+    ck_assert_uint_eq(g->gid.memb_id, 8);
+    ck_assert_uint_eq(g->gid.index, 4);
+    groups_remove(&gs, groups_member(g, a, 0));
+    ck_assert_int_eq(groups_reap(&gs, g), 1);
+    groups_join(&gs, k, a, 0, NULL, &g);
+    ck_assert_uint_eq(g->gid.memb_id, 7);
+    ck_assert_uint_eq(g->gid.index, 6);
+    groups_restamp(&gs, g, 8, 99);
+    ck_assert_uint_eq(g->gid.memb_id, 8);
+    ck_assert_uint_eq(g->gid.index, 7);
     groups_fini(&gs);
 }
 END_TEST
@@ -228,6 +288,8 @@ int main(void)
     tcase_add_test(tc, order_and_index);
     tcase_add_test(tc, destroy_and_recreate);
     tcase_add_test(tc, tombstones_bounded);
+    tcase_add_test(tc, restamp_network);
+    tcase_add_test(tc, restamp_then_recreate);
     tcase_add_test(tc, owner_index);
     tcase_add_test(tc, many_members);
     tcase_add_test(tc, name_key_cuts);
