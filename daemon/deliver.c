@@ -313,13 +313,218 @@ void deliver_request(void *ctx, const struct order_req *r)
     }
 }
 
+/* ---- daemon configuration changes ---- */
+
+static void dset_of_view(struct deliver_dset *s, const struct order_view *v)
+{
+    int i;
+
+    memset(s, 0, sizeof *s);
+    for (i = 0; i < v->n_members && i < ORDER_MAX_DAEMONS; i++)
+        if (v->members[i] >= 0 && v->members[i] < ORDER_MAX_DAEMONS)
+            s->in[v->members[i]] = 1;
+}
+
+static int dset_keep(void *ctx, int daemon)
+{
+    const struct deliver_dset *s = ctx;
+    return daemon >= 0 && daemon < ORDER_MAX_DAEMONS && s->in[daemon];
+}
+
+/* Give m to every local member of g that wants membership notices. */
+static void to_watchers(struct deliver *d, const struct group *g,
+                        struct msg *m)
+{
+    int i;
+
+    for (i = 0; i < g->n_members; i++) {
+        struct sess *s = g->members[i]->owner->local;
+        if (s != NULL && sess_wants_membership(s))
+            sess_deliver(d->ss, s, m);
+    }
+}
+
+/* TRANSITION_MESS with g's current id, once per change (ring.md rule 71;
+ * two never follow each other, §15 property 11). */
+static void signal_transition(struct deliver *d, struct group *g)
+{
+    struct memb_gid gid;
+    struct msg *m;
+
+    if (g->flags & GROUP_SIGNALLED)
+        return;
+    g->flags |= GROUP_SIGNALLED;
+    gid.memb_id = g->gid.memb_id;
+    gid.memb_time = g->gid.memb_time;
+    gid.index = g->gid.index;
+    m = memb_transition(g->name, &gid);
+    if (m == NULL) {
+        d->n_nomem++;
+        return;
+    }
+    to_watchers(d, g, m);
+    msg_unref(m);
+}
+
+/* TRANSITION_MESS to every changed group not told yet, in name order. */
+static void signal_changed(struct deliver *d)
+{
+    struct group **v, *g;
+    size_t n, i;
+
+    v = groups_changed_sorted(d->gs, &n);
+    if (v != NULL) {
+        for (i = 0; i < n; i++)
+            signal_transition(d, v[i]);
+        free(v);
+        return;
+    }
+    for (g = d->gs->changed; g != NULL; g = g->chg_next)
+        signal_transition(d, g);  /* short of memory: unsorted */
+}
+
+/* The REG_MEMB_MESS | CAUSED_BY_NETWORK view of g to its local members:
+ * one message per virtual-synchrony set that holds local members, since
+ * only the own-set offset differs (client-protocol.md §9.3). */
+static void notify_network(struct deliver *d, const struct group *g,
+                           enum groups_vs_class (*cls)(
+                               void *, const struct gmember *),
+                           void *cls_ctx)
+{
+    size_t n = (size_t)g->n_members;
+    struct gmember **order = NULL;
+    const char **names = NULL, **list = NULL;
+    struct memb_set *sets = NULL;
+    struct msg **msgs = NULL;
+    int *len = NULL, n_sets, i, k, pos;
+    struct memb_gid gid;
+
+    if (n == 0)
+        return;
+    order = malloc(n * sizeof *order);
+    names = malloc(n * sizeof *names);
+    list = malloc(n * sizeof *list);
+    sets = malloc(n * sizeof *sets);
+    msgs = calloc(n, sizeof *msgs);
+    len = malloc(n * sizeof *len);
+    if (order == NULL || names == NULL || list == NULL || sets == NULL ||
+        msgs == NULL || len == NULL ||
+        (n_sets = groups_vs_sets(g, cls, cls_ctx, order, len)) < 0) {
+        d->n_nomem++;
+        goto out;
+    }
+    for (i = 0; i < g->n_members; i++) {
+        list[i] = g->members[i]->owner->name;
+        names[i] = order[i]->owner->name;
+    }
+    for (k = 0, pos = 0; k < n_sets; pos += len[k], k++) {
+        sets[k].n = len[k];
+        sets[k].names = &names[pos];
+    }
+    gid.memb_id = g->gid.memb_id;
+    gid.memb_time = g->gid.memb_time;
+    gid.index = g->gid.index;
+    for (k = 0, pos = 0; k < n_sets; pos += len[k], k++) {
+        for (i = pos; i < pos + len[k]; i++) {
+            struct sess *s = order[i]->owner->local;
+            if (s == NULL || !sess_wants_membership(s))
+                continue;
+            if (msgs[k] == NULL) {
+                msgs[k] = memb_regular(g->name, CAUSED_BY_NETWORK, &gid,
+                                       list, g->n_members, sets, n_sets, k);
+                if (msgs[k] == NULL) {
+                    d->n_nomem++;
+                    break;
+                }
+                d->n_network++;
+            }
+            sess_deliver(d->ss, s, msgs[k]);
+        }
+    }
+    for (k = 0; k < n_sets; k++)
+        if (msgs[k] != NULL)
+            msg_unref(msgs[k]);
+out:
+    free(order);
+    free(names);
+    free(list);
+    free(sets);
+    free(msgs);
+    free(len);
+}
+
+/* The configuration `conf` is settled: every changed group gets its
+ * NETWORK view under a new id (ring.md rule 72), in name order; then all
+ * memberships count as synchronised in it, and the tombstones of the
+ * change are forgotten, so that every daemon of the configuration goes
+ * on from the same table. */
+static void settle(struct deliver *d)
+{
+    struct groups_key key;
+    struct group **v, *g;
+    size_t n, i;
+
+    key.memb_id = d->conf.memb_id;
+    key.memb_time = d->conf.memb_time;
+    groups_forget_tombs(d->gs);
+    v = groups_changed_sorted(d->gs, &n);
+    for (i = 0; i < n; i++) {
+        g = v != NULL ? v[i] : d->gs->changed;  /* short of memory */
+        groups_restamp(d->gs, g, key.memb_id, key.memb_time);
+        notify_network(d, g, NULL, NULL);
+        groups_settled(d->gs, g);
+    }
+    free(v);
+    groups_stamp_keys(d->gs, &key);
+}
+
+static int view_valid(const struct deliver *d, const struct order_view *v)
+{
+    int i, mine = 0;
+
+    if (v->n_members < 1 || v->n_members > ORDER_MAX_DAEMONS)
+        return 0;
+    for (i = 0; i < v->n_members; i++) {
+        if (v->members[i] < 0 || v->members[i] >= ORDER_MAX_DAEMONS)
+            return 0;
+        if (i > 0 && v->members[i] <= v->members[i - 1])
+            return 0;  /* configuration order, no repeats */
+        mine |= v->members[i] == d->my_index;
+    }
+    return mine;
+}
+
+static void regular_view(struct deliver *d, const struct order_view *v)
+{
+    struct deliver_dset keep;
+
+    dset_of_view(&keep, v);
+    if (d->conf.n_members > 0) {
+        /* Groups with members on daemons that left: their local members
+         * learn first that the view is ending. */
+        groups_mark_daemons(d->gs, dset_keep, &keep);
+        signal_changed(d);
+    }
+    groups_set_view(d->gs, v->memb_id, v->memb_time);
+    groups_remove_daemons(d->gs, dset_keep, &keep);
+    d->conf = *v;
+    settle(d);
+}
+
 void deliver_view(void *ctx, const struct order_view *v)
 {
     struct deliver *d = ctx;
 
+    if (!view_valid(d, v)) {
+        log_msg(d->log, LOG_C_MEMBERSHIP | LOG_C_PRINT, LOG_ERROR,
+                "groups: %s view of %d daemons without this one or out of "
+                "order ignored", v->transitional ? "transitional" : "regular",
+                v->n_members);
+        return;
+    }
     if (v->transitional)
         return; /* one daemon: no transitional views yet */
-    groups_set_view(d->gs, v->memb_id, v->memb_time);
+    regular_view(d, v);
     if (d->on_view != NULL)
         d->on_view(d->on_view_ctx, v);
 }

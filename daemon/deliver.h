@@ -18,6 +18,14 @@
  *   the order of client-protocol.md §10 (the leaver's self-leave notice
  *   before the others' CAUSED_BY_LEAVE view).
  * - Client data never carries REJECT_MESS here: sess_io.c clears it.
+ * - Daemon configuration changes (ring.md §11.2, client-protocol.md §10):
+ *   a regular view without some daemons of the previous one removes their
+ *   members; every group that had some is shown, in name order, a
+ *   TRANSITION_MESS with its old id, then a REG_MEMB_MESS |
+ *   CAUSED_BY_NETWORK with the new member list, the new id (the view's,
+ *   index 1) and its virtual-synchrony sets (groups_vs_sets: by the
+ *   configuration in which each member last synchronised), each receiver
+ *   told which set is its own. Groups without such members see nothing.
  */
 #ifndef COHORT_DAEMON_DELIVER_H
 #define COHORT_DAEMON_DELIVER_H
@@ -47,6 +55,11 @@ struct deliver_limits {
 #define DELIVER_MAX_MEMBER_GROUPS 100000u
 #define DELIVER_MAX_GROUP_MEMBERS 10000u
 
+/* A set of daemon indexes (configuration order). */
+struct deliver_dset {
+    unsigned char in[ORDER_MAX_DAEMONS];
+};
+
 struct deliver {
     struct groups *gs;
     struct sessions *ss;
@@ -57,7 +70,10 @@ struct deliver {
     void *on_view_ctx;
     struct deliver_limits limits;  /* deliver_init sets the defaults */
     struct log_limit refuse_limit; /* lines about refused joins */
+    struct order_view conf;    /* current regular configuration; no
+                                * members before the first */
     uint64_t n_data, n_memb, n_nomem, n_refused;
+    uint64_t n_network;        /* NETWORK views built (one per own set) */
 };
 
 void deliver_init(struct deliver *d, struct groups *gs, struct sessions *ss,

@@ -323,6 +323,8 @@ int groups_join(struct groups *gs, const char *name, const char *member,
     }
     m->owner = o;
     m->group = g;
+    m->key.memb_id = gs->memb_id;
+    m->key.memb_time = gs->memb_time;
     m->next_of_owner = o->first;
     if (o->first != NULL)
         o->first->prev_of_owner = m;
@@ -367,6 +369,7 @@ int groups_reap(struct groups *gs, struct group *g)
 {
     if (g->n_members > 0)
         return 0;
+    groups_settled(gs, g);
     tomb_add(gs, g);
     hmap_remove(&gs->groups, &g->hnode);
     free(g->members);
@@ -399,4 +402,218 @@ int groups_of(const struct gowner *o, struct group **out, int max)
 size_t groups_count(const struct groups *gs)
 {
     return gs->groups.n;
+}
+
+/* ---- configuration changes ---- */
+
+void groups_mark_changed(struct groups *gs, struct group *g)
+{
+    if (g->flags & GROUP_CHANGED)
+        return;
+    g->flags |= GROUP_CHANGED;
+    g->chg_prev = NULL;
+    g->chg_next = gs->changed;
+    if (gs->changed != NULL)
+        gs->changed->chg_prev = g;
+    gs->changed = g;
+    gs->n_changed++;
+}
+
+void groups_settled(struct groups *gs, struct group *g)
+{
+    if (g->flags & GROUP_CHANGED) {
+        if (g->chg_prev != NULL)
+            g->chg_prev->chg_next = g->chg_next;
+        else
+            gs->changed = g->chg_next;
+        if (g->chg_next != NULL)
+            g->chg_next->chg_prev = g->chg_prev;
+        g->chg_prev = g->chg_next = NULL;
+        gs->n_changed--;
+    }
+    g->flags &= ~(GROUP_CHANGED | GROUP_SIGNALLED);
+}
+
+struct keep_walk {
+    struct groups *gs;
+    groups_keep_fn keep;
+    void *ctx;
+    size_t count;                    /* what the walk found */
+    struct gowner **out;             /* owners to remove, up to cap */
+    size_t cap;
+};
+
+static void mark_owner_cb(struct hmap_node *n, void *ctx)
+{
+    struct keep_walk *w = ctx;
+    struct gowner *o = hmap_entry(n, struct gowner, hnode);
+    struct gmember *m;
+
+    if (w->keep(w->ctx, o->daemon))
+        return;
+    for (m = o->first; m != NULL; m = m->next_of_owner) {
+        if (!(m->group->flags & GROUP_CHANGED)) {
+            groups_mark_changed(w->gs, m->group);
+            w->count++;
+        }
+    }
+}
+
+size_t groups_mark_daemons(struct groups *gs, groups_keep_fn keep, void *ctx)
+{
+    struct keep_walk w = {gs, keep, ctx, 0, NULL, 0};
+
+    hmap_each(&gs->owners, mark_owner_cb, &w);
+    return w.count;
+}
+
+static void pick_owner_cb(struct hmap_node *n, void *ctx)
+{
+    struct keep_walk *w = ctx;
+    struct gowner *o = hmap_entry(n, struct gowner, hnode);
+
+    if (w->keep(w->ctx, o->daemon))
+        return;
+    if (w->count < w->cap)
+        w->out[w->count] = o;
+    w->count++;
+}
+
+/* Every membership of `o`, which is freed with its last one. */
+static size_t remove_owner(struct groups *gs, struct gowner *o)
+{
+    size_t n = 0;
+    int last;
+
+    do {
+        struct gmember *m = o->first;
+        struct group *g = m->group;
+        uint32_t index = g->gid.index;
+
+        last = (o->n == 1);
+        groups_remove(gs, m);
+        g->gid.index = index;
+        groups_mark_changed(gs, g);
+        groups_reap(gs, g);
+        n++;
+    } while (!last);
+    return n;
+}
+
+size_t groups_remove_daemons(struct groups *gs, groups_keep_fn keep,
+                             void *ctx)
+{
+    struct gowner *batch[256];
+    struct keep_walk w = {gs, keep, ctx, 0, NULL, 0};
+    size_t removed = 0, i;
+
+    /* Owners cannot be removed during the walk: collect them first, all at
+     * once, or a batch per walk when memory is short. */
+    hmap_each(&gs->owners, pick_owner_cb, &w);
+    if (w.count == 0)
+        return 0;
+    w.cap = w.count;
+    w.out = malloc(w.cap * sizeof *w.out);
+    if (w.out == NULL) {
+        w.out = batch;
+        w.cap = sizeof batch / sizeof batch[0];
+    }
+    do {
+        w.count = 0;
+        hmap_each(&gs->owners, pick_owner_cb, &w);
+        for (i = 0; i < w.count && i < w.cap; i++)
+            removed += remove_owner(gs, w.out[i]);
+    } while (w.count > w.cap);
+    if (w.out != batch)
+        free(w.out);
+    return removed;
+}
+
+static void stamp_cb(struct hmap_node *n, void *ctx)
+{
+    const struct groups_key *key = ctx;
+    struct group *g = hmap_entry(n, struct group, hnode);
+    int i;
+
+    for (i = 0; i < g->n_members; i++)
+        g->members[i]->key = *key;
+}
+
+void groups_stamp_keys(struct groups *gs, const struct groups_key *key)
+{
+    hmap_each(&gs->groups, stamp_cb, (void *)key);
+}
+
+void groups_forget_tombs(struct groups *gs)
+{
+    tombs_clear(gs);
+}
+
+struct group **groups_changed_sorted(const struct groups *gs, size_t *n)
+{
+    struct group **v, *g;
+    size_t i = 0;
+
+    *n = gs->n_changed;
+    if (gs->n_changed == 0 || (v = malloc(gs->n_changed * sizeof *v)) == NULL)
+        return NULL;
+    for (g = gs->changed; g != NULL; g = g->chg_next)
+        v[i++] = g;
+    qsort(v, i, sizeof *v, group_name_cmp);
+    return v;
+}
+
+struct vs_item {
+    struct gmember *m;
+    enum groups_vs_class cls;
+};
+
+static int vs_cmp(const void *a, const void *b)
+{
+    const struct vs_item *x = a, *y = b;
+    const struct gowner *ox = x->m->owner, *oy = y->m->owner;
+
+    if (x->cls != y->cls)
+        return x->cls < y->cls ? -1 : 1;
+    if (x->cls == GROUPS_VS_KEY) {
+        const struct groups_key *kx = &x->m->key, *ky = &y->m->key;
+        if (kx->memb_id != ky->memb_id)
+            return kx->memb_id < ky->memb_id ? -1 : 1;
+        if (kx->memb_time != ky->memb_time)
+            return kx->memb_time < ky->memb_time ? -1 : 1;
+    }
+    return member_cmp(ox->daemon, ox->name, oy->daemon, oy->name);
+}
+
+int groups_vs_sets(const struct group *g,
+                   enum groups_vs_class (*cls)(void *ctx,
+                                               const struct gmember *m),
+                   void *ctx, struct gmember **out, int *len)
+{
+    struct vs_item *v;
+    int i, n_sets = 0;
+
+    if (g->n_members == 0)
+        return 0;
+    v = malloc((size_t)g->n_members * sizeof *v);
+    if (v == NULL)
+        return -ENOMEM;
+    for (i = 0; i < g->n_members; i++) {
+        v[i].m = g->members[i];
+        v[i].cls = cls != NULL ? cls(ctx, g->members[i]) : GROUPS_VS_KEY;
+    }
+    qsort(v, (size_t)g->n_members, sizeof *v, vs_cmp);
+    for (i = 0; i < g->n_members; i++) {
+        const struct vs_item *p = i > 0 ? &v[i - 1] : NULL;
+        out[i] = v[i].m;
+        if (p != NULL && v[i].cls == GROUPS_VS_KEY &&
+            p->cls == GROUPS_VS_KEY &&
+            p->m->key.memb_id == v[i].m->key.memb_id &&
+            p->m->key.memb_time == v[i].m->key.memb_time)
+            len[n_sets - 1]++;
+        else
+            len[n_sets++] = 1;
+    }
+    free(v);
+    return n_sets;
 }

@@ -34,6 +34,14 @@
  *   same ids on every daemon. The tombstones live in one ring array of
  *   max_tombs entries (about 0.9 MB), allocated at the first one, so that
  *   they do not pin pages all over the heap after a flood has gone.
+ * - Every membership carries the id of the daemon configuration in which
+ *   it was last synchronised (gmember.key, ring.md rule 74): the daemon
+ *   view's id when it is made, restamped for the whole table when a
+ *   configuration settles (groups_stamp_keys). Members that arrive
+ *   together from one previous view share it, which is what splits a
+ *   NETWORK view into virtual-synchrony sets (groups_vs_sets).
+ * - Groups that will be shown a NETWORK view are "changed" and kept on a
+ *   list (groups_mark_changed) until the view is delivered.
  * - Pointers to groups and members stay valid until the member is removed
  *   or the group reaped.
  */
@@ -52,6 +60,12 @@ struct groups_gid {
     uint32_t index;
 };
 
+/* A daemon configuration's membership id (ring.md §1.5). */
+struct groups_key {
+    uint32_t memb_id;
+    uint32_t memb_time;
+};
+
 struct group;
 
 /* Everything known about one member across its groups. */
@@ -68,7 +82,13 @@ struct gmember {
     struct gowner *owner;
     struct group *group;
     struct gmember *next_of_owner, *prev_of_owner;
+    struct groups_key key;           /* configuration of its last sync */
 };
+
+/* group.flags */
+#define GROUP_CHANGED 0x1u      /* a NETWORK view is due (on the list) */
+#define GROUP_SIGNALLED 0x2u    /* its local members got TRANSITION_MESS
+                                 * since their last regular view */
 
 struct group {
     struct hmap_node hnode;
@@ -76,6 +96,8 @@ struct group {
     struct groups_gid gid;
     struct gmember **members;        /* sorted, see above */
     int n_members, cap_members;
+    unsigned flags;                  /* GROUP_* */
+    struct group *chg_prev, *chg_next;   /* groups.changed, if CHANGED */
 };
 
 /* The last index of a destroyed group (see above). */
@@ -98,6 +120,8 @@ struct groups {
     size_t max_tombs;                /* GROUPS_MAX_TOMBS; tests lower it */
     uint32_t index_floor;            /* highest index of an evicted tomb */
     uint64_t n_destroyed;            /* groups reaped so far */
+    struct group *changed;           /* the CHANGED groups, any order */
+    size_t n_changed;
 };
 
 void groups_init(struct groups *gs);
@@ -145,5 +169,59 @@ int groups_reap(struct groups *gs, struct group *g);
 int groups_of(const struct gowner *o, struct group **out, int max);
 
 size_t groups_count(const struct groups *gs);
+
+/* ---- configuration changes (deliver.c) ---- */
+
+/* Which daemons stay: keep(ctx, daemon index) != 0. */
+typedef int (*groups_keep_fn)(void *ctx, int daemon);
+
+/* Put `g` on the changed list (no-op if it is on it). */
+void groups_mark_changed(struct groups *gs, struct group *g);
+
+/* Take `g` off the changed list and clear CHANGED and SIGNALLED: its
+ * NETWORK view was delivered. */
+void groups_settled(struct groups *gs, struct group *g);
+
+/* Mark changed every group with a member on a daemon that does not stay.
+ * Returns how many groups were newly marked. */
+size_t groups_mark_daemons(struct groups *gs, groups_keep_fn keep, void *ctx);
+
+/* Remove every member on a daemon that does not stay, without bumping
+ * group indexes (the NETWORK view that follows gets a new id anyway);
+ * mark their groups changed and reap those left empty. Returns the
+ * number of memberships removed. */
+size_t groups_remove_daemons(struct groups *gs, groups_keep_fn keep,
+                             void *ctx);
+
+/* Every membership is now synchronised in configuration `key`. */
+void groups_stamp_keys(struct groups *gs, const struct groups_key *key);
+
+/* Forget tombstones and the index floor (a settled configuration starts
+ * from the same empty set on every daemon). */
+void groups_forget_tombs(struct groups *gs);
+
+/* The changed groups sorted by name (never in hash order: clients see the
+ * order of the views), in a new array the caller frees; *n gets the
+ * count. NULL when there are none or memory is short (*n is then 0 or
+ * the count). */
+struct group **groups_changed_sorted(const struct groups *gs, size_t *n);
+
+/* Virtual-synchrony sets of a NETWORK view of `g` (client-protocol.md
+ * §9.3, ring.md rule 74). cls(ctx, m) puts each member in a class:
+ *   GROUPS_VS_KEY   grouped with the members of the same key; these sets
+ *                   come first, sorted by key (id word, then time word);
+ *   GROUPS_VS_ALONE a set of its own (a member whose daemon's state is
+ *                   unknown), after those;
+ *   GROUPS_VS_LAST  a set of its own at the very end (a member that
+ *                   joined while the change was unsettled).
+ * cls NULL puts everyone in GROUPS_VS_KEY. Within a class, daemon order
+ * then name. Fills out[g->n_members] with the members in set order and
+ * len[] with the sizes of the sets; returns the number of sets, or
+ * -ENOMEM. */
+enum groups_vs_class { GROUPS_VS_KEY = 0, GROUPS_VS_ALONE, GROUPS_VS_LAST };
+int groups_vs_sets(const struct group *g,
+                   enum groups_vs_class (*cls)(void *ctx,
+                                               const struct gmember *m),
+                   void *ctx, struct gmember **out, int *len);
 
 #endif /* COHORT_DAEMON_GROUPS_H */

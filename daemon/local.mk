@@ -41,13 +41,15 @@ check_PROGRAMS += tests/unit/test_memb tests/unit/test_groups \
 	tests/unit/test_ev tests/unit/test_sess tests/unit/test_notify \
 	tests/unit/test_hmap tests/unit/test_rmsg \
 	tests/unit/test_clock tests/unit/test_actlog \
-	tests/unit/test_net
+	tests/unit/test_net \
+	tests/unit/test_deliver
 TESTS += tests/unit/test_memb tests/unit/test_groups \
 	tests/unit/test_order tests/unit/test_sess_hs tests/unit/test_auth \
 	tests/unit/test_ev tests/unit/test_sess tests/unit/test_notify \
 	tests/unit/test_hmap tests/unit/test_rmsg \
 	tests/unit/test_clock tests/unit/test_actlog \
-	tests/unit/test_net
+	tests/unit/test_net \
+	tests/unit/test_deliver
 
 tests_unit_test_rmsg_SOURCES = tests/unit/test_rmsg.c
 tests_unit_test_rmsg_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
@@ -116,4 +118,12 @@ tests_unit_test_net_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
 tests_unit_test_net_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_net_LDADD = daemon/libdaemon.la daemon/libconf.la \
 	tests/lib/libtesthelp.la $(CHECK_LIBS)
+# deliver with fake sessions (the sess_* functions it calls are the
+# test's own): built from the sources it needs, not from libdaemon.la.
+tests_unit_test_deliver_SOURCES = tests/unit/test_deliver.c \
+	daemon/deliver.c daemon/groups.c daemon/memb.c daemon/msg.c \
+	daemon/hmap.c daemon/siphash.c daemon/log.c daemon/dirpath.c
+tests_unit_test_deliver_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_unit_test_deliver_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_deliver_LDADD = $(CHECK_LIBS)
 endif

@@ -175,6 +175,134 @@ START_TEST(restamp_then_recreate)
 }
 END_TEST
 
+static int keep_below_2(void *ctx, int daemon)
+{
+    (void)ctx;
+    return daemon < 2;
+}
+
+/* Daemon 2 leaves: its members go, their groups are changed (kept on the
+ * list for the NETWORK view), a group left empty is destroyed, indexes do
+ * not move (the view that follows gets a new id). */
+START_TEST(remove_departed)
+{
+    struct groups gs;
+    struct group *g, *h, *e, **v;
+    char k[32], a[32], b[32], c[32], c2[32];
+    size_t n;
+
+    groups_init(&gs);
+    groups_set_view(&gs, 7, 100);
+    groups_join(&gs, key(k, "g"), key(a, "#a#n1"), 0, NULL, &g);
+    groups_join(&gs, k, key(c, "#c#n3"), 2, NULL, &g);
+    groups_join(&gs, k, key(c2, "#d#n3"), 2, NULL, &g);
+    groups_join(&gs, key(k, "h"), key(b, "#b#n2"), 1, NULL, &h);
+    groups_join(&gs, key(k, "e"), c, 2, NULL, &e);
+    ck_assert_uint_eq(g->gid.index, 3);
+    ck_assert_uint_eq(groups_mark_daemons(&gs, keep_below_2, NULL), 2);
+    ck_assert_uint_eq(gs.n_changed, 2);
+    ck_assert_uint_eq(groups_mark_daemons(&gs, keep_below_2, NULL), 0);
+    ck_assert_uint_eq(groups_remove_daemons(&gs, keep_below_2, NULL), 3);
+    ck_assert_ptr_null(groups_find(&gs, key(k, "e")));
+    ck_assert_ptr_null(groups_owner(&gs, c));
+    ck_assert_ptr_null(groups_owner(&gs, c2));
+    ck_assert_int_eq(g->n_members, 1);
+    ck_assert_uint_eq(g->gid.index, 3);
+    ck_assert(g->flags & GROUP_CHANGED);
+    ck_assert(!(h->flags & GROUP_CHANGED));
+    ck_assert_uint_eq(gs.n_changed, 1);
+    groups_mark_changed(&gs, h);
+    v = groups_changed_sorted(&gs, &n);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(v[0]->name, "g");
+    ck_assert_str_eq(v[1]->name, "h");
+    free(v);
+    groups_settled(&gs, g);
+    ck_assert_uint_eq(gs.n_changed, 1);
+    ck_assert_ptr_eq(gs.changed, h);
+    ck_assert_uint_eq(g->flags, 0);
+    groups_fini(&gs);
+}
+END_TEST
+
+static enum groups_vs_class cls_by_name(void *ctx, const struct gmember *m)
+{
+    (void)ctx;
+    if (strcmp(m->owner->name, "#j#n1") == 0)
+        return GROUPS_VS_LAST;
+    if (m->owner->daemon == 3)
+        return GROUPS_VS_ALONE;
+    return GROUPS_VS_KEY;
+}
+
+/* VS sets: by the configuration of the last sync (id word, then time
+ * word), then daemon order, then name; unknown daemons alone after them,
+ * members that joined during the change alone at the end. */
+START_TEST(vs_sets_order)
+{
+    struct groups gs;
+    struct group *g;
+    struct gmember *out[8];
+    int len[8], n;
+    char k[32], nm[32];
+    const struct { const char *name; int daemon; uint32_t id, t; } in[] = {
+        {"#z#n1", 0, 5, 200}, {"#a#n1", 0, 5, 200}, {"#b#n2", 1, 5, 100},
+        {"#c#n3", 2, 5, 200}, {"#u#n4", 3, 5, 100}, {"#v#n4", 3, 5, 100},
+        {"#j#n1", 0, 5, 200}, {"#x#n3", 2, 4, 900},
+    };
+    int i;
+
+    groups_init(&gs);
+    key(k, "g");
+    for (i = 0; i < 8; i++) {
+        groups_join(&gs, k, key(nm, in[i].name), in[i].daemon, NULL, &g);
+        groups_member(g, nm, in[i].daemon)->key.memb_id = in[i].id;
+        groups_member(g, nm, in[i].daemon)->key.memb_time = in[i].t;
+    }
+    n = groups_vs_sets(g, cls_by_name, NULL, out, len);
+    ck_assert_int_eq(n, 6);
+    ck_assert_int_eq(len[0], 1);   /* (4,900): #x#n3 */
+    ck_assert_str_eq(out[0]->owner->name, "#x#n3");
+    ck_assert_int_eq(len[1], 1);   /* (5,100): #b#n2 */
+    ck_assert_str_eq(out[1]->owner->name, "#b#n2");
+    ck_assert_int_eq(len[2], 3);   /* (5,200): n1's then n3's */
+    ck_assert_str_eq(out[2]->owner->name, "#a#n1");
+    ck_assert_str_eq(out[3]->owner->name, "#z#n1");
+    ck_assert_str_eq(out[4]->owner->name, "#c#n3");
+    ck_assert_int_eq(len[3], 1);   /* unknown n4, one by one */
+    ck_assert_str_eq(out[5]->owner->name, "#u#n4");
+    ck_assert_int_eq(len[4], 1);
+    ck_assert_str_eq(out[6]->owner->name, "#v#n4");
+    ck_assert_int_eq(len[5], 1);   /* the joiner last */
+    ck_assert_str_eq(out[7]->owner->name, "#j#n1");
+    /* Without classes: sets by key only. */
+    ck_assert_int_eq(groups_vs_sets(g, NULL, NULL, out, len), 3);
+    ck_assert_int_eq(len[0], 1);
+    ck_assert_int_eq(len[1], 3);   /* (5,100): #b#n2, #u#n4, #v#n4 */
+    ck_assert_int_eq(len[2], 4);
+    groups_fini(&gs);
+}
+END_TEST
+
+START_TEST(keys_stamped)
+{
+    struct groups gs;
+    struct group *g;
+    struct groups_key k2 = {9, 300};
+    char k[32], a[32];
+
+    groups_init(&gs);
+    groups_set_view(&gs, 7, 100);
+    groups_join(&gs, key(k, "g"), key(a, "#a#n1"), 0, NULL, &g);
+    ck_assert_uint_eq(g->members[0]->key.memb_id, 7);
+    ck_assert_uint_eq(g->members[0]->key.memb_time, 100);
+    groups_stamp_keys(&gs, &k2);
+    ck_assert_uint_eq(g->members[0]->key.memb_id, 9);
+    ck_assert_uint_eq(g->members[0]->key.memb_time, 300);
+    groups_fini(&gs);
+}
+END_TEST
+
 START_TEST(owner_index)
 {
     struct groups gs;
@@ -290,6 +418,9 @@ int main(void)
     tcase_add_test(tc, tombstones_bounded);
     tcase_add_test(tc, restamp_network);
     tcase_add_test(tc, restamp_then_recreate);
+    tcase_add_test(tc, remove_departed);
+    tcase_add_test(tc, vs_sets_order);
+    tcase_add_test(tc, keys_stamped);
     tcase_add_test(tc, owner_index);
     tcase_add_test(tc, many_members);
     tcase_add_test(tc, name_key_cuts);

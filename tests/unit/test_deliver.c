@@ -1,0 +1,583 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * Unit tests for daemon/deliver.c with several daemons in one process:
+ * each simulated daemon has its own group table and deliver instance, and
+ * the test feeds them, by hand, the ordered requests and daemon views a
+ * ring would give them. Client sessions are fakes (the sess_* functions
+ * deliver.c calls are defined here) that keep every message they get, so
+ * the tests read the exact bytes clients would receive.
+ *
+ * Checked: departed daemons' members removed with TRANSITION_MESS and
+ * CAUSED_BY_NETWORK views laid out as client-protocol.md §8-§10 and
+ * vector 29 show them; identical group tables on every daemon of a
+ * configuration.
+ */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal/wire.h"
+#include "deliver.h"
+#include "groups.h"
+#include "log.h"
+#include "msg.h"
+#include "sess.h"
+#include "../lib/ckmain.h"
+
+/* ---- fake sessions ---- */
+
+#define MAX_FAKES 32
+#define MAX_GOT 64
+
+struct fake {
+    struct sess s;                   /* first: deliver hands us &s */
+    struct sessions *ss;
+    struct msg *got[MAX_GOT];
+    int n_got, n_read;
+    int killed;
+};
+
+static struct fake fakes[MAX_FAKES];
+static int n_fakes;
+
+struct sess *sess_find(const struct sessions *ss, const char *pgroup)
+{
+    int i;
+
+    for (i = 0; i < n_fakes; i++)
+        if (fakes[i].ss == ss && !fakes[i].killed &&
+            memcmp(fakes[i].s.pgroup, pgroup, MAX_GROUP_NAME) == 0)
+            return &fakes[i].s;
+    return NULL;
+}
+
+struct sess *sess_find_hashed(const struct sessions *ss, const char *pgroup,
+                              uint32_t hash)
+{
+    (void)hash;
+    return sess_find(ss, pgroup);
+}
+
+void sess_deliver(struct sessions *ss, struct sess *s, struct msg *m)
+{
+    struct fake *f = (struct fake *)(void *)s;
+
+    (void)ss;
+    ck_assert_int_lt(f->n_got, MAX_GOT);
+    f->got[f->n_got++] = msg_ref(m);
+}
+
+void sess_kill_delivered(struct sessions *ss, struct sess *s)
+{
+    (void)ss;
+    ((struct fake *)(void *)s)->killed = 1;
+}
+
+void sess_flow_watch_begin(struct sess_flow *f, const struct sess *sender)
+{
+    (void)f;
+    (void)sender;
+}
+
+void sess_flow_reached(struct sess_flow *f, const struct sess *receiver)
+{
+    (void)f;
+    (void)receiver;
+}
+
+void sess_fanout_slow(struct sessions *ss, struct sess *sender,
+                      const struct sess_flow *f)
+{
+    (void)ss;
+    (void)sender;
+    (void)f;
+}
+
+/* ---- simulated daemons ---- */
+
+#define MAX_SIMS 4
+
+struct sim {
+    struct groups gs;
+    struct deliver d;
+    struct sessions ss;
+    struct ev ev;
+    struct log log;
+};
+
+static struct sim sims[MAX_SIMS];
+static int n_sims;
+
+static void setup(void)
+{
+    n_fakes = 0;
+    n_sims = 0;
+    memset(fakes, 0, sizeof fakes);
+    memset(sims, 0, sizeof sims);
+}
+
+static void teardown(void)
+{
+    int i, j;
+
+    for (i = 0; i < n_fakes; i++)
+        for (j = 0; j < fakes[i].n_got; j++)
+            msg_unref(fakes[i].got[j]);
+    for (i = 0; i < n_sims; i++) {
+        groups_fini(&sims[i].gs);
+        log_fini(&sims[i].log);
+    }
+}
+
+static void sims_new(int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        struct sim *s = &sims[i];
+        log_init(&s->log);
+        log_configure(&s->log, LOG_ERROR, LOG_C_DEFAULT_MASK, NULL, 0);
+        s->ss.ev = &s->ev;
+        s->ss.my_index = i;
+        groups_init(&s->gs);
+        deliver_init(&s->d, &s->gs, &s->ss, &s->log, i);
+    }
+    n_sims = n;
+}
+
+static void name32(char out[MAX_GROUP_NAME], const char *s)
+{
+    memset(out, 0, MAX_GROUP_NAME);
+    strncpy(out, s, MAX_GROUP_NAME - 1);
+}
+
+/* A client of daemon `daemon` with the membership flag. */
+static struct fake *client(int daemon, const char *pgroup)
+{
+    struct fake *f = &fakes[n_fakes++];
+
+    f->ss = &sims[daemon].ss;
+    f->s.ss = &sims[daemon].ss;
+    f->s.state = SESS_OPEN;
+    f->s.membership = 1;
+    name32(f->s.pgroup, pgroup);
+    return f;
+}
+
+/* Deliver a view to the daemons in `to` (bit i: daemon i). */
+static void view_to(unsigned to, int trans, uint32_t id, uint32_t t,
+                    unsigned members)
+{
+    struct order_view v;
+    int i;
+
+    memset(&v, 0, sizeof v);
+    v.transitional = trans;
+    v.memb_id = id;
+    v.memb_time = t;
+    for (i = 0; i < ORDER_MAX_DAEMONS && i < 32; i++)
+        if (members & (1u << i))
+            v.members[v.n_members++] = i;
+    for (i = 0; i < n_sims; i++)
+        if (to & (1u << i))
+            deliver_view(&sims[i].d, &v);
+}
+
+/* A regular view delivered to its own members. */
+static void regular(uint32_t id, uint32_t t, unsigned members)
+{
+    view_to(members, 0, id, t, members);
+}
+
+static void request(unsigned to, enum order_kind kind, int origin,
+                    const char *sender, const char *group)
+{
+    struct order_req r;
+    int i;
+
+    memset(&r, 0, sizeof r);
+    r.kind = kind;
+    r.cls = ORDER_AGREED;
+    r.origin = origin;
+    name32(r.sender, sender);
+    if (group != NULL)
+        name32(r.group, group);
+    for (i = 0; i < n_sims; i++)
+        if (to & (1u << i))
+            deliver_request(&sims[i].d, &r);
+}
+
+/* The next message a fake got, or NULL. */
+static struct msg *next_msg(struct fake *f)
+{
+    return f->n_read < f->n_got ? f->got[f->n_read++] : NULL;
+}
+
+static void drain(struct fake *f)
+{
+    f->n_read = f->n_got;
+}
+
+/* ---- reading membership messages ---- */
+
+struct view {
+    uint32_t type;
+    char group[MAX_GROUP_NAME];
+    int n_members;
+    const char *members[16];
+    uint32_t gid[3];
+    int n_sets, own;
+    int set_len[16];
+    const char *sets[16][16];
+};
+
+static uint32_t host32(const unsigned char *p)
+{
+    return spw_get32(p);
+}
+
+static void read_view(const struct msg *m, struct view *v)
+{
+    const unsigned char *p = m->data, *b;
+    int32_t dl;
+    uint32_t off;
+    int i, j;
+
+    memset(v, 0, sizeof *v);
+    ck_assert_uint_ge(m->len, SPW_HEADER_LEN);
+    v->type = host32(p) & ~(uint32_t)ENDIAN_RESERVED;
+    memcpy(v->group, p + SPW_OFF_SENDER, MAX_GROUP_NAME);
+    v->n_members = (int)host32(p + SPW_OFF_NUM_GROUPS);
+    dl = (int32_t)host32(p + SPW_OFF_DATA_LEN);
+    ck_assert_uint_eq(m->len, SPW_HEADER_LEN +
+                      (size_t)MAX_GROUP_NAME * (size_t)v->n_members +
+                      (size_t)dl);
+    ck_assert_int_le(v->n_members, 16);
+    for (i = 0; i < v->n_members; i++)
+        v->members[i] = (const char *)p + SPW_HEADER_LEN + 32 * i;
+    b = p + SPW_HEADER_LEN + 32 * v->n_members;
+    if (dl >= 12)
+        for (i = 0; i < 3; i++)
+            v->gid[i] = host32(b + 4 * i);
+    if (!(v->type & REG_MEMB_MESS))
+        return;
+    v->n_sets = (int)host32(b + 12);
+    off = host32(b + 16);
+    v->own = -1;
+    b += 20;
+    for (i = 0, j = 0; i < v->n_sets; i++) {
+        int k;
+        if ((uint32_t)j == off)
+            v->own = i;
+        v->set_len[i] = (int)host32(b + j);
+        for (k = 0; k < v->set_len[i]; k++)
+            v->sets[i][k] = (const char *)b + j + 4 + 32 * k;
+        j += 4 + 32 * v->set_len[i];
+    }
+    ck_assert_int_eq(20 + j, dl);
+}
+
+/* Expect a message from f: TRANSITION_MESS of `group` with id gid. */
+static void expect_trans(struct fake *f, const char *group, uint32_t id,
+                         uint32_t t, uint32_t index)
+{
+    struct msg *m = next_msg(f);
+    struct view v;
+
+    ck_assert_msg(m != NULL, "%s: no TRANSITION_MESS", f->s.pgroup);
+    read_view(m, &v);
+    ck_assert_uint_eq(v.type, TRANSITION_MESS);
+    ck_assert_str_eq(v.group, group);
+    ck_assert_uint_eq(v.gid[0], id);
+    ck_assert_uint_eq(v.gid[1], t);
+    ck_assert_uint_eq(v.gid[2], index);
+}
+
+/* Expect a regular membership message; `sets` is like "a b|c" (names
+ * without the daemon part are matched as prefixes "#a#"); own = index
+ * of the receiver's set. */
+static void expect_reg(struct fake *f, const char *group, uint32_t cause,
+                       uint32_t id, uint32_t t, uint32_t index,
+                       const char *members, const char *sets, int own)
+{
+    struct msg *m = next_msg(f);
+    struct view v;
+    char buf[256], *tok, *save;
+    int i = 0, k = 0, j = 0;
+
+    ck_assert_msg(m != NULL, "%s: no view of %s", f->s.pgroup, group);
+    read_view(m, &v);
+    ck_assert_uint_eq(v.type, REG_MEMB_MESS | cause);
+    ck_assert_str_eq(v.group, group);
+    ck_assert_uint_eq(v.gid[0], id);
+    ck_assert_uint_eq(v.gid[1], t);
+    ck_assert_uint_eq(v.gid[2], index);
+    snprintf(buf, sizeof buf, "%s", members);
+    for (tok = strtok_r(buf, " ", &save); tok != NULL;
+         tok = strtok_r(NULL, " ", &save), i++) {
+        ck_assert_int_lt(i, v.n_members);
+        ck_assert_str_eq(v.members[i], tok);
+    }
+    ck_assert_int_eq(i, v.n_members);
+    snprintf(buf, sizeof buf, "%s", sets);
+    for (tok = buf; ; ) {
+        char *end = tok + strcspn(tok, " |");
+        char c = *end;
+        *end = '\0';
+        ck_assert_int_lt(k, v.n_sets);
+        ck_assert_int_lt(j, v.set_len[k]);
+        ck_assert_str_eq(v.sets[k][j], tok);
+        j++;
+        if (c == '\0')
+            break;
+        if (c == '|') {
+            ck_assert_int_eq(j, v.set_len[k]);
+            k++;
+            j = 0;
+        }
+        tok = end + 1;
+    }
+    ck_assert_int_eq(j, v.set_len[k]);
+    ck_assert_int_eq(k + 1, v.n_sets);
+    ck_assert_int_eq(v.own, own);
+}
+
+static void expect_none(struct fake *f)
+{
+    ck_assert_msg(f->n_read == f->n_got, "%s: %d unexpected message(s)",
+                  f->s.pgroup, f->n_got - f->n_read);
+}
+
+/* ---- comparing tables ---- */
+
+struct dump {
+    char *buf;
+    size_t len, cap;
+};
+
+static void dump_put(struct dump *d, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (d->len + (size_t)n + 1 > d->cap) {
+        d->cap = (d->len + (size_t)n + 1) * 2;
+        d->buf = realloc(d->buf, d->cap);
+        ck_assert_ptr_nonnull(d->buf);
+    }
+    va_start(ap, fmt);
+    vsnprintf(d->buf + d->len, d->cap - d->len, fmt, ap);
+    va_end(ap);
+    d->len += (size_t)n;
+}
+
+struct collect {
+    const struct group *v[64];
+    int n;
+};
+
+static void collect_cb(struct hmap_node *n, void *ctx)
+{
+    struct collect *c = ctx;
+    ck_assert_int_lt(c->n, 64);
+    c->v[c->n++] = hmap_entry(n, struct group, hnode);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp((*(const struct group *const *)a)->name,
+                  (*(const struct group *const *)b)->name);
+}
+
+/* The table as text: groups by name, ids, members with their keys. */
+static char *table(const struct sim *s)
+{
+    struct collect c;
+    struct dump d = {NULL, 0, 0};
+    int i, j;
+
+    c.n = 0;
+    hmap_each(&s->gs.groups, collect_cb, &c);
+    qsort(c.v, (size_t)c.n, sizeof c.v[0], name_cmp);
+    dump_put(&d, "");
+    for (i = 0; i < c.n; i++) {
+        const struct group *g = c.v[i];
+        dump_put(&d, "%s (%u,%u,%u) f%u:", g->name, g->gid.memb_id,
+                 g->gid.memb_time, g->gid.index, g->flags);
+        for (j = 0; j < g->n_members; j++) {
+            const struct gmember *m = g->members[j];
+            dump_put(&d, " %d:%s@%u.%u", m->owner->daemon, m->owner->name,
+                     m->key.memb_id, m->key.memb_time);
+        }
+        dump_put(&d, "\n");
+    }
+    return d.buf;
+}
+
+/* Every daemon in `which` has the same table; returns it (free it). */
+static char *same_tables(unsigned which)
+{
+    char *first = NULL;
+    int i;
+
+    for (i = 0; i < n_sims; i++) {
+        char *t;
+        if (!(which & (1u << i)))
+            continue;
+        t = table(&sims[i]);
+        if (first == NULL) {
+            first = t;
+            continue;
+        }
+        ck_assert_msg(strcmp(first, t) == 0, "daemon %d differs:\n%s\nvs\n%s",
+                      i, t, first);
+        free(t);
+    }
+    return first;
+}
+
+/* ---- vector 29: the client-visible views of a partition ---- */
+
+static size_t unhex(unsigned char *out, const char *hex)
+{
+    size_t n = 0;
+    unsigned v;
+
+    while (sscanf(hex, "%2x", &v) == 1) {
+        out[n++] = (unsigned char)v;
+        hex += 2;
+    }
+    return n;
+}
+
+/* The vector is little-endian; membership words are in the daemon's
+ * order: turn the words at the given offsets into this host's order. */
+static void le_words(unsigned char *b, const size_t *off, int n)
+{
+    int i;
+
+    if (spw_native_mark() != 0)
+        return;  /* little-endian host: as captured */
+    for (i = 0; i < n; i++)
+        spw_put32(b + off[i], spw_swap32(spw_get32(b + off[i])));
+}
+
+static void expect_bytes(struct fake *f, const char *hex, const size_t *words,
+                         int n_words)
+{
+    unsigned char want[512];
+    size_t n = unhex(want, hex);
+    struct msg *m = next_msg(f);
+
+    le_words(want, words, n_words);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_uint_eq(m->len, n);
+    ck_assert_msg(memcmp(m->data, want, n) == 0, "%s: bytes differ",
+                  f->s.pgroup);
+}
+
+#define X 1552775919u    /* the gid daemon id of vector 29 */
+#define T655 1795668655u /* {d1,d2} */
+#define T669 1795668669u /* {d1} after the partition */
+
+/* d1 loses d2: A (on d1) gets TRANSITION_MESS with the old id, then its
+ * NETWORK view, byte for byte as in vector 29. */
+START_TEST(partition_v29)
+{
+    struct fake *a, *b;
+    static const size_t trans_words[] = {0, 36, 40, 44, 48, 52, 56};
+    static const size_t net_words[] = {0, 36, 40, 44, 80, 84, 88, 92, 96,
+                                       100};
+
+    sims_new(2);
+    regular(X, T655, 0x3);
+    a = client(0, "#alice#d1");
+    b = client(1, "#bob#d2");
+    request(0x3, ORDER_JOIN, 0, "#alice#d1", "net");
+    request(0x3, ORDER_JOIN, 1, "#bob#d2", "net");
+    drain(a);
+    drain(b);
+    free(same_tables(0x3));
+    regular(X, T669, 0x1);
+    expect_bytes(a,
+        "802000806e657400000000000000000000000000000000000000000000000000"
+        "0000000000000000800000800c000000ef7a8d5cafba076b02000000",
+        trans_words, 7);
+    expect_bytes(a,
+        "801800806e657400000000000000000000000000000000000000000000000000"
+        "0000000001000000800000803800000023616c69636523643100000000000000"
+        "00000000000000000000000000000000ef7a8d5cbdba076b0100000001000000"
+        "000000000100000023616c696365236431000000000000000000000000000000"
+        "0000000000000000",
+        net_words, 10);
+    expect_none(a);
+    expect_none(b);
+}
+END_TEST
+
+/* Three daemons, n3 crashes: groups with members on n3 get TRANSITION
+ * then NETWORK (one VS set: everyone left came from the same view);
+ * a group without members there gets nothing; n1 and n2 end with the same
+ * table, in which the survivors count as synchronised in the new view. */
+START_TEST(crash_removes_members)
+{
+    struct fake *a, *b, *c, *a2;
+    char *t;
+
+    sims_new(3);
+    regular(10, 100, 0x7);
+    a = client(0, "#a#n1");
+    a2 = client(0, "#a2#n1");
+    b = client(1, "#b#n2");
+    c = client(2, "#c#n3");
+    request(0x7, ORDER_JOIN, 0, "#a#n1", "g");
+    request(0x7, ORDER_JOIN, 1, "#b#n2", "g");
+    request(0x7, ORDER_JOIN, 2, "#c#n3", "g");
+    request(0x7, ORDER_JOIN, 2, "#c#n3", "only3");
+    request(0x7, ORDER_JOIN, 0, "#a2#n1", "h");
+    request(0x7, ORDER_JOIN, 1, "#b#n2", "h");
+    drain(a);
+    drain(a2);
+    drain(b);
+    drain(c);
+    regular(10, 120, 0x3);
+    expect_trans(a, "g", 10, 100, 3);
+    expect_reg(a, "g", CAUSED_BY_NETWORK, 10, 120, 1, "#a#n1 #b#n2",
+               "#a#n1 #b#n2", 0);
+    expect_trans(b, "g", 10, 100, 3);
+    expect_reg(b, "g", CAUSED_BY_NETWORK, 10, 120, 1, "#a#n1 #b#n2",
+               "#a#n1 #b#n2", 0);
+    expect_none(a);
+    expect_none(a2);
+    expect_none(b);
+    t = same_tables(0x3);
+    ck_assert_str_eq(t, "g (10,120,1) f0: 0:#a#n1@10.120 1:#b#n2@10.120\n"
+                        "h (10,100,2) f0: 0:#a2#n1@10.120 1:#b#n2@10.120\n");
+    free(t);
+    /* Joins go on from the new id. */
+    request(0x3, ORDER_JOIN, 1, "#b#n2", "only3");
+    expect_reg(b, "only3", CAUSED_BY_JOIN, 10, 120, 1, "#b#n2", "#b#n2", 0);
+    request(0x3, ORDER_LEAVE, 1, "#b#n2", "g");
+    ck_assert_ptr_nonnull(next_msg(b));   /* self-leave */
+    expect_reg(a, "g", CAUSED_BY_LEAVE, 10, 120, 2, "#a#n1", "#b#n2", 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("deliver");
+    TCase *tc = tcase_create("views");
+
+    tcase_set_timeout(tc, 10);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, partition_v29);
+    tcase_add_test(tc, crash_removes_members);
+    suite_add_tcase(s, tc);
+    return ck_run_suite(s);
+}
