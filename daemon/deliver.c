@@ -28,6 +28,14 @@ void deliver_init(struct deliver *d, struct groups *gs, struct sessions *ss,
     d->limits.max_groups = DELIVER_MAX_GROUPS;
     d->limits.max_member_groups = DELIVER_MAX_MEMBER_GROUPS;
     d->limits.max_group_members = DELIVER_MAX_GROUP_MEMBERS;
+    /* Before the first configuration: alone, with whatever table there is,
+     * as if a transitional configuration of this daemon had come. */
+    d->phase = DELIVER_TRANS;
+    if (my_index >= 0 && my_index < ORDER_MAX_DAEMONS)
+        d->synced.in[my_index] = 1;
+    d->trans.transitional = 1;
+    d->trans.n_members = 1;
+    d->trans.members[0] = my_index;
 }
 
 /* The session of a request's sender, if it is one of this daemon's. */
@@ -156,164 +164,7 @@ static void notify(struct deliver *d, const struct group *g, uint32_t cause,
     sess_fanout_done(d->ss, origin, &flow);
 }
 
-/* The limit a join of r->sender to g (NULL: a new group) would pass, as
- * a text naming the key and its value, or NULL if it passes none. */
-static const char *join_limit(const struct deliver *d, const struct group *g,
-                              const char *member, char *buf, size_t len)
-{
-    const struct gowner *o = groups_owner(d->gs, member);
-
-    if (g == NULL && groups_count(d->gs) >= d->limits.max_groups)
-        snprintf(buf, len, "MaxGroups = %u reached", d->limits.max_groups);
-    else if (g != NULL && (unsigned)g->n_members >= d->limits.max_group_members)
-        snprintf(buf, len, "MaxGroupMembers = %u reached",
-                 d->limits.max_group_members);
-    else if (o != NULL && (unsigned)o->n >= d->limits.max_member_groups)
-        snprintf(buf, len, "MaxSessionGroups = %u reached",
-                 d->limits.max_member_groups);
-    else
-        return NULL;
-    return buf;
-}
-
-/* A join that changes nothing: tell its sender, log (rate-limited). */
-static void refuse_join(struct deliver *d, const struct order_req *r,
-                        struct sess *s, const char *why)
-{
-    unsigned long held;
-
-    d->n_refused++;
-    if (s != NULL) {
-        struct msg *n = memb_reject_join(r->sender, r->group);
-        if (n != NULL) {
-            sess_deliver(d->ss, s, n);
-            msg_unref(n);
-        } else {
-            d->n_nomem++;
-        }
-    }
-    if (log_limit_pass(&d->refuse_limit, ev_now(d->ss->ev), 1000, &held))
-        log_msg(d->log, LOG_C_GROUPS | LOG_C_PRINT, LOG_WARNING,
-                "groups: join of %.32s to %.32s refused: %s (%lu more "
-                "refusals not logged)", r->sender, r->group, why, held);
-}
-
-static void deliver_join(struct deliver *d, const struct order_req *r)
-{
-    struct sess *s = local_sess(d, r);
-    struct group *g = groups_find(d->gs, r->group);
-    const char *why;
-    char buf[64];
-    int rc;
-
-    if (r->origin == d->my_index && s == NULL)
-        return; /* cannot happen: names stay reserved until the kill */
-    if (g != NULL && groups_member(g, r->sender, r->origin) != NULL)
-        return; /* already a member: nothing at all (vector 21) */
-    why = join_limit(d, g, r->sender, buf, sizeof buf);
-    if (why != NULL) {
-        refuse_join(d, r, s, why);
-        return;
-    }
-    rc = groups_join(d->gs, r->group, r->sender, r->origin, s, &g);
-    if (rc < 0) {
-        d->n_nomem++;
-        refuse_join(d, r, s, "out of memory");
-        return;
-    }
-    if (rc == 0)
-        return; /* already a member (checked above) */
-    log_msg(d->log, LOG_C_GROUPS, LOG_DEBUG, "groups: %.32s joined %.32s",
-            r->sender, g->name);
-    notify(d, g, CAUSED_BY_JOIN, r->sender, s);
-}
-
-static void deliver_leave(struct deliver *d, const struct order_req *r)
-{
-    struct group *g = groups_find(d->gs, r->group);
-    struct gmember *m;
-    struct sess *s;
-    char who[MAX_GROUP_NAME];
-
-    if (g == NULL || (m = groups_member(g, r->sender, r->origin)) == NULL)
-        return; /* not a member: nothing (vector 21) */
-    s = m->owner->local;
-    memcpy(who, m->owner->name, MAX_GROUP_NAME);
-    groups_remove(d->gs, m);
-    if (s != NULL && sess_wants_membership(s)) {
-        struct msg *n = memb_self_leave(g->name);
-        if (n != NULL) {
-            sess_deliver(d->ss, s, n);
-            msg_unref(n);
-        }
-    }
-    log_msg(d->log, LOG_C_GROUPS, LOG_DEBUG, "groups: %.32s left %.32s",
-            who, g->name);
-    notify(d, g, CAUSED_BY_LEAVE, who, s);
-    groups_reap(d->gs, g);
-}
-
-static void deliver_kill(struct deliver *d, const struct order_req *r)
-{
-    struct gowner *o = groups_owner(d->gs, r->sender);
-    struct sess *s = local_sess(d, r);
-    char who[MAX_GROUP_NAME];
-
-    memcpy(who, r->sender, MAX_GROUP_NAME);
-    while (o != NULL && o->n > 0) {
-        struct group *gbuf[32], **gl = gbuf;
-        int n = groups_of(o, gbuf, 32), i;
-        if (n > 32) {
-            gl = malloc((size_t)n * sizeof *gl);
-            if (gl == NULL) {
-                gl = gbuf;
-                n = 32;  /* handle a batch now, the rest next round */
-            } else {
-                groups_of(o, gl, n);
-            }
-        }
-        for (i = 0; i < n; i++) {
-            struct group *g = gl[i];
-            struct gmember *m = groups_member(g, who, r->origin);
-            int last = (o->n == 1);
-            if (m == NULL)
-                continue;
-            groups_remove(d->gs, m);  /* may free o when last */
-            notify(d, g, CAUSED_BY_DISCONNECT, who, NULL);
-            groups_reap(d->gs, g);
-            if (last) {
-                o = NULL;
-                break;
-            }
-        }
-        if (gl != gbuf)
-            free(gl);
-    }
-    if (s != NULL)
-        sess_kill_delivered(d->ss, s);
-}
-
-void deliver_request(void *ctx, const struct order_req *r)
-{
-    struct deliver *d = ctx;
-
-    switch (r->kind) {
-    case ORDER_DATA:
-        deliver_data(d, r);
-        break;
-    case ORDER_JOIN:
-        deliver_join(d, r);
-        break;
-    case ORDER_LEAVE:
-        deliver_leave(d, r);
-        break;
-    case ORDER_KILL:
-        deliver_kill(d, r);
-        break;
-    }
-}
-
-/* ---- daemon configuration changes ---- */
+/* ---- network views ---- */
 
 static void dset_of_view(struct deliver_dset *s, const struct order_view *v)
 {
@@ -453,6 +304,201 @@ out:
     free(len);
 }
 
+/* Whether `m` joined while its group's change is unsettled: its sync key
+ * is the transitional configuration's id. */
+static enum groups_vs_class unsettled_class(void *ctx,
+                                            const struct gmember *m)
+{
+    const struct deliver *d = ctx;
+
+    if (m->key.memb_id == d->trans.memb_id &&
+        m->key.memb_time == d->trans.memb_time)
+        return GROUPS_VS_LAST;
+    if (!dset_keep((void *)&d->synced, m->owner->daemon))
+        return GROUPS_VS_ALONE;
+    return GROUPS_VS_KEY;
+}
+
+/* Show the members of g a change (join, leave, disconnect of `changed`)
+ * that `origin` made. During the transitional part of a change that
+ * affects g, that is an unsettled NETWORK view under the transitional
+ * configuration's id, then a TRANSITION_MESS again (ring.md rule 74). */
+static void show_change(struct deliver *d, struct group *g, uint32_t cause,
+                        const char *changed, struct sess *origin)
+{
+    if (d->phase != DELIVER_TRANS || !(g->flags & GROUP_CHANGED)) {
+        notify(d, g, cause, changed, origin);
+        return;
+    }
+    groups_retag(g, d->trans.memb_id, d->trans.memb_time);
+    notify_network(d, g, unsettled_class, d);
+    g->flags &= ~GROUP_SIGNALLED;
+    signal_transition(d, g);
+}
+
+/* The limit a join of r->sender to g (NULL: a new group) would pass, as
+ * a text naming the key and its value, or NULL if it passes none. */
+static const char *join_limit(const struct deliver *d, const struct group *g,
+                              const char *member, char *buf, size_t len)
+{
+    const struct gowner *o = groups_owner(d->gs, member);
+
+    if (g == NULL && groups_count(d->gs) >= d->limits.max_groups)
+        snprintf(buf, len, "MaxGroups = %u reached", d->limits.max_groups);
+    else if (g != NULL && (unsigned)g->n_members >= d->limits.max_group_members)
+        snprintf(buf, len, "MaxGroupMembers = %u reached",
+                 d->limits.max_group_members);
+    else if (o != NULL && (unsigned)o->n >= d->limits.max_member_groups)
+        snprintf(buf, len, "MaxSessionGroups = %u reached",
+                 d->limits.max_member_groups);
+    else
+        return NULL;
+    return buf;
+}
+
+/* A join that changes nothing: tell its sender, log (rate-limited). */
+static void refuse_join(struct deliver *d, const struct order_req *r,
+                        struct sess *s, const char *why)
+{
+    unsigned long held;
+
+    d->n_refused++;
+    if (s != NULL) {
+        struct msg *n = memb_reject_join(r->sender, r->group);
+        if (n != NULL) {
+            sess_deliver(d->ss, s, n);
+            msg_unref(n);
+        } else {
+            d->n_nomem++;
+        }
+    }
+    if (log_limit_pass(&d->refuse_limit, ev_now(d->ss->ev), 1000, &held))
+        log_msg(d->log, LOG_C_GROUPS | LOG_C_PRINT, LOG_WARNING,
+                "groups: join of %.32s to %.32s refused: %s (%lu more "
+                "refusals not logged)", r->sender, r->group, why, held);
+}
+
+static void deliver_join(struct deliver *d, const struct order_req *r)
+{
+    struct sess *s = local_sess(d, r);
+    struct group *g = groups_find(d->gs, r->group);
+    const char *why;
+    char buf[64];
+    int rc;
+
+    if (r->origin == d->my_index && s == NULL)
+        return; /* cannot happen: names stay reserved until the kill */
+    if (g != NULL && groups_member(g, r->sender, r->origin) != NULL)
+        return; /* already a member: nothing at all (vector 21) */
+    why = join_limit(d, g, r->sender, buf, sizeof buf);
+    if (why != NULL) {
+        refuse_join(d, r, s, why);
+        return;
+    }
+    rc = groups_join(d->gs, r->group, r->sender, r->origin, s, &g);
+    if (rc < 0) {
+        d->n_nomem++;
+        refuse_join(d, r, s, "out of memory");
+        return;
+    }
+    if (rc == 0)
+        return; /* already a member (checked above) */
+    log_msg(d->log, LOG_C_GROUPS, LOG_DEBUG, "groups: %.32s joined %.32s",
+            r->sender, g->name);
+    if (d->phase == DELIVER_TRANS && (g->flags & GROUP_CHANGED)) {
+        /* Not synchronised with anyone yet: a set of its own. */
+        struct gmember *m = groups_member(g, r->sender, r->origin);
+        m->key.memb_id = d->trans.memb_id;
+        m->key.memb_time = d->trans.memb_time;
+    }
+    show_change(d, g, CAUSED_BY_JOIN, r->sender, s);
+}
+
+static void deliver_leave(struct deliver *d, const struct order_req *r)
+{
+    struct group *g = groups_find(d->gs, r->group);
+    struct gmember *m;
+    struct sess *s;
+    char who[MAX_GROUP_NAME];
+
+    if (g == NULL || (m = groups_member(g, r->sender, r->origin)) == NULL)
+        return; /* not a member: nothing (vector 21) */
+    s = m->owner->local;
+    memcpy(who, m->owner->name, MAX_GROUP_NAME);
+    groups_remove(d->gs, m);
+    if (s != NULL && sess_wants_membership(s)) {
+        struct msg *n = memb_self_leave(g->name);
+        if (n != NULL) {
+            sess_deliver(d->ss, s, n);
+            msg_unref(n);
+        }
+    }
+    log_msg(d->log, LOG_C_GROUPS, LOG_DEBUG, "groups: %.32s left %.32s",
+            who, g->name);
+    show_change(d, g, CAUSED_BY_LEAVE, who, s);
+    groups_reap(d->gs, g);
+}
+
+static void deliver_kill(struct deliver *d, const struct order_req *r)
+{
+    struct gowner *o = groups_owner(d->gs, r->sender);
+    struct sess *s = local_sess(d, r);
+    char who[MAX_GROUP_NAME];
+
+    memcpy(who, r->sender, MAX_GROUP_NAME);
+    while (o != NULL && o->n > 0) {
+        struct group *gbuf[32], **gl = gbuf;
+        int n = groups_of(o, gbuf, 32), i;
+        if (n > 32) {
+            gl = malloc((size_t)n * sizeof *gl);
+            if (gl == NULL) {
+                gl = gbuf;
+                n = 32;  /* handle a batch now, the rest next round */
+            } else {
+                groups_of(o, gl, n);
+            }
+        }
+        for (i = 0; i < n; i++) {
+            struct group *g = gl[i];
+            struct gmember *m = groups_member(g, who, r->origin);
+            int last = (o->n == 1);
+            if (m == NULL)
+                continue;
+            groups_remove(d->gs, m);  /* may free o when last */
+            show_change(d, g, CAUSED_BY_DISCONNECT, who, NULL);
+            groups_reap(d->gs, g);
+            if (last) {
+                o = NULL;
+                break;
+            }
+        }
+        if (gl != gbuf)
+            free(gl);
+    }
+    if (s != NULL)
+        sess_kill_delivered(d->ss, s);
+}
+
+void deliver_request(void *ctx, const struct order_req *r)
+{
+    struct deliver *d = ctx;
+
+    switch (r->kind) {
+    case ORDER_DATA:
+        deliver_data(d, r);
+        break;
+    case ORDER_JOIN:
+        deliver_join(d, r);
+        break;
+    case ORDER_LEAVE:
+        deliver_leave(d, r);
+        break;
+    case ORDER_KILL:
+        deliver_kill(d, r);
+        break;
+    }
+}
+
 /* The configuration `conf` is settled: every changed group gets its
  * NETWORK view under a new id (ring.md rule 72), in name order; then all
  * memberships count as synchronised in it, and the tombstones of the
@@ -494,21 +540,81 @@ static int view_valid(const struct deliver *d, const struct order_view *v)
     return mine;
 }
 
-static void regular_view(struct deliver *d, const struct order_view *v)
+static const char *phase_name(enum deliver_phase p)
+{
+    switch (p) {
+    case DELIVER_SETTLED:
+        return "settled";
+    case DELIVER_TRANS:
+        return "transitional";
+    }
+    return "?";
+}
+
+/* The only writer of d->phase. */
+static void deliver_set_phase(struct deliver *d, enum deliver_phase p,
+                              const char *why)
+{
+    log_msg(d->log, LOG_C_GROUPS, LOG_INFO, "groups: %s -> %s (%s)",
+            phase_name(d->phase), phase_name(p), why);
+    d->phase = p;
+}
+
+/* A transitional configuration: the daemons of the regular one that move
+ * on together. Groups with members elsewhere will change: their local
+ * members are told now, before the transitional part of the order. */
+static void transitional_view(struct deliver *d, const struct order_view *v)
 {
     struct deliver_dset keep;
+    int i;
 
     dset_of_view(&keep, v);
-    if (d->conf.n_members > 0) {
-        /* Groups with members on daemons that left: their local members
-         * learn first that the view is ending. */
-        groups_mark_daemons(d->gs, dset_keep, &keep);
-        signal_changed(d);
+    groups_mark_daemons(d->gs, dset_keep, &keep);
+    signal_changed(d);
+    for (i = 0; i < ORDER_MAX_DAEMONS; i++)
+        d->synced.in[i] &= keep.in[i];
+    d->trans = *v;
+    deliver_set_phase(d, DELIVER_TRANS, "transitional configuration");
+}
+
+static int dset_equal_view(const struct deliver_dset *s,
+                           const struct order_view *v)
+{
+    struct deliver_dset w;
+
+    dset_of_view(&w, v);
+    return memcmp(s->in, w.in, sizeof w.in) == 0;
+}
+
+static void regular_view(struct deliver *d, const struct order_view *v)
+{
+    struct order_view t;
+    int i;
+
+    if (d->phase == DELIVER_SETTLED) {
+        /* No transitional configuration came first: it is the daemons of
+         * the old configuration that are in the new one. */
+        memset(&t, 0, sizeof t);
+        t.transitional = 1;
+        t.memb_id = v->memb_id;
+        t.memb_time = v->memb_time;
+        for (i = 0; i < v->n_members; i++)
+            if (d->synced.in[v->members[i]])
+                t.members[t.n_members++] = v->members[i];
+        transitional_view(d, &t);
     }
     groups_set_view(d->gs, v->memb_id, v->memb_time);
-    groups_remove_daemons(d->gs, dset_keep, &keep);
+    /* Only the state of the daemons this one is synchronised with goes
+     * on; members elsewhere are gone (or come back by the exchange). */
+    groups_remove_daemons(d->gs, dset_keep, &d->synced);
     d->conf = *v;
+    if (!dset_equal_view(&d->synced, v)) {
+        /* Daemons joined. Until the group-state exchange exists, their
+         * groups are unknown here: go on with ours. */
+        dset_of_view(&d->synced, v);
+    }
     settle(d);
+    deliver_set_phase(d, DELIVER_SETTLED, "regular configuration");
 }
 
 void deliver_view(void *ctx, const struct order_view *v)
@@ -522,8 +628,10 @@ void deliver_view(void *ctx, const struct order_view *v)
                 v->n_members);
         return;
     }
-    if (v->transitional)
-        return; /* one daemon: no transitional views yet */
+    if (v->transitional) {
+        transitional_view(d, v);
+        return;
+    }
     regular_view(d, v);
     if (d->on_view != NULL)
         d->on_view(d->on_view_ctx, v);

@@ -26,6 +26,17 @@
  *   index 1) and its virtual-synchrony sets (groups_vs_sets: by the
  *   configuration in which each member last synchronised), each receiver
  *   told which set is its own. Groups without such members see nothing.
+ * - The TRANSITION_MESS goes out when the transitional configuration is
+ *   delivered (ring.md rule 71), at that point of the order: the messages
+ *   of the old view that follow it form its transitional part. A join,
+ *   leave or disconnect in a changed group during that part shows an
+ *   unsettled NETWORK view (rule 74): the transitional configuration's id,
+ *   members whose daemon is not in it in sets of their own, a joiner in a
+ *   set of its own at the end; immediately followed by a TRANSITION_MESS
+ *   with that id. Other groups see joins and leaves as usual.
+ * - Phases (deliver_set_phase is their only writer): "settled" (groups
+ *   agree with the regular configuration), "transitional" (a transitional
+ *   configuration was delivered, the regular one is due).
  */
 #ifndef COHORT_DAEMON_DELIVER_H
 #define COHORT_DAEMON_DELIVER_H
@@ -60,6 +71,11 @@ struct deliver_dset {
     unsigned char in[ORDER_MAX_DAEMONS];
 };
 
+enum deliver_phase {
+    DELIVER_SETTLED = 0,
+    DELIVER_TRANS
+};
+
 struct deliver {
     struct groups *gs;
     struct sessions *ss;
@@ -72,6 +88,13 @@ struct deliver {
     struct log_limit refuse_limit; /* lines about refused joins */
     struct order_view conf;    /* current regular configuration; no
                                 * members before the first */
+    enum deliver_phase phase;
+    struct order_view trans;   /* the transitional configuration, while
+                                * phase is DELIVER_TRANS */
+    struct deliver_dset synced;    /* daemons whose group state this one
+                                    * shares: the regular configuration
+                                    * once settled, cut down by each
+                                    * transitional one */
     uint64_t n_data, n_memb, n_nomem, n_refused;
     uint64_t n_network;        /* NETWORK views built (one per own set) */
 };

@@ -170,6 +170,12 @@ void groups_restamp(struct groups *gs, struct group *g, uint32_t memb_id,
         g->gid.index++;
 }
 
+void groups_retag(struct group *g, uint32_t memb_id, uint32_t memb_time)
+{
+    g->gid.memb_id = memb_id;
+    g->gid.memb_time = memb_time;
+}
+
 void groups_name_key(char out[MAX_GROUP_NAME], const char *field)
 {
     size_t n = 0;

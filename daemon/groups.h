@@ -143,6 +143,12 @@ void groups_set_view(struct groups *gs, uint32_t memb_id, uint32_t memb_time);
 void groups_restamp(struct groups *gs, struct group *g, uint32_t memb_id,
                     uint32_t memb_time);
 
+/* The view that a join, leave or disconnect shows while a network change
+ * is unsettled (ring.md rule 74) carries the transitional configuration's
+ * id: (memb_id, memb_time) with the index that change has just given, so
+ * the index keeps counting on as for groups_restamp(). */
+void groups_retag(struct group *g, uint32_t memb_id, uint32_t memb_time);
+
 /* Copy a wire name field into a NUL-padded group name key (at most 31
  * characters are kept). */
 void groups_name_key(char out[MAX_GROUP_NAME], const char *field);

@@ -10,8 +10,9 @@
  *
  * Checked: departed daemons' members removed with TRANSITION_MESS and
  * CAUSED_BY_NETWORK views laid out as client-protocol.md §8-§10 and
- * vector 29 show them; identical group tables on every daemon of a
- * configuration.
+ * vector 29 show them; the transitional signal at its place in the
+ * order, unsettled views (ring.md rule 74); identical group tables on
+ * every daemon of a configuration.
  */
 #include <check.h>
 #include <stdarg.h>
@@ -210,6 +211,38 @@ static void request(unsigned to, enum order_kind kind, int origin,
             deliver_request(&sims[i].d, &r);
 }
 
+/* A data message from `sender` to `group`, as sess_io.c builds it. */
+static void data(unsigned to, int origin, const char *sender,
+                 const char *group, const char *body)
+{
+    struct order_req r;
+    struct spw_header h;
+    size_t bl = strlen(body);
+    struct msg *m = msg_new(SPW_HEADER_LEN + MAX_GROUP_NAME + bl);
+    int i;
+
+    ck_assert_ptr_nonnull(m);
+    memset(&h, 0, sizeof h);
+    h.type = AGREED_MESS;
+    name32(h.sender, sender);
+    h.num_groups = 1;
+    h.hint = spw_native_mark();
+    h.data_len = (int32_t)bl;
+    spw_header_encode(m->data, &h);
+    name32((char *)m->data + SPW_HEADER_LEN, group);
+    memcpy(m->data + SPW_HEADER_LEN + MAX_GROUP_NAME, body, bl);
+    memset(&r, 0, sizeof r);
+    r.kind = ORDER_DATA;
+    r.cls = ORDER_AGREED;
+    r.origin = origin;
+    name32(r.sender, sender);
+    r.msg = m;
+    for (i = 0; i < n_sims; i++)
+        if (to & (1u << i))
+            deliver_request(&sims[i].d, &r);
+    msg_unref(m);
+}
+
 /* The next message a fake got, or NULL. */
 static struct msg *next_msg(struct fake *f)
 {
@@ -343,6 +376,29 @@ static void expect_reg(struct fake *f, const char *group, uint32_t cause,
     ck_assert_int_eq(j, v.set_len[k]);
     ck_assert_int_eq(k + 1, v.n_sets);
     ck_assert_int_eq(v.own, own);
+}
+
+static void expect_data(struct fake *f, const char *body)
+{
+    struct msg *m = next_msg(f);
+    size_t bl = strlen(body);
+
+    ck_assert_msg(m != NULL, "%s: no data", f->s.pgroup);
+    ck_assert_uint_eq(spw_get32(m->data) & ~(uint32_t)ENDIAN_RESERVED,
+                      AGREED_MESS);
+    ck_assert_uint_ge(m->len, bl);
+    ck_assert(memcmp(m->data + m->len - bl, body, bl) == 0);
+}
+
+static void expect_self_leave(struct fake *f, const char *group)
+{
+    struct msg *m = next_msg(f);
+    struct view v;
+
+    ck_assert_ptr_nonnull(m);
+    read_view(m, &v);
+    ck_assert_uint_eq(v.type, CAUSED_BY_LEAVE);
+    ck_assert_str_eq(v.group, group);
 }
 
 static void expect_none(struct fake *f)
@@ -569,6 +625,108 @@ START_TEST(crash_removes_members)
 }
 END_TEST
 
+/* Three daemons in {n1,n2,n3}; a, a2 on n1, b on n2, c on n3; g = {a, b,
+ * c} (10,100,3), h = {a2, b} (10,100,2). */
+static void three_daemons(struct fake **a, struct fake **a2, struct fake **b,
+                          struct fake **c)
+{
+    sims_new(3);
+    regular(10, 100, 0x7);
+    *a = client(0, "#a#n1");
+    *a2 = client(0, "#a2#n1");
+    *b = client(1, "#b#n2");
+    *c = client(2, "#c#n3");
+    request(0x7, ORDER_JOIN, 0, "#a#n1", "g");
+    request(0x7, ORDER_JOIN, 1, "#b#n2", "g");
+    request(0x7, ORDER_JOIN, 2, "#c#n3", "g");
+    request(0x7, ORDER_JOIN, 0, "#a2#n1", "h");
+    request(0x7, ORDER_JOIN, 1, "#b#n2", "h");
+    drain(*a);
+    drain(*a2);
+    drain(*b);
+    drain(*c);
+}
+
+/* The TRANSITION_MESS comes with the transitional configuration, before
+ * the messages of the old view delivered in its transitional part. */
+START_TEST(transition_at_its_place)
+{
+    struct fake *a, *a2, *b, *c;
+
+    three_daemons(&a, &a2, &b, &c);
+    view_to(0x3, 1, 10, 110, 0x3);
+    expect_trans(a, "g", 10, 100, 3);
+    expect_trans(b, "g", 10, 100, 3);
+    expect_none(a2);
+    data(0x3, 2, "#c#n3", "g", "late from c");
+    expect_data(a, "late from c");
+    expect_data(b, "late from c");
+    regular(10, 120, 0x3);
+    expect_reg(a, "g", CAUSED_BY_NETWORK, 10, 120, 1, "#a#n1 #b#n2",
+               "#a#n1 #b#n2", 0);
+    expect_reg(b, "g", CAUSED_BY_NETWORK, 10, 120, 1, "#a#n1 #b#n2",
+               "#a#n1 #b#n2", 0);
+    expect_none(a);
+    expect_none(b);
+    expect_none(a2);
+    free(same_tables(0x3));
+}
+END_TEST
+
+/* Rule 74: a join in a changed group during the transitional part shows
+ * an unsettled NETWORK view under the transitional configuration's id
+ * (the lost daemon's member alone, the joiner alone at the end), then a
+ * TRANSITION_MESS at once; the settled view keeps the joiner in a set of
+ * its own. A leave there does the same; an unchanged group sees plain
+ * joins. */
+START_TEST(unsettled_join_and_leave)
+{
+    struct fake *a, *a2, *b, *c, *d;
+    char *t;
+
+    three_daemons(&a, &a2, &b, &c);
+    d = client(0, "#d#n1");
+    view_to(0x3, 1, 10, 110, 0x3);
+    drain(a);
+    drain(b);
+    request(0x3, ORDER_JOIN, 0, "#d#n1", "g");
+    expect_reg(a, "g", CAUSED_BY_NETWORK, 10, 110, 4,
+               "#a#n1 #d#n1 #b#n2 #c#n3", "#a#n1 #b#n2|#c#n3|#d#n1", 0);
+    expect_trans(a, "g", 10, 110, 4);
+    expect_reg(d, "g", CAUSED_BY_NETWORK, 10, 110, 4,
+               "#a#n1 #d#n1 #b#n2 #c#n3", "#a#n1 #b#n2|#c#n3|#d#n1", 2);
+    expect_trans(d, "g", 10, 110, 4);
+    expect_reg(b, "g", CAUSED_BY_NETWORK, 10, 110, 4,
+               "#a#n1 #d#n1 #b#n2 #c#n3", "#a#n1 #b#n2|#c#n3|#d#n1", 0);
+    expect_trans(b, "g", 10, 110, 4);
+    request(0x3, ORDER_JOIN, 0, "#d#n1", "h");
+    expect_reg(a2, "h", CAUSED_BY_JOIN, 10, 100, 3, "#a2#n1 #d#n1 #b#n2",
+               "#d#n1", 0);
+    drain(b);
+    drain(d);
+    request(0x3, ORDER_LEAVE, 1, "#b#n2", "g");
+    expect_self_leave(b, "g");
+    expect_reg(a, "g", CAUSED_BY_NETWORK, 10, 110, 5,
+               "#a#n1 #d#n1 #c#n3", "#a#n1|#c#n3|#d#n1", 0);
+    expect_trans(a, "g", 10, 110, 5);
+    drain(d);
+    regular(10, 120, 0x3);
+    expect_reg(a, "g", CAUSED_BY_NETWORK, 10, 120, 1, "#a#n1 #d#n1",
+               "#a#n1|#d#n1", 0);
+    expect_reg(d, "g", CAUSED_BY_NETWORK, 10, 120, 1, "#a#n1 #d#n1",
+               "#a#n1|#d#n1", 1);
+    expect_none(a);
+    expect_none(a2);
+    expect_none(b);
+    expect_none(d);
+    t = same_tables(0x3);
+    ck_assert_str_eq(t,
+        "g (10,120,1) f0: 0:#a#n1@10.120 0:#d#n1@10.120\n"
+        "h (10,100,3) f0: 0:#a2#n1@10.120 0:#d#n1@10.120 1:#b#n2@10.120\n");
+    free(t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("deliver");
@@ -578,6 +736,8 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, partition_v29);
     tcase_add_test(tc, crash_removes_members);
+    tcase_add_test(tc, transition_at_its_place);
+    tcase_add_test(tc, unsettled_join_and_leave);
     suite_add_tcase(s, tc);
     return ck_run_suite(s);
 }
