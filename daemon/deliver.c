@@ -496,6 +496,9 @@ void deliver_request(void *ctx, const struct order_req *r)
     case ORDER_KILL:
         deliver_kill(d, r);
         break;
+    case ORDER_STATE:
+        /* No group-state exchange yet: nobody sends these. */
+        break;
     }
 }
 

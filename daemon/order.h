@@ -42,7 +42,10 @@ enum order_kind {
     ORDER_DATA = 1,
     ORDER_JOIN,
     ORDER_LEAVE,
-    ORDER_KILL
+    ORDER_KILL,
+    ORDER_STATE                       /* a GROUPS message (group-state
+                                       * exchange, ring.md §11.3) from
+                                       * daemon `origin`: msg */
 };
 
 /* Service classes the ring distinguishes (client-protocol.md §7.1). */
