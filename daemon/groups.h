@@ -8,8 +8,9 @@
  *
  * Contract
  * - Pure state: no I/O, no logging. Only the ordered-delivery path
- *   (deliver.c, from order's callback) may call the mutators, so every
- *   daemon applies the same changes at the same point of the total order.
+ *   (deliver.c from order's callback, and the merge of gstate.c that it
+ *   calls) may call the mutators, so every daemon applies the same
+ *   changes at the same point of the total order.
  * - A member is identified by its private group name ("#name#daemon",
  *   NUL-padded 32 bytes) and its daemon's configuration index. Local
  *   members also carry an opaque pointer to their session.

@@ -13,6 +13,7 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/ev.c daemon/ev.h \
 	daemon/frame.c daemon/frame.h \
 	daemon/groups.c daemon/groups.h \
+	daemon/gstate.c daemon/gstate.h \
 	daemon/hmap.c daemon/hmap.h \
 	daemon/log.c daemon/log.h \
 	daemon/dirpath.c daemon/dirpath.h \
@@ -42,14 +43,16 @@ check_PROGRAMS += tests/unit/test_memb tests/unit/test_groups \
 	tests/unit/test_hmap tests/unit/test_rmsg \
 	tests/unit/test_clock tests/unit/test_actlog \
 	tests/unit/test_net \
-	tests/unit/test_deliver
+	tests/unit/test_deliver \
+	tests/unit/test_gstate
 TESTS += tests/unit/test_memb tests/unit/test_groups \
 	tests/unit/test_order tests/unit/test_sess_hs tests/unit/test_auth \
 	tests/unit/test_ev tests/unit/test_sess tests/unit/test_notify \
 	tests/unit/test_hmap tests/unit/test_rmsg \
 	tests/unit/test_clock tests/unit/test_actlog \
 	tests/unit/test_net \
-	tests/unit/test_deliver
+	tests/unit/test_deliver \
+	tests/unit/test_gstate
 
 tests_unit_test_rmsg_SOURCES = tests/unit/test_rmsg.c
 tests_unit_test_rmsg_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
@@ -118,6 +121,11 @@ tests_unit_test_net_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
 tests_unit_test_net_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_net_LDADD = daemon/libdaemon.la daemon/libconf.la \
 	tests/lib/libtesthelp.la $(CHECK_LIBS)
+tests_unit_test_gstate_SOURCES = tests/unit/test_gstate.c
+tests_unit_test_gstate_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_unit_test_gstate_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_gstate_LDADD = $(DAEMON_TEST_LIBS)
+
 # deliver with fake sessions (the sess_* functions it calls are the
 # test's own): built from the sources it needs, not from libdaemon.la.
 tests_unit_test_deliver_SOURCES = tests/unit/test_deliver.c \
