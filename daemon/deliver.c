@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: BSD-2-Clause
  * Cohort, a maintained, clean-room fork of the Spread Toolkit.
  *
- * deliver: ordered application of requests and fan-out. Cost per data
- * message: one hash lookup per destination plus one step per local member
- * of each destination group; nothing proportional to the session count.
+ * deliver: ordered application of requests and fan-out, and of daemon
+ * configuration changes (transitional signals, NETWORK views, the
+ * group-state exchange's steps; gstate.c does its messages and merge).
+ * Cost per data message: one hash lookup per destination plus one step
+ * per local member of each destination group; nothing proportional to the
+ * session count. A configuration change costs a walk of the whole table.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +32,7 @@ void deliver_init(struct deliver *d, struct groups *gs, struct sessions *ss,
     d->limits.max_groups = DELIVER_MAX_GROUPS;
     d->limits.max_member_groups = DELIVER_MAX_MEMBER_GROUPS;
     d->limits.max_group_members = DELIVER_MAX_GROUP_MEMBERS;
+    d->chunk = GSTATE_CHUNK;
     /* Before the first configuration: alone, with whatever table there is,
      * as if a transitional configuration of this daemon had come. */
     d->phase = DELIVER_TRANS;
@@ -36,6 +41,31 @@ void deliver_init(struct deliver *d, struct groups *gs, struct sessions *ss,
     d->trans.transitional = 1;
     d->trans.n_members = 1;
     d->trans.members[0] = my_index;
+}
+
+void deliver_fini(struct deliver *d)
+{
+    size_t i;
+
+    gstate_end(&d->xchg);
+    for (i = 0; i < d->n_held; i++)
+        if (d->held[i].msg != NULL)
+            msg_unref(d->held[i].msg);
+    free(d->held);
+    d->held = NULL;
+    d->n_held = d->cap_held = 0;
+}
+
+void deliver_set_daemons(struct deliver *d, const struct gstate_daemon *v,
+                         int n)
+{
+    d->dir.d = v;
+    d->dir.n = n;
+}
+
+int deliver_order_submit(void *ctx, const struct order_req *r)
+{
+    return order_submit(ctx, r);
 }
 
 /* The session of a request's sender, if it is one of this daemon's. */
@@ -479,29 +509,6 @@ static void deliver_kill(struct deliver *d, const struct order_req *r)
         sess_kill_delivered(d->ss, s);
 }
 
-void deliver_request(void *ctx, const struct order_req *r)
-{
-    struct deliver *d = ctx;
-
-    switch (r->kind) {
-    case ORDER_DATA:
-        deliver_data(d, r);
-        break;
-    case ORDER_JOIN:
-        deliver_join(d, r);
-        break;
-    case ORDER_LEAVE:
-        deliver_leave(d, r);
-        break;
-    case ORDER_KILL:
-        deliver_kill(d, r);
-        break;
-    case ORDER_STATE:
-        /* No group-state exchange yet: nobody sends these. */
-        break;
-    }
-}
-
 /* The configuration `conf` is settled: every changed group gets its
  * NETWORK view under a new id (ring.md rule 72), in name order; then all
  * memberships count as synchronised in it, and the tombstones of the
@@ -550,6 +557,8 @@ static const char *phase_name(enum deliver_phase p)
         return "settled";
     case DELIVER_TRANS:
         return "transitional";
+    case DELIVER_EXCHANGE:
+        return "exchange";
     }
     return "?";
 }
@@ -589,12 +598,175 @@ static int dset_equal_view(const struct deliver_dset *s,
     return memcmp(s->in, w.in, sizeof w.in) == 0;
 }
 
+/* ---- the group-state exchange ---- */
+
+/* Keep a request until the exchange ends; -ENOMEM if it cannot be kept
+ * (it is then applied at once: better than losing it). */
+static int hold(struct deliver *d, const struct order_req *r)
+{
+    if (d->n_held == d->cap_held) {
+        size_t cap = d->cap_held ? d->cap_held * 2 : 16;
+        struct order_req *v = realloc(d->held, cap * sizeof *v);
+        if (v == NULL) {
+            d->n_nomem++;
+            log_msg(d->log, LOG_C_GROUPS | LOG_C_PRINT, LOG_ERROR,
+                    "groups: out of memory holding a request during the "
+                    "group-state exchange: applied at once");
+            return -ENOMEM;
+        }
+        d->held = v;
+        d->cap_held = cap;
+    }
+    d->held[d->n_held] = *r;
+    if (r->msg != NULL)
+        msg_ref(r->msg);
+    d->n_held++;
+    d->n_held_total++;
+    return 0;
+}
+
+/* Apply the held requests in their order (the exchange has ended). */
+static void replay(struct deliver *d)
+{
+    struct order_req *v = d->held;
+    size_t n = d->n_held, i;
+
+    d->held = NULL;
+    d->n_held = d->cap_held = 0;
+    for (i = 0; i < n; i++) {
+        deliver_request(d, &v[i]);
+        if (v[i].msg != NULL)
+            msg_unref(v[i].msg);
+    }
+    free(v);
+}
+
+static int dset_first(const struct deliver_dset *s)
+{
+    int i;
+
+    for (i = 0; i < ORDER_MAX_DAEMONS; i++)
+        if (s->in[i])
+            return i;
+    return -1;
+}
+
+/* As the first daemon of its synced set, send the table (rule 76). */
+static void send_state(struct deliver *d)
+{
+    struct msg **v;
+    int n, i, rc;
+
+    if (d->submit == NULL || d->my_index >= d->dir.n) {
+        log_msg(d->log, LOG_C_GROUPS | LOG_C_PRINT, LOG_ERROR,
+                "groups: no way to send the group state to the other "
+                "daemons (no daemon list or ordering layer): the exchange "
+                "cannot complete");
+        return;
+    }
+    rc = gstate_encode(d->gs, &d->dir, d->my_index, d->conf.memb_id,
+                       d->conf.memb_time, d->synced.in, d->chunk, &v, &n);
+    if (rc < 0) {
+        log_msg(d->log, LOG_C_GROUPS | LOG_C_PRINT, LOG_ERROR,
+                "groups: cannot encode the group state (%s): the exchange "
+                "cannot complete", rc == -ENOMEM ? "out of memory" : "bad "
+                "daemon list");
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        struct order_req r;
+        memset(&r, 0, sizeof r);
+        r.kind = ORDER_STATE;
+        r.cls = i == n - 1 ? ORDER_AGREED : ORDER_RELIABLE;
+        r.origin = d->my_index;
+        groups_name_key(r.sender, d->dir.d[d->my_index].name);
+        r.msg = v[i];           /* the reference moves */
+        if (d->submit(d->submit_ctx, &r) < 0)
+            log_msg(d->log, LOG_C_GROUPS | LOG_C_PRINT, LOG_ERROR,
+                    "groups: group-state message %d of %d not sent", i + 1,
+                    n);
+    }
+    free(v);
+    log_msg(d->log, LOG_C_GROUPS, LOG_INFO, "groups: state of %zu groups "
+            "sent in %d message(s)", groups_count(d->gs), n);
+}
+
+/* Every daemon's state is in: merge and show the views (rules 73, 77),
+ * or, when the configuration changed meanwhile, only signal the groups
+ * that will be reported (rule 78). */
+static void exchange_done(struct deliver *d)
+{
+    if (gstate_merge(&d->xchg, d->gs, &d->dir, d->my_index) < 0) {
+        d->n_nomem++;
+        log_msg(d->log, LOG_C_GROUPS | LOG_C_PRINT, LOG_ERROR,
+                "groups: out of memory merging the group states: this "
+                "daemon's groups may differ from the others'");
+    }
+    gstate_end(&d->xchg);
+    if (d->phase == DELIVER_EXCHANGE) {
+        dset_of_view(&d->synced, &d->conf);
+        settle(d);
+        deliver_set_phase(d, DELIVER_SETTLED, "group states merged");
+    } else {
+        dset_of_view(&d->synced, &d->trans);
+        groups_mark_daemons(d->gs, dset_keep, &d->synced);
+        signal_changed(d);
+        log_msg(d->log, LOG_C_GROUPS, LOG_INFO, "groups: exchange of the "
+                "previous configuration completed in its transitional part");
+    }
+    replay(d);
+}
+
+/* Daemons that cannot be trusted to send well-formed messages are still
+ * peers: refuse the message, say so, at most once a second. */
+static void refuse(struct deliver *d, int origin, const char *what,
+                   const char *why)
+{
+    unsigned long held;
+
+    d->n_bad++;
+    if (log_limit_pass(&d->bad_limit, ev_now(d->ss->ev), 1000, &held))
+        log_msg(d->log, LOG_C_GROUPS | LOG_C_PRINT, LOG_WARNING,
+                "groups: %s from daemon %d refused: %s (%lu more refusals "
+                "not logged)", what, origin, why, held);
+}
+
+static void deliver_state(struct deliver *d, const struct order_req *r)
+{
+    char why[160];
+    int rc;
+
+    why[0] = '\0';
+    rc = gstate_accept(&d->xchg, &d->dir, r->origin, r->msg, why, sizeof why);
+    switch (rc) {
+    case GSTATE_BAD:
+        refuse(d, r->origin, "GROUPS message", why);
+        break;
+    case GSTATE_STALE:
+        log_msg(d->log, LOG_C_GROUPS, LOG_DEBUG, "groups: GROUPS message "
+                "from daemon %d of another exchange ignored", r->origin);
+        break;
+    case GSTATE_MORE:
+        break;
+    case GSTATE_DONE:
+        exchange_done(d);
+        break;
+    default:
+        d->n_nomem++;
+        log_msg(d->log, LOG_C_GROUPS | LOG_C_PRINT, LOG_ERROR,
+                "groups: out of memory keeping a GROUPS message: the "
+                "exchange cannot complete");
+        break;
+    }
+}
+
 static void regular_view(struct deliver *d, const struct order_view *v)
 {
+    struct deliver_dset keep;
     struct order_view t;
     int i;
 
-    if (d->phase == DELIVER_SETTLED) {
+    if (d->phase != DELIVER_TRANS) {
         /* No transitional configuration came first: it is the daemons of
          * the old configuration that are in the new one. */
         memset(&t, 0, sizeof t);
@@ -606,18 +778,27 @@ static void regular_view(struct deliver *d, const struct order_view *v)
                 t.members[t.n_members++] = v->members[i];
         transitional_view(d, &t);
     }
+    if (d->xchg.active) {
+        log_msg(d->log, LOG_C_GROUPS, LOG_INFO, "groups: exchange of the "
+                "previous configuration given up");
+        gstate_end(&d->xchg);
+        replay(d);
+    }
     groups_set_view(d->gs, v->memb_id, v->memb_time);
     /* Only the state of the daemons this one is synchronised with goes
-     * on; members elsewhere are gone (or come back by the exchange). */
+     * on; members elsewhere are gone, or come back by the exchange. */
     groups_remove_daemons(d->gs, dset_keep, &d->synced);
     d->conf = *v;
-    if (!dset_equal_view(&d->synced, v)) {
-        /* Daemons joined. Until the group-state exchange exists, their
-         * groups are unknown here: go on with ours. */
-        dset_of_view(&d->synced, v);
+    if (dset_equal_view(&d->synced, v)) {
+        settle(d);
+        deliver_set_phase(d, DELIVER_SETTLED, "regular configuration");
+        return;
     }
-    settle(d);
-    deliver_set_phase(d, DELIVER_SETTLED, "regular configuration");
+    dset_of_view(&keep, v);
+    gstate_begin(&d->xchg, v->memb_id, v->memb_time, keep.in);
+    deliver_set_phase(d, DELIVER_EXCHANGE, "daemons joined");
+    if (dset_first(&d->synced) == d->my_index)
+        send_state(d);
 }
 
 void deliver_view(void *ctx, const struct order_view *v)
@@ -638,4 +819,32 @@ void deliver_view(void *ctx, const struct order_view *v)
     regular_view(d, v);
     if (d->on_view != NULL)
         d->on_view(d->on_view_ctx, v);
+}
+
+void deliver_request(void *ctx, const struct order_req *r)
+{
+    struct deliver *d = ctx;
+
+    if (r->kind == ORDER_STATE) {
+        deliver_state(d, r);
+        return;
+    }
+    if (d->xchg.active && hold(d, r) == 0)
+        return;
+    switch (r->kind) {
+    case ORDER_DATA:
+        deliver_data(d, r);
+        break;
+    case ORDER_JOIN:
+        deliver_join(d, r);
+        break;
+    case ORDER_LEAVE:
+        deliver_leave(d, r);
+        break;
+    case ORDER_KILL:
+        deliver_kill(d, r);
+        break;
+    case ORDER_STATE:
+        break;
+    }
 }

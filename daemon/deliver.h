@@ -34,9 +34,32 @@
  *   members whose daemon is not in it in sets of their own, a joiner in a
  *   set of its own at the end; immediately followed by a TRANSITION_MESS
  *   with that id. Other groups see joins and leaves as usual.
+ * - Group-state exchange (ring.md §11.3, rules 73 and 76-78): a regular
+ *   configuration with daemons this one is not synchronised with starts
+ *   it. The first daemon of each synced set hands its table, as GROUPS
+ *   messages (gstate.h), to d->submit (ORDER_STATE requests); they come
+ *   back in order like any request. When every daemon of the
+ *   configuration is represented, the states are merged and the changed
+ *   groups shown their NETWORK views: with a TRANSITION_MESS before only
+ *   where members were lost; nothing for a group whose members all come
+ *   from one side. If the configuration changes again first, the
+ *   exchange goes on through the transitional part (completing there, it
+ *   only signals the groups to be reported) and is given up at the next
+ *   regular configuration, which starts its own.
+ * - Client requests delivered while an exchange runs are held and
+ *   applied in order once it ends (completed or given up), after the
+ *   views it causes. The ordering layer is expected to hold client
+ *   traffic during the exchange (rule 77), so normally none arrive.
+ * - With one daemon (order.c today) the regular configuration is always
+ *   the synced set: no exchange, no GROUPS message.
  * - Phases (deliver_set_phase is their only writer): "settled" (groups
  *   agree with the regular configuration), "transitional" (a transitional
- *   configuration was delivered, the regular one is due).
+ *   configuration was delivered, the regular one is due), "exchange"
+ *   (regular configuration delivered, group states being exchanged).
+ *
+ * Wiring for several daemons (main.c): deliver_set_daemons() with the
+ * configuration's daemons, submit = deliver_order_submit with
+ * submit_ctx = the struct order, and deliver_fini() at exit.
  */
 #ifndef COHORT_DAEMON_DELIVER_H
 #define COHORT_DAEMON_DELIVER_H
@@ -44,6 +67,7 @@
 #include <stdint.h>
 
 #include "groups.h"
+#include "gstate.h"
 #include "log.h"
 #include "order.h"
 
@@ -73,7 +97,8 @@ struct deliver_dset {
 
 enum deliver_phase {
     DELIVER_SETTLED = 0,
-    DELIVER_TRANS
+    DELIVER_TRANS,
+    DELIVER_EXCHANGE
 };
 
 struct deliver {
@@ -95,12 +120,34 @@ struct deliver {
                                     * shares: the regular configuration
                                     * once settled, cut down by each
                                     * transitional one */
+    struct gstate_dir dir;     /* the configured daemons (ids, names) */
+    int (*submit)(void *ctx, const struct order_req *r);
+    void *submit_ctx;          /* where GROUPS messages go (order); the
+                                * msg reference moves to the callee */
+    size_t chunk;              /* GROUPS body bytes: GSTATE_CHUNK */
+    struct gstate_xchg xchg;   /* the running exchange */
+    struct order_req *held;    /* requests held during the exchange */
+    size_t n_held, cap_held;
+    struct log_limit bad_limit;    /* lines about refused daemon input */
     uint64_t n_data, n_memb, n_nomem, n_refused;
     uint64_t n_network;        /* NETWORK views built (one per own set) */
+    uint64_t n_bad;            /* daemon messages refused */
+    uint64_t n_held_total;     /* requests held by exchanges */
 };
 
 void deliver_init(struct deliver *d, struct groups *gs, struct sessions *ss,
                   struct log *log, int my_index);
+
+/* Drops a running exchange and held requests. */
+void deliver_fini(struct deliver *d);
+
+/* The configuration's daemons by index (kept by pointer: they must live
+ * as long as d; the configuration does). */
+void deliver_set_daemons(struct deliver *d, const struct gstate_daemon *v,
+                         int n);
+
+/* d->submit for an order instance (ctx = struct order *). */
+int deliver_order_submit(void *ctx, const struct order_req *r);
 
 void deliver_request(void *ctx, const struct order_req *req);
 void deliver_view(void *ctx, const struct order_view *view);

@@ -129,8 +129,10 @@ tests_unit_test_gstate_LDADD = $(DAEMON_TEST_LIBS)
 # deliver with fake sessions (the sess_* functions it calls are the
 # test's own): built from the sources it needs, not from libdaemon.la.
 tests_unit_test_deliver_SOURCES = tests/unit/test_deliver.c \
-	daemon/deliver.c daemon/groups.c daemon/memb.c daemon/msg.c \
-	daemon/hmap.c daemon/siphash.c daemon/log.c daemon/dirpath.c
+	daemon/deliver.c daemon/groups.c daemon/gstate.c daemon/memb.c \
+	daemon/msg.c daemon/order.c daemon/ev.c daemon/clock.c \
+	daemon/hmap.c daemon/siphash.c \
+	daemon/log.c daemon/dirpath.c
 tests_unit_test_deliver_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
 tests_unit_test_deliver_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_deliver_LDADD = $(CHECK_LIBS)

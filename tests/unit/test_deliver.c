@@ -111,11 +111,30 @@ struct sim {
 
 static struct sim sims[MAX_SIMS];
 static int n_sims;
+static struct gstate_daemon dir[MAX_SIMS];
+
+/* What the daemons submitted (GROUPS messages), in submission order: the
+ * order a ring would deliver them in. */
+#define MAX_WIRE 256
+static struct order_req wire[MAX_WIRE];
+static int n_wire;
+static int n_submitted;
+
+static int submit(void *ctx, const struct order_req *r)
+{
+    (void)ctx;
+    ck_assert_int_lt(n_wire, MAX_WIRE);
+    wire[n_wire++] = *r;
+    n_submitted++;
+    return 0;
+}
 
 static void setup(void)
 {
     n_fakes = 0;
     n_sims = 0;
+    n_wire = 0;
+    n_submitted = 0;
     memset(fakes, 0, sizeof fakes);
     memset(sims, 0, sizeof sims);
 }
@@ -127,26 +146,39 @@ static void teardown(void)
     for (i = 0; i < n_fakes; i++)
         for (j = 0; j < fakes[i].n_got; j++)
             msg_unref(fakes[i].got[j]);
+    for (i = 0; i < n_wire; i++)
+        msg_unref(wire[i].msg);
     for (i = 0; i < n_sims; i++) {
+        deliver_fini(&sims[i].d);
         groups_fini(&sims[i].gs);
         log_fini(&sims[i].log);
     }
 }
 
-static void sims_new(int n)
+/* n daemons named "<prefix>1".."<prefix>n", ids 1000 + index. */
+static void sims_named(int n, const char *prefix)
 {
     int i;
 
     for (i = 0; i < n; i++) {
         struct sim *s = &sims[i];
+        dir[i].id = 1000u + (uint32_t)i;
+        snprintf(dir[i].name, sizeof dir[i].name, "%s%d", prefix, i + 1);
         log_init(&s->log);
         log_configure(&s->log, LOG_ERROR, LOG_C_DEFAULT_MASK, NULL, 0);
         s->ss.ev = &s->ev;
         s->ss.my_index = i;
         groups_init(&s->gs);
         deliver_init(&s->d, &s->gs, &s->ss, &s->log, i);
+        deliver_set_daemons(&s->d, dir, n);
+        s->d.submit = submit;
     }
     n_sims = n;
+}
+
+static void sims_new(int n)
+{
+    sims_named(n, "n");
 }
 
 static void name32(char out[MAX_GROUP_NAME], const char *s)
@@ -187,10 +219,35 @@ static void view_to(unsigned to, int trans, uint32_t id, uint32_t t,
             deliver_view(&sims[i].d, &v);
 }
 
-/* A regular view delivered to its own members. */
+/* Deliver the first `n` submitted GROUPS messages, in order, to the
+ * daemons in `to`, and forget them. */
+static void pump_n(unsigned to, int n)
+{
+    int i, j;
+
+    ck_assert_int_le(n, n_wire);
+    for (i = 0; i < n; i++)
+        for (j = 0; j < n_sims; j++)
+            if (to & (1u << j))
+                deliver_request(&sims[j].d, &wire[i]);
+    for (i = 0; i < n; i++)
+        msg_unref(wire[i].msg);
+    memmove(wire, wire + n, (size_t)(n_wire - n) * sizeof wire[0]);
+    n_wire -= n;
+}
+
+static void pump(unsigned to)
+{
+    while (n_wire > 0)
+        pump_n(to, n_wire);
+}
+
+/* A regular view delivered to its own members, and the exchange it
+ * starts run to its end. */
 static void regular(uint32_t id, uint32_t t, unsigned members)
 {
     view_to(members, 0, id, t, members);
+    pump(members);
 }
 
 static void request(unsigned to, enum order_kind kind, int origin,
@@ -542,16 +599,26 @@ static void expect_bytes(struct fake *f, const char *hex, const size_t *words,
 #define T655 1795668655u /* {d1,d2} */
 #define T669 1795668669u /* {d1} after the partition */
 
-/* d1 loses d2: A (on d1) gets TRANSITION_MESS with the old id, then its
- * NETWORK view, byte for byte as in vector 29. */
-START_TEST(partition_v29)
+#define T690 1795668690u /* transitional configurations of the merge */
+#define T691 1795668691u /* {d1,d2} again */
+
+/* Vector 29: d1 loses d2: A (on d1) gets TRANSITION_MESS with the old id,
+ * then its NETWORK view. d2, frozen meanwhile, comes back: B (on d2) gets
+ * its TRANSITION_MESS; the group-state exchange of the merged ring gives
+ * both the merged NETWORK view, whose VS sets put B's (last synchronised
+ * in {d1,d2}) before A's (last synchronised in {d1}) and tell each which
+ * is its own. A gets no TRANSITION_MESS for the merge. Byte for byte as
+ * captured. */
+START_TEST(partition_merge_v29)
 {
     struct fake *a, *b;
     static const size_t trans_words[] = {0, 36, 40, 44, 48, 52, 56};
     static const size_t net_words[] = {0, 36, 40, 44, 80, 84, 88, 92, 96,
                                        100};
+    static const size_t merge_words[] = {0, 36, 40, 44, 112, 116, 120, 124,
+                                         128, 132, 168};
 
-    sims_new(2);
+    sims_named(2, "d");
     regular(X, T655, 0x3);
     a = client(0, "#alice#d1");
     b = client(1, "#bob#d2");
@@ -574,6 +641,37 @@ START_TEST(partition_v29)
         net_words, 10);
     expect_none(a);
     expect_none(b);
+    /* d2 resumes: both see a transitional configuration of themselves,
+     * then the merged ring. */
+    view_to(0x2, 1, 1001, T690, 0x2);
+    expect_bytes(b,
+        "802000806e657400000000000000000000000000000000000000000000000000"
+        "0000000000000000800000800c000000ef7a8d5cafba076b02000000",
+        trans_words, 7);
+    view_to(0x1, 1, X, T690, 0x1);
+    expect_none(a);
+    regular(X, T691, 0x3);
+    expect_bytes(b,
+        "801800806e657400000000000000000000000000000000000000000000000000"
+        "0000000002000000800000805c00000023616c69636523643100000000000000"
+        "0000000000000000000000000000000023626f62236432000000000000000000"
+        "00000000000000000000000000000000ef7a8d5cd3ba076b0100000002000000"
+        "000000000100000023626f622364320000000000000000000000000000000000"
+        "00000000000000000100000023616c6963652364310000000000000000000000"
+        "000000000000000000000000",
+        merge_words, 11);
+    expect_bytes(a,
+        "801800806e657400000000000000000000000000000000000000000000000000"
+        "0000000002000000800000805c00000023616c69636523643100000000000000"
+        "0000000000000000000000000000000023626f62236432000000000000000000"
+        "00000000000000000000000000000000ef7a8d5cd3ba076b0100000002000000"
+        "240000000100000023626f622364320000000000000000000000000000000000"
+        "00000000000000000100000023616c6963652364310000000000000000000000"
+        "000000000000000000000000",
+        merge_words, 11);
+    expect_none(a);
+    expect_none(b);
+    free(same_tables(0x3));
 }
 END_TEST
 
@@ -727,6 +825,193 @@ START_TEST(unsettled_join_and_leave)
 }
 END_TEST
 
+/* Two rings {n1,n2} and {n3} merge (rule 73): a group with members on
+ * both sides is changed everywhere (NETWORK view, no TRANSITION_MESS: no
+ * member was lost); a group with members on one side only shows nothing
+ * to them and keeps its id, which the other side learns. The group state
+ * went out once per synced set, from its first daemon, and every daemon
+ * ends with the same table. */
+START_TEST(merge_rings)
+{
+    struct fake *a, *b, *c;
+    char *t;
+
+    sims_new(3);
+    view_to(0x3, 0, 10, 100, 0x3);
+    view_to(0x4, 0, 30, 300, 0x4);
+    pump(0x3);   /* n1's and n2's states to n1 and n2 only */
+    ck_assert_int_eq(n_wire, 0);
+    a = client(0, "#a#n1");
+    b = client(1, "#b#n2");
+    c = client(2, "#c#n3");
+    request(0x3, ORDER_JOIN, 0, "#a#n1", "both");
+    request(0x3, ORDER_JOIN, 1, "#b#n2", "ab");
+    request(0x3, ORDER_JOIN, 0, "#a#n1", "ab");
+    request(0x4, ORDER_JOIN, 2, "#c#n3", "both");
+    request(0x4, ORDER_JOIN, 2, "#c#n3", "conly");
+    drain(a);
+    drain(b);
+    drain(c);
+    view_to(0x3, 1, 10, 399, 0x3);
+    view_to(0x4, 1, 30, 399, 0x4);
+    expect_none(a);
+    expect_none(c);
+    n_submitted = 0;
+    regular(10, 400, 0x7);
+    ck_assert_int_eq(n_submitted, 2);   /* n1 for {n1,n2}, n3 for {n3} */
+    expect_reg(a, "both", CAUSED_BY_NETWORK, 10, 400, 1, "#a#n1 #c#n3",
+               "#a#n1|#c#n3", 0);
+    expect_reg(c, "both", CAUSED_BY_NETWORK, 10, 400, 1, "#a#n1 #c#n3",
+               "#a#n1|#c#n3", 1);
+    expect_none(a);
+    expect_none(b);
+    expect_none(c);
+    t = same_tables(0x7);
+    ck_assert_str_eq(t,
+        "ab (10,100,2) f0: 0:#a#n1@10.400 1:#b#n2@10.400\n"
+        "both (10,400,1) f0: 0:#a#n1@10.400 2:#c#n3@10.400\n"
+        "conly (30,300,1) f0: 2:#c#n3@10.400\n");
+    free(t);
+    /* Joins go on from there, everywhere alike. */
+    request(0x7, ORDER_JOIN, 2, "#c#n3", "ab");
+    expect_reg(a, "ab", CAUSED_BY_JOIN, 10, 100, 3,
+               "#a#n1 #b#n2 #c#n3", "#c#n3", 0);
+    free(same_tables(0x7));
+}
+END_TEST
+
+/* Requests delivered while the exchange runs wait for it: the NETWORK
+ * view comes first, then the join and the data, in their order. */
+START_TEST(requests_wait_for_exchange)
+{
+    struct fake *a, *c;
+
+    sims_new(3);
+    regular(10, 100, 0x3);
+    regular(30, 300, 0x4);
+    a = client(0, "#a#n1");
+    c = client(2, "#c#n3");
+    request(0x3, ORDER_JOIN, 0, "#a#n1", "g");
+    request(0x4, ORDER_JOIN, 2, "#c#n3", "g");
+    drain(a);
+    drain(c);
+    view_to(0x3, 1, 10, 399, 0x3);
+    view_to(0x4, 1, 30, 399, 0x4);
+    view_to(0x7, 0, 10, 400, 0x7);
+    request(0x7, ORDER_JOIN, 2, "#c#n3", "h");
+    request(0x7, ORDER_JOIN, 0, "#a#n1", "h");
+    data(0x7, 2, "#c#n3", "g", "early");
+    expect_none(a);
+    expect_none(c);
+    ck_assert_uint_eq(sims[0].d.n_held, 3);
+    pump(0x7);
+    ck_assert_uint_eq(sims[0].d.n_held, 0);
+    expect_reg(a, "g", CAUSED_BY_NETWORK, 10, 400, 1, "#a#n1 #c#n3",
+               "#a#n1|#c#n3", 0);
+    expect_reg(a, "h", CAUSED_BY_JOIN, 10, 400, 2, "#a#n1 #c#n3", "#a#n1",
+               0);
+    expect_data(a, "early");
+    expect_none(a);
+    free(same_tables(0x7));
+}
+END_TEST
+
+/* Rule 78: n3 goes away while {n1,n2} and {n3} exchange their states;
+ * the exchange still completes in the transitional part (both states
+ * were ordered before n3 left): n1 and n2 merge and tell the group that
+ * will change (members on both sides) with a TRANSITION_MESS; the next
+ * regular configuration, {n1,n2} again, shows the NETWORK view without
+ * n3's member, whom a and b never saw. */
+START_TEST(cascade_completes_in_transitional)
+{
+    struct fake *a, *b;
+    char *t;
+
+    sims_new(3);
+    regular(10, 100, 0x3);
+    regular(30, 300, 0x4);
+    a = client(0, "#a#n1");
+    b = client(1, "#b#n2");
+    client(2, "#c#n3");
+    request(0x3, ORDER_JOIN, 0, "#a#n1", "g");
+    request(0x3, ORDER_JOIN, 1, "#b#n2", "g");
+    request(0x4, ORDER_JOIN, 2, "#c#n3", "g");
+    drain(a);
+    drain(b);
+    view_to(0x3, 1, 10, 399, 0x3);
+    view_to(0x7, 0, 10, 400, 0x7);
+    ck_assert_int_eq(n_wire, 2);
+    view_to(0x3, 1, 10, 410, 0x3);   /* n3 is gone */
+    expect_none(a);
+    pump(0x3);
+    expect_trans(a, "g", 10, 100, 2);
+    expect_trans(b, "g", 10, 100, 2);
+    regular(10, 411, 0x3);
+    expect_reg(a, "g", CAUSED_BY_NETWORK, 10, 411, 1, "#a#n1 #b#n2",
+               "#a#n1 #b#n2", 0);
+    expect_reg(b, "g", CAUSED_BY_NETWORK, 10, 411, 1, "#a#n1 #b#n2",
+               "#a#n1 #b#n2", 0);
+    expect_none(a);
+    expect_none(b);
+    t = same_tables(0x3);
+    ck_assert_str_eq(t, "g (10,411,1) f0: 0:#a#n1@10.411 1:#b#n2@10.411\n");
+    free(t);
+}
+END_TEST
+
+/* The same, but n3's state never arrives: the exchange is given up at
+ * the next regular configuration, which finds n1 and n2 synchronised
+ * with each other: nothing changed for their clients. A join held
+ * meanwhile is applied then; the late GROUPS message is ignored. */
+START_TEST(cascade_gives_up)
+{
+    struct fake *a, *b;
+    char *t;
+
+    sims_new(3);
+    regular(10, 100, 0x3);
+    regular(30, 300, 0x4);
+    a = client(0, "#a#n1");
+    b = client(1, "#b#n2");
+    request(0x3, ORDER_JOIN, 0, "#a#n1", "g");
+    request(0x3, ORDER_JOIN, 1, "#b#n2", "g");
+    drain(a);
+    drain(b);
+    view_to(0x3, 1, 10, 399, 0x3);
+    view_to(0x7, 0, 10, 400, 0x7);
+    ck_assert_int_eq(n_wire, 2);     /* n1's first, then n3's */
+    pump_n(0x3, 1);
+    request(0x3, ORDER_JOIN, 1, "#b#n2", "h");
+    view_to(0x3, 1, 10, 410, 0x3);
+    regular(10, 411, 0x3);           /* n3's message is lost with it... */
+    expect_reg(b, "h", CAUSED_BY_JOIN, 10, 400, 1, "#b#n2", "#b#n2", 0);
+    expect_none(a);
+    expect_none(b);
+    t = same_tables(0x3);
+    ck_assert_str_eq(t, "g (10,100,2) f0: 0:#a#n1@10.411 1:#b#n2@10.411\n"
+                        "h (10,400,1) f0: 1:#b#n2@10.411\n");
+    free(t);
+    ck_assert_int_eq(n_wire, 0);
+}
+END_TEST
+
+/* One daemon (order.c today): its configuration is always its synced
+ * set, nothing is sent. */
+START_TEST(one_daemon_no_exchange)
+{
+    struct fake *a;
+
+    sims_new(1);
+    sims[0].d.submit = NULL;
+    regular(7, 70, 0x1);
+    ck_assert_int_eq(sims[0].d.phase, DELIVER_SETTLED);
+    a = client(0, "#a#n1");
+    request(0x1, ORDER_JOIN, 0, "#a#n1", "g");
+    expect_reg(a, "g", CAUSED_BY_JOIN, 7, 70, 1, "#a#n1", "#a#n1", 0);
+    ck_assert_int_eq(n_submitted, 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("deliver");
@@ -734,10 +1019,15 @@ int main(void)
 
     tcase_set_timeout(tc, 10);
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, partition_v29);
+    tcase_add_test(tc, partition_merge_v29);
     tcase_add_test(tc, crash_removes_members);
     tcase_add_test(tc, transition_at_its_place);
     tcase_add_test(tc, unsettled_join_and_leave);
+    tcase_add_test(tc, merge_rings);
+    tcase_add_test(tc, requests_wait_for_exchange);
+    tcase_add_test(tc, cascade_completes_in_transitional);
+    tcase_add_test(tc, cascade_gives_up);
+    tcase_add_test(tc, one_daemon_no_exchange);
     suite_add_tcase(s, tc);
     return ck_run_suite(s);
 }
