@@ -76,6 +76,20 @@ static struct sess *local_sess(struct deliver *d, const struct order_req *r)
     return sess_find_hashed(d->ss, r->sender, r->sender_hash);
 }
 
+/* Daemons that cannot be trusted to send well-formed messages are still
+ * peers: refuse the message, say so, at most once a second. */
+static void refuse(struct deliver *d, int origin, const char *what,
+                   const char *why)
+{
+    unsigned long held;
+
+    d->n_bad++;
+    if (log_limit_pass(&d->bad_limit, ev_now(d->ss->ev), 1000, &held))
+        log_msg(d->log, LOG_C_GROUPS | LOG_C_PRINT, LOG_WARNING,
+                "groups: %s from daemon %d refused: %s (%lu more refusals "
+                "not logged)", what, origin, why, held);
+}
+
 /* Queue m for s, and note in *flow how congested its receivers are, so
  * that its originator can be held back or not (sess_fanout_done). */
 static void give(struct deliver *d, struct sess *s, struct msg *m,
@@ -101,12 +115,18 @@ static void deliver_data(struct deliver *d, const struct order_req *r)
 {
     struct msg *m = r->msg;
     const unsigned char *f = m->data;
-    uint32_t type = spw_get32(f);
-    int32_t ng = (int32_t)spw_get32(f + SPW_OFF_NUM_GROUPS), i;
+    struct spw_header h;
+    uint32_t type;
+    int32_t ng, i;
     struct sess *sender = local_sess(d, r);
     uint64_t stamp = ++d->serial;
     struct sess_flow flow;
 
+    /* Checked by check_data(): the counts fit the message. A message of
+     * another daemon may be in that daemon's byte order. */
+    spw_header_decode(f, &h);
+    type = h.type;
+    ng = h.num_groups;
     d->n_data++;
     sess_flow_begin(&flow, sender);
     if ((type & SELF_DISCARD) && sender != NULL)
@@ -413,11 +433,16 @@ static void deliver_join(struct deliver *d, const struct order_req *r)
     struct sess *s = local_sess(d, r);
     struct group *g = groups_find(d->gs, r->group);
     const char *why;
+    const struct gowner *o = groups_owner(d->gs, r->sender);
     char buf[64];
     int rc;
 
     if (r->origin == d->my_index && s == NULL)
         return; /* cannot happen: names stay reserved until the kill */
+    if (o != NULL && o->daemon != r->origin) {
+        refuse(d, r->origin, "join", "sender is a client of another daemon");
+        return;
+    }
     if (g != NULL && groups_member(g, r->sender, r->origin) != NULL)
         return; /* already a member: nothing at all (vector 21) */
     why = join_limit(d, g, r->sender, buf, sizeof buf);
@@ -476,6 +501,11 @@ static void deliver_kill(struct deliver *d, const struct order_req *r)
     char who[MAX_GROUP_NAME];
 
     memcpy(who, r->sender, MAX_GROUP_NAME);
+    if (o != NULL && o->daemon != r->origin) {
+        refuse(d, r->origin, "disconnect", "sender is a client of another "
+               "daemon");
+        o = NULL;
+    }
     while (o != NULL && o->n > 0) {
         struct group *gbuf[32], **gl = gbuf;
         int n = groups_of(o, gbuf, 32), i;
@@ -717,20 +747,6 @@ static void exchange_done(struct deliver *d)
     replay(d);
 }
 
-/* Daemons that cannot be trusted to send well-formed messages are still
- * peers: refuse the message, say so, at most once a second. */
-static void refuse(struct deliver *d, int origin, const char *what,
-                   const char *why)
-{
-    unsigned long held;
-
-    d->n_bad++;
-    if (log_limit_pass(&d->bad_limit, ev_now(d->ss->ev), 1000, &held))
-        log_msg(d->log, LOG_C_GROUPS | LOG_C_PRINT, LOG_WARNING,
-                "groups: %s from daemon %d refused: %s (%lu more refusals "
-                "not logged)", what, origin, why, held);
-}
-
 static void deliver_state(struct deliver *d, const struct order_req *r)
 {
     char why[160];
@@ -821,12 +837,117 @@ void deliver_view(void *ctx, const struct order_view *v)
         d->on_view(d->on_view_ctx, v);
 }
 
-void deliver_request(void *ctx, const struct order_req *r)
+/* ---- checks of what order hands over ---- */
+
+/* Whether `daemon` is in the current configuration (before the first:
+ * only this one). */
+static int in_conf(const struct deliver *d, int daemon)
+{
+    int i;
+
+    if (d->conf.n_members == 0)
+        return daemon == d->my_index;
+    for (i = 0; i < d->conf.n_members; i++)
+        if (d->conf.members[i] == daemon)
+            return 1;
+    return 0;
+}
+
+/* A data message: the group count and data length must add up to the
+ * message's real size before any of it is read; one of another daemon
+ * must name one of that daemon's clients as its sender. Destination
+ * names are read at most 31 bytes long, as at the origin. */
+static const char *check_data(const struct deliver *d, const struct msg *m,
+                              int origin)
+{
+    struct spw_header h;
+    size_t want;
+
+    if (m == NULL || m->len < SPW_HEADER_LEN)
+        return "data message shorter than a header";
+    spw_header_decode(m->data, &h);
+    if (h.num_groups < 0 || h.num_groups > SPW_MAX_GROUPS_PER_MESSAGE)
+        return "group count out of range";
+    if (h.data_len < 0 || h.data_len > SPW_MAX_MESSAGE_BODY_LEN)
+        return "data length out of range";
+    want = SPW_HEADER_LEN + (size_t)MAX_GROUP_NAME * (size_t)h.num_groups +
+           (size_t)h.data_len;
+    if (want != m->len)
+        return "group count and data length do not match the size";
+    if (!(h.type & REGULAR_MESS))
+        return "no service in the type word";
+    if (origin != d->my_index &&
+        !gstate_private_name_ok(h.sender, d->dir.d[origin].name))
+        return "sender field is no client of its daemon";
+    return NULL;
+}
+
+/* What every request passes before it is applied or held, decided from
+ * the request and the configuration alone, so the same on every daemon.
+ * Requests of this daemon's sessions always pass (sess and frame.c made
+ * them); those of other daemons are input. *out is the request with its
+ * names NUL-padded as the group table keys them. */
+static const char *check_request(const struct deliver *d,
+                                 const struct order_req *r,
+                                 struct order_req *out)
+{
+    *out = *r;
+    if (r->origin < 0 || r->origin >= ORDER_MAX_DAEMONS ||
+        !in_conf(d, r->origin))
+        return "its daemon is not in the configuration";
+    if (r->origin != d->my_index && r->origin >= d->dir.n)
+        return "its daemon is not configured here";
+    if (memchr(r->sender, '\0', MAX_GROUP_NAME) == NULL)
+        return "sender name not terminated";
+    if (r->origin != d->my_index &&
+        !gstate_private_name_ok(r->sender, d->dir.d[r->origin].name))
+        return "sender is no client of its daemon";
+    groups_name_key(out->sender, r->sender);
+    switch (r->kind) {
+    case ORDER_JOIN:
+    case ORDER_LEAVE:
+        groups_name_key(out->group, r->group);
+        return NULL;
+    case ORDER_KILL:
+        return NULL;
+    case ORDER_DATA:
+        return check_data(d, r->msg, r->origin);
+    case ORDER_STATE:
+        break;
+    }
+    return "unknown request kind";
+}
+
+static const char *kind_name(enum order_kind k)
+{
+    switch (k) {
+    case ORDER_DATA:
+        return "data message";
+    case ORDER_JOIN:
+        return "join";
+    case ORDER_LEAVE:
+        return "leave";
+    case ORDER_KILL:
+        return "disconnect";
+    case ORDER_STATE:
+        return "GROUPS message";
+    }
+    return "request";
+}
+
+void deliver_request(void *ctx, const struct order_req *in)
 {
     struct deliver *d = ctx;
+    struct order_req req;
+    const struct order_req *r = &req;
+    const char *why;
 
-    if (r->kind == ORDER_STATE) {
-        deliver_state(d, r);
+    if (in->kind == ORDER_STATE) {
+        deliver_state(d, in);
+        return;
+    }
+    if ((why = check_request(d, in, &req)) != NULL) {
+        refuse(d, in->origin, kind_name(in->kind), why);
         return;
     }
     if (d->xchg.active && hold(d, r) == 0)

@@ -11,8 +11,10 @@
  * Checked: departed daemons' members removed with TRANSITION_MESS and
  * CAUSED_BY_NETWORK views laid out as client-protocol.md §8-§10 and
  * vector 29 show them; the transitional signal at its place in the
- * order, unsettled views (ring.md rule 74); identical group tables on
- * every daemon of a configuration.
+ * order, unsettled views (ring.md rule 74); the group-state exchange and
+ * its cascades (rules 73, 76-78), with vector 29's merge views; identical
+ * group tables on every daemon of a configuration; requests of other
+ * daemons that do not add up refused without effect.
  */
 #include <check.h>
 #include <stdarg.h>
@@ -31,7 +33,7 @@
 /* ---- fake sessions ---- */
 
 #define MAX_FAKES 32
-#define MAX_GOT 64
+#define MAX_GOT 1024
 
 struct fake {
     struct sess s;                   /* first: deliver hands us &s */
@@ -300,6 +302,59 @@ static void data(unsigned to, int origin, const char *sender,
     msg_unref(m);
 }
 
+/* Deliver a data request carrying raw bytes (the test builds them). */
+static void raw_data(unsigned to, int origin, const char *sender,
+                     const unsigned char *bytes, size_t len)
+{
+    struct order_req r;
+    struct msg *m = msg_new(len ? len : 1);
+    int i;
+
+    ck_assert_ptr_nonnull(m);
+    memcpy(m->data, bytes, len);
+    m->len = (uint32_t)len;
+    memset(&r, 0, sizeof r);
+    r.kind = ORDER_DATA;
+    r.cls = ORDER_AGREED;
+    r.origin = origin;
+    name32(r.sender, sender);
+    r.msg = m;
+    for (i = 0; i < n_sims; i++)
+        if (to & (1u << i))
+            deliver_request(&sims[i].d, &r);
+    msg_unref(m);
+}
+
+/* A data frame in `out`: header (this host's order, or the other one),
+ * `ng` copies of `group`, body; returns its length. */
+static size_t frame(unsigned char *out, const char *sender, const char *group,
+                    int ng, const char *body, int other_order)
+{
+    struct spw_header h;
+    size_t bl = strlen(body), n;
+    int i;
+
+    memset(&h, 0, sizeof h);
+    h.type = AGREED_MESS;
+    name32(h.sender, sender);
+    h.num_groups = ng;
+    h.hint = spw_native_mark();
+    h.data_len = (int32_t)bl;
+    spw_header_encode(out, &h);
+    for (i = 0; i < ng; i++)
+        name32((char *)out + SPW_HEADER_LEN + 32 * i, group);
+    n = SPW_HEADER_LEN + 32 * (size_t)ng;
+    memcpy(out + n, body, bl);
+    if (other_order) {
+        uint32_t type = AGREED_MESS |
+                        (spw_native_mark() ? 0 : (uint32_t)ENDIAN_RESERVED);
+        spw_put32(out, spw_swap32(type));
+        spw_put32(out + SPW_OFF_NUM_GROUPS, spw_swap32((uint32_t)ng));
+        spw_put32(out + SPW_OFF_DATA_LEN, spw_swap32((uint32_t)bl));
+    }
+    return n + bl;
+}
+
 /* The next message a fake got, or NULL. */
 static struct msg *next_msg(struct fake *f)
 {
@@ -439,10 +494,11 @@ static void expect_data(struct fake *f, const char *body)
 {
     struct msg *m = next_msg(f);
     size_t bl = strlen(body);
+    struct spw_header h;
 
     ck_assert_msg(m != NULL, "%s: no data", f->s.pgroup);
-    ck_assert_uint_eq(spw_get32(m->data) & ~(uint32_t)ENDIAN_RESERVED,
-                      AGREED_MESS);
+    spw_header_decode(m->data, &h);
+    ck_assert_uint_eq(h.type & ~(uint32_t)ENDIAN_RESERVED, AGREED_MESS);
     ck_assert_uint_ge(m->len, bl);
     ck_assert(memcmp(m->data + m->len - bl, body, bl) == 0);
 }
@@ -1012,6 +1068,95 @@ START_TEST(one_daemon_no_exchange)
 }
 END_TEST
 
+/* Requests of another daemon are input: a group count, data length or
+ * sender that does not fit is refused with a (rate-limited) log line and
+ * changes nothing; a disconnect or join that names another daemon's
+ * client does not touch it (the old code looped for ever on such a
+ * disconnect). A valid message of the other byte order gets through. */
+START_TEST(hostile_requests)
+{
+    struct fake *a;
+    unsigned char b[4096];
+    char *t0, *t1;
+    size_t n;
+    uint64_t bad0;
+    int i;
+
+    sims_new(2);
+    regular(10, 100, 0x3);
+    a = client(0, "#a#n1");
+    request(0x3, ORDER_JOIN, 0, "#a#n1", "g");
+    request(0x3, ORDER_JOIN, 1, "#b#n2", "g");
+    drain(a);
+    t0 = table(&sims[0]);
+    bad0 = sims[0].d.n_bad;
+
+    n = frame(b, "#b#n2", "g", 1, "fine", 1);
+    raw_data(0x1, 1, "#b#n2", b, n);
+    expect_data(a, "fine");
+    ck_assert_uint_eq(sims[0].d.n_bad, bad0);
+
+    n = frame(b, "#b#n2", "g", 1, "count", 0);
+    spw_put32(b + SPW_OFF_NUM_GROUPS, 101);
+    raw_data(0x1, 1, "#b#n2", b, n);
+    spw_put32(b + SPW_OFF_NUM_GROUPS, (uint32_t)-1);
+    raw_data(0x1, 1, "#b#n2", b, n);
+    spw_put32(b + SPW_OFF_NUM_GROUPS, 90);   /* more names than bytes */
+    raw_data(0x1, 1, "#b#n2", b, n);
+    n = frame(b, "#b#n2", "g", 1, "length", 0);
+    raw_data(0x1, 1, "#b#n2", b, n - 1);     /* data_len past the end */
+    raw_data(0x1, 1, "#b#n2", b, n + 1);     /* a byte past data_len */
+    raw_data(0x1, 1, "#b#n2", b, 20);        /* no whole header */
+    spw_put32(b + SPW_OFF_DATA_LEN, (uint32_t)-6);
+    raw_data(0x1, 1, "#b#n2", b, n);
+    n = frame(b, "#a#n1", "g", 1, "forged", 0);  /* n1's client, from n2 */
+    raw_data(0x1, 1, "#b#n2", b, n);
+    n = frame(b, "#b#n2", "g", 1, "noservice", 0);
+    spw_put32(b, spw_native_mark());
+    raw_data(0x1, 1, "#b#n2", b, n);
+    n = frame(b, "#b#n2", "g", 1, "stranger", 0);
+    raw_data(0x1, 7, "#b#n2", b, n);         /* daemon not in the ring */
+    raw_data(0x1, -1, "#b#n2", b, n);
+    raw_data(0x1, 200, "#b#n2", b, n);
+    request(0x1, ORDER_JOIN, 1, "#x#n1", "g");   /* names n1's client */
+    request(0x1, ORDER_JOIN, 1, "b#n2", "g");
+    request(0x1, ORDER_JOIN, 1, "#b#n3", "g");
+    {
+        struct order_req r;
+        memset(&r, 0, sizeof r);
+        r.kind = ORDER_JOIN;
+        r.origin = 1;
+        memset(r.sender, 'x', sizeof r.sender);
+        r.sender[0] = '#';
+        name32(r.group, "g");
+        deliver_request(&sims[0].d, &r);
+    }
+    request(0x1, ORDER_KILL, 1, "#a#n1", NULL);  /* kills n1's client */
+    request(0x1, ORDER_LEAVE, 1, "#a#n1", "g");
+    expect_none(a);
+    ck_assert_uint_eq(sims[0].d.n_bad - bad0, 18);
+    ck_assert_int_eq(fakes[0].killed, 0);
+    t1 = table(&sims[0]);
+    ck_assert_str_eq(t1, t0);
+    free(t1);
+
+    /* Any single-byte change of a valid message: refused or delivered,
+     * never read past its end (AddressSanitizer builds). */
+    n = frame(b, "#b#n2", "g", 3, "payload", 0);
+    for (i = 0; i < (int)n; i++) {
+        unsigned char c[4096];
+        memcpy(c, b, n);
+        c[i] ^= 0xa5;
+        raw_data(0x1, 1, "#b#n2", c, n);
+    }
+    drain(a);
+    t1 = table(&sims[0]);
+    ck_assert_str_eq(t1, t0);
+    free(t1);
+    free(t0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("deliver");
@@ -1028,6 +1173,7 @@ int main(void)
     tcase_add_test(tc, cascade_completes_in_transitional);
     tcase_add_test(tc, cascade_gives_up);
     tcase_add_test(tc, one_daemon_no_exchange);
+    tcase_add_test(tc, hostile_requests);
     suite_add_tcase(s, tc);
     return ck_run_suite(s);
 }
