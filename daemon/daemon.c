@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
@@ -50,6 +51,20 @@ int daemon_init(struct daemon *d, const struct daemon_cfg *cfg, char *err,
         return rc;
     }
     deliver_init(&d->deliver, &d->groups, &d->sessions, cfg->log, cfg->self);
+    d->deliver_up = 1;
+    d->daemons = calloc((size_t)c->n_daemons, sizeof *d->daemons);
+    if (d->daemons == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    for (int i = 0; i < c->n_daemons; i++) {
+        d->daemons[i].id = c->daemons[i].id;
+        snprintf(d->daemons[i].name, sizeof d->daemons[i].name, "%s",
+                 c->daemons[i].name);
+    }
+    deliver_set_daemons(&d->deliver, d->daemons, c->n_daemons);
+    d->deliver.submit = deliver_order_submit;
+    d->deliver.submit_ctx = d->order;
     d->deliver.limits.max_groups = c->max_groups;
     d->deliver.limits.max_member_groups = c->max_session_groups;
     d->deliver.limits.max_group_members = c->max_group_members;
@@ -117,6 +132,11 @@ void daemon_fini(struct daemon *d)
     d->sessions_up = 0;
     order_free(d->order);
     d->order = NULL;
+    if (d->deliver_up)
+        deliver_fini(&d->deliver);
+    d->deliver_up = 0;
+    free(d->daemons);
+    d->daemons = NULL;
     if (d->groups_up)
         groups_fini(&d->groups);
     d->groups_up = 0;

@@ -30,6 +30,7 @@
 
 #include "deliver.h"
 #include "groups.h"
+#include "gstate.h"
 #include "order.h"
 #include "sess.h"
 
@@ -54,11 +55,14 @@ struct daemon_cfg {
 
 struct daemon {
     struct daemon_cfg cfg;
+    /* The configuration's daemons as the group-state exchange names them
+     * (id and name by configuration index). */
+    struct gstate_daemon *daemons;
     struct order *order;
     struct groups groups;
     struct deliver deliver;
     struct sessions sessions;
-    int groups_up, sessions_up;
+    int groups_up, sessions_up, deliver_up;
 };
 
 /* Counters for status lines. */
