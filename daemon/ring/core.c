@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core_int.h"
@@ -30,7 +31,7 @@ int core_member_index(const struct ring_core *r, uint32_t id)
     return -1;
 }
 
-static int conf_ok(const struct ring_conf *c)
+int core_conf_ok(const struct ring_conf *c)
 {
     unsigned i, j;
 
@@ -56,7 +57,7 @@ int ring_core_init(struct ring_core *r, const struct ring_conf *conf,
     int rc;
 
     memset(r, 0, sizeof(*r));
-    if (!conf_ok(conf))
+    if (!core_conf_ok(conf))
         return -EINVAL;
     r->conf = *conf;
     r->ops = *ops;
@@ -77,6 +78,13 @@ int ring_core_init(struct ring_core *r, const struct ring_conf *conf,
 
 void ring_core_fini(struct ring_core *r)
 {
+    evs_back_out(r);
+    if (r->old.valid) {
+        window_fini(&r->old.win);
+        frag_reasm_fini(r->old.reasm);
+        free(r->old.reasm);
+        r->old.valid = 0;
+    }
     svc_fini(r);
     window_fini(&r->win);
     sendq_fini(&r->q);
@@ -125,10 +133,12 @@ int ring_token_receive(struct ring_core *r, const struct pkt_token *t,
     /* Rule 19: any token of this ring from the predecessor, even one for
      * a round already processed, shows the ring is alive: a re-sent
      * round means the leader is regenerating a lost token. */
-    if (r->state == RING_OP && core_mid_eq(t->h.mid, r->conf.ring_id) &&
+    int live = r->state == RING_OP || r->state == RING_EVS;
+
+    if (live && core_mid_eq(t->h.mid, r->conf.ring_id) &&
         t->h.transmitter == core_pred_id(r))
         r->token_deadline = now + r->conf.token_timeout_ms;
-    if (r->state != RING_OP || !token_accept(r, t)) {
+    if (!live || !token_accept(r, t)) {
         r->stats.tokens_dropped++;
         return 0;
     }
@@ -142,6 +152,14 @@ int ring_data_receive(struct ring_core *r, const struct pkt_data *d,
     struct window_pkt *p;
     int rc;
 
+    if (r->old.valid && core_mid_eq(d->h.mid, r->old.ring_id) &&
+        !core_mid_eq(d->h.mid, r->conf.ring_id)) {
+        if (d->h.hash != r->conf.hash || d->nfrags == 0) {
+            r->stats.data_dropped++;
+            return 0;
+        }
+        return evs_old_data(r, d);
+    }
     if (!core_mid_eq(d->h.mid, r->conf.ring_id))
         return 1;
     if (r->state == RING_NEW || d->h.hash != r->conf.hash ||
@@ -180,15 +198,21 @@ void ring_hurry_receive(struct ring_core *r, const struct pkt_head *h,
         token_release(r, now);
 }
 
+void core_token_lost(struct ring_core *r)
+{
+    evs_back_out(r);
+    r->state = RING_LOST;
+    r->token_deadline = r->hurry_deadline = 0;
+    r->holding = 0;
+    r->ops.token_lost(r->ctx);
+}
+
 void ring_tick(struct ring_core *r, uint64_t now)
 {
-    if (r->state != RING_OP)
+    if (r->state != RING_OP && r->state != RING_EVS)
         return;
     if (r->token_deadline && now >= r->token_deadline) {
-        r->state = RING_LOST;
-        r->token_deadline = r->hurry_deadline = 0;
-        r->holding = 0;
-        r->ops.token_lost(r->ctx);
+        core_token_lost(r);
         return;
     }
     if (r->hurry_deadline && now >= r->hurry_deadline)
@@ -199,7 +223,7 @@ uint64_t ring_next_deadline(const struct ring_core *r)
 {
     uint64_t d = UINT64_MAX;
 
-    if (r->state != RING_OP)
+    if (r->state != RING_OP && r->state != RING_EVS)
         return d;
     if (r->token_deadline && r->token_deadline < d)
         d = r->token_deadline;

@@ -6,8 +6,12 @@
  * 1-10), flow control, the original and the accelerated ring, hurry and
  * idle holding at the leader, token-loss detection, and the delivery
  * services (RELIABLE early, AGREED/FIFO/CAUSAL in seq order, SAFE at the
- * stable point). Membership changes (token loss handling, FORM, EVS) are
- * not here: the core reports token loss and stops.
+ * stable point), and EVS recovery (§9.5): after an install the core
+ * keeps the old ring's packets, runs the new ring's token with window
+ * zero until every member holds the old ring's packets (holes aside),
+ * delivers the old ring's rest around the transitional configuration and
+ * only then opens the new ring. The membership state machine (memb_sm.h)
+ * decides about rings; the core reports token loss and stops.
  *
  * The core is a deterministic state machine: no sockets, no clock, no
  * logging, no randomness. Inputs are the calls below, each given the
@@ -60,6 +64,7 @@
 #define RING_FIRST_ARU 0x7fffffff  /* aru on a new ring's first token */
 /* The request list is kept within one 1472-byte datagram (rule 12). */
 #define RING_RTR_MAX PKT_MAX_PAYLOAD
+#define RING_EVS_MAX_ROUNDS 500    /* rule 62 */
 
 struct ring_conf {
     uint32_t my_id;
@@ -114,14 +119,23 @@ struct ring_ops {
     void (*deliver)(void *ctx, const struct ring_delivery *m);
     /* TokenTimeout passed without a token or own-ring data (rule 24).
      * The core stops: no tokens are processed and nothing is delivered
-     * any more; the membership layer takes over. */
+     * any more; the membership layer takes over. Also after more than
+     * RING_EVS_MAX_ROUNDS tokens in EVS (rule 62). */
     void (*token_lost)(void *ctx);
+    /* EVS recovery (rule 60), both optional: evs_trans comes where the
+     * transitional configuration belongs in the order (after step 1's
+     * deliveries, before step 3's); evs_done when the new regular
+     * configuration is installed (the core is in RING_OP again). */
+    void (*evs_trans)(void *ctx);
+    void (*evs_done)(void *ctx);
 };
 
 enum ring_state {
     RING_NEW = 0,               /* initialised, not started */
     RING_OP,                    /* normal operation */
-    RING_LOST                   /* token lost: waiting for membership */
+    RING_LOST,                  /* token lost or ring stopped: waiting
+                                   for the membership */
+    RING_EVS                    /* installed ring in EVS recovery */
 };
 
 struct ring_stats {
@@ -136,6 +150,58 @@ struct ring_stats {
     uint64_t delivered;
     uint64_t holds;             /* idle holds at the leader */
     uint64_t reasm_errors;      /* fragment sequence violations */
+    uint64_t evs_dropped;       /* old-ring messages dropped by rule 60.3 */
+};
+
+/* The ring whose packets EVS recovery carries into the next
+ * configuration (ring.md §9.5): moved out of the core's current-ring
+ * fields by ring_install(), kept when EVS backs out (rule 61). */
+struct ring_old {
+    int valid;
+    struct pkt_mid ring_id;
+    struct window win;
+    struct frag_reasm *reasm;
+    uint32_t global_aru;
+    uint32_t last_delivered;
+};
+
+/* The EVS attempt under way (from the install record). */
+struct ring_evs {
+    uint32_t marker;            /* FORM seq marker: my_aru once committed */
+    uint32_t old_highest;       /* nothing above it is delivered */
+    int32_t *holes;             /* ascending; will never arrive */
+    uint32_t nholes;
+    unsigned ncommit;           /* future commit set */
+    uint32_t commit[PKT_MAX_MEMBERS];
+    int committed;              /* rule 60: holds all but the holes */
+    unsigned nkept;             /* commit set adopted and not finished
+                                   (rules 61, 63): reported by query */
+    uint32_t kept[PKT_MAX_MEMBERS];
+    unsigned rounds;            /* tokens processed in EVS (rule 62) */
+};
+
+/* What ring_install() needs besides the new ring's conf (memb_sm.h's
+ * struct msm_install, reduced). */
+struct ring_install_rec {
+    struct pkt_mid old_ring;    /* must be what ring_query() reported */
+    uint32_t seq_marker;
+    uint32_t old_aru;           /* stable in the old ring: delivered now */
+    uint32_t old_highest;
+    const int32_t *holes;       /* ascending */
+    uint32_t nholes;
+    const uint32_t *commit;
+    unsigned ncommit;
+    int last;                   /* this daemon makes the first token */
+};
+
+/* The ring record of ring_query(): the ring whose packets the core
+ * holds (the old ring during and after an EVS attempt). */
+struct ring_record {
+    struct pkt_mid ring_id;
+    uint32_t aru, my_aru, highest;
+    uint32_t nmissing;          /* seqs written to the caller's array */
+    const uint32_t *commit;     /* kept commit set (rule 61) */
+    unsigned ncommit;
 };
 
 
@@ -170,6 +236,9 @@ struct ring_core {
 
     uint64_t token_deadline;    /* 0: not armed */
     uint64_t hurry_deadline;    /* leader only; 0: not armed */
+
+    struct ring_old old;
+    struct ring_evs evs;
 
     struct ring_stats stats;
 };
@@ -218,6 +287,26 @@ unsigned ring_send_space(const struct ring_core *r);
 /* Rule 32: early RELIABLE delivery on or off (off during the group state
  * exchange). On by default. */
 void ring_set_early_reliable(struct ring_core *r, int on);
+
+/* ---- membership changes (ring.md §9.4, §9.5) ---------------------------- */
+
+/* Stop the ring (msm went to FORM or SEG): no more tokens, no new seqs,
+ * no delivery; packets of the ring are still stored for recovery. */
+void ring_stop(struct ring_core *r);
+
+/* Install the new ring `conf` (rule 58) at `now`: the current ring's
+ * packets become the old ring's (unless an EVS attempt for that old ring
+ * backed out before, whose old ring is kept), packets stable there are
+ * delivered (old configuration), the ring enters RING_EVS and, if
+ * in->last, the first token goes out. Returns 0, -EINVAL (conf) or
+ * -ENOMEM (the core is then RING_LOST). */
+int ring_install(struct ring_core *r, const struct ring_conf *conf,
+                 const struct ring_install_rec *in, uint64_t now);
+
+/* This daemon's record of the ring whose packets it holds (rules 56,
+ * 57): missing seqs in (my_aru, highest] go to missing[0..max). */
+void ring_query(const struct ring_core *r, struct ring_record *out,
+                int32_t *missing, uint32_t max);
 
 static inline int ring_is_leader(const struct ring_core *r)
 {

@@ -9,7 +9,7 @@ daemon_libdaemon_la_SOURCES += \
 	daemon/ring/window.c daemon/ring/window.h \
 	daemon/ring/sendq.c daemon/ring/sendq.h \
 	daemon/ring/core.c daemon/ring/core.h daemon/ring/core_int.h \
-	daemon/ring/token.c daemon/ring/svc.c
+	daemon/ring/token.c daemon/ring/svc.c daemon/ring/evs.c
 
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/test_ring_flow tests/unit/test_ring_core \

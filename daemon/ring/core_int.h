@@ -28,6 +28,12 @@ static inline int core_mid_eq(struct pkt_mid a, struct pkt_mid b)
 /* Index of daemon `id` in the ring, or -1. */
 int core_member_index(const struct ring_core *r, uint32_t id);
 
+/* 1 when the conf is consistent (ring_core_init()'s -EINVAL). */
+int core_conf_ok(const struct ring_conf *c);
+
+/* Declare token loss: the core stops and tells ops.token_lost. */
+void core_token_lost(struct ring_core *r);
+
 /* token.c */
 /* Steps 2-10 for a token that passed step 1. */
 void token_process(struct ring_core *r, const struct pkt_token *t,
@@ -49,5 +55,20 @@ void svc_on_insert(struct ring_core *r, struct window_pkt *p);
 /* Deliver in seq order what the services allow, then discard what is
  * delivered and stable. */
 void svc_deliver(struct ring_core *r);
+/* One packet's fragments through `reasm`, delivering what completes. */
+void svc_deliver_packet(struct ring_core *r, struct frag_reasm *reasm,
+                        const struct window_pkt *p);
+
+/* evs.c */
+/* 1 when seq is one of the install record's holes. */
+int evs_is_hole(const struct ring_core *r, uint32_t seq);
+/* The my_aru the EVS token sees: the marker once committed. */
+uint32_t evs_my_aru(const struct ring_core *r);
+/* A data packet of the old ring (r->old valid). */
+int evs_old_data(struct ring_core *r, const struct pkt_data *d);
+/* After an EVS token was sent: finish (rule 60) or give up (rule 62). */
+void evs_after_token(struct ring_core *r);
+/* Token loss: the attempt backs out (rule 61). */
+void evs_back_out(struct ring_core *r);
 
 #endif /* COHORT_DAEMON_RING_CORE_INT_H */

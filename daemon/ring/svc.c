@@ -78,7 +78,8 @@ void svc_on_insert(struct ring_core *r, struct window_pkt *p)
  * (rule 46): frag drops the partial message; it is counted. Correct
  * daemons never cause one: one originator's fragments follow each other
  * in the total order. */
-static void deliver_packet(struct ring_core *r, const struct window_pkt *p)
+void svc_deliver_packet(struct ring_core *r, struct frag_reasm *reasm,
+                        const struct window_pkt *p)
 {
     struct frag_done done;
     unsigned i;
@@ -88,7 +89,7 @@ static void deliver_packet(struct ring_core *r, const struct window_pkt *p)
 
         if (p->early & (1u << i))
             continue;
-        rc = frag_reasm_add(r->reasm, p->d.h.originator, &p->d.frags[i],
+        rc = frag_reasm_add(reasm, p->d.h.originator, &p->d.frags[i],
                             &done);
         if (rc < 0)
             r->stats.reasm_errors++;
@@ -111,7 +112,7 @@ void svc_deliver(struct ring_core *r)
             seq > r->global_aru)
             break;      /* rule 28: nothing overtakes an unstable SAFE */
         r->last_delivered = seq;
-        deliver_packet(r, p);
+        svc_deliver_packet(r, r->reasm, p);
     }
     /* Rule 31: delivered and held by everyone: nobody will ask again. */
     upto = r->global_aru < r->last_delivered ? r->global_aru

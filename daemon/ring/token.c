@@ -102,15 +102,21 @@ static void retransmit(struct ring_core *r, const struct window_pkt *p,
     r->stats.retrans_sent++;
 }
 
-static void answer_block(struct ring_core *r, const struct pkt_rtr *b,
-                         struct visit *v)
+static void answer_block(struct ring_core *r, const struct window *w,
+                         const struct pkt_rtr *b, struct visit *v)
 {
     int32_t i;
 
     for (i = 0; i < b->count; i++) {
         int32_t s = pkt_i32s_get(&b->seqs, (uint32_t)i);
         const struct window_pkt *p =
-            s > 0 ? window_get(&r->win, (uint32_t)s) : NULL;
+            s > 0 ? window_get(w, (uint32_t)s) : NULL;
+
+        /* In EVS a packet forgotten at install (a hole, or above the
+         * recorded highest seq) is not given to anyone (rule 58). */
+        if (p && r->state == RING_EVS &&
+            ((uint32_t)s > r->evs.old_highest || evs_is_hole(r, (uint32_t)s)))
+            p = NULL;
 
         if (p) {
             retransmit(r, p, b);
@@ -130,9 +136,16 @@ static void answer_requests(struct ring_core *r, const struct pkt_token *t,
 {
     struct pkt_rtr b;
     size_t off = 0;
+    /* In EVS the requests concern the old rings (rule 59): this daemon
+     * answers those of its own old ring from the old window. */
+    int evs = r->state == RING_EVS;
+    struct pkt_mid mine = evs ? r->old.ring_id : r->conf.ring_id;
+    const struct window *w = evs ? &r->old.win : &r->win;
 
     while (pkt_rtr_next(&t->rtr, &off, &b)) {
-        if (!core_mid_eq(b.ring, r->conf.ring_id)) {
+        if (evs && core_mid_eq(b.ring, r->conf.ring_id))
+            continue;   /* nothing of the new ring is missing yet */
+        if (!core_mid_eq(b.ring, mine)) {
             /* Another ring's (EVS recovery): not ours to answer. */
             (void)pkt_rtr_put(r->rtr_buf, sizeof(r->rtr_buf), &v->rtr_len,
                               PKT_ORDER_NATIVE, &b);
@@ -140,7 +153,7 @@ static void answer_requests(struct ring_core *r, const struct pkt_token *t,
         }
         if (b.requester == r->conf.my_id)
             continue;   /* came all the way round: nobody had it */
-        answer_block(r, &b, v);
+        answer_block(r, w, &b, v);
     }
 }
 
@@ -228,12 +241,21 @@ static void add_requests(struct ring_core *r, uint32_t limit, struct visit *v)
 
     if (v->rtr_len + PKT_RTR_BLOCK_LEN + 4 <= sizeof(r->rtr_buf))
         max = (sizeof(r->rtr_buf) - v->rtr_len - PKT_RTR_BLOCK_LEN) / 4;
-    for (s = r->win.my_aru + 1; s <= limit && n < max; s++)
-        if (window_missing(&r->win, s))
+    const struct window *w = &r->win;
+
+    b.ring = r->conf.ring_id;
+    if (r->state == RING_EVS) {
+        /* Rule 59: what is missing of the old ring, holes aside. */
+        w = &r->old.win;
+        limit = r->evs.old_highest;
+        b.ring = r->old.ring_id;
+    }
+    for (s = w->my_aru + 1; s <= limit && n < max; s++)
+        if (window_missing(w, s) &&
+            (r->state != RING_EVS || !evs_is_hole(r, s)))
             seqs[n++] = (int32_t)s;
     if (n == 0)
         return;
-    b.ring = r->conf.ring_id;
     b.requester = v->several_req ? PKT_ID_NONE : r->conf.my_id;
     b.seg_index = v->several_seg ? PKT_SEG_SEVERAL
                                  : r->conf.segs[r->conf.my_index];
@@ -254,10 +276,18 @@ static void token_aru(const struct ring_core *r, const struct pkt_token *t,
     int64_t aru = t->h.aru;
     uint32_t setter = t->h.aru_setter;
     uint32_t me = r->conf.my_id;
+    uint32_t my_aru = r->win.my_aru;
+    int64_t top = v->seq_in;
 
-    if (aru > (int64_t)r->win.my_aru ||
-        setter == me || aru == (int64_t)v->seq_in) {
-        aru = r->win.my_aru;
+    if (r->state == RING_EVS) {
+        /* The token's seq stays 0 in EVS (README D5): "everyone has
+         * everything" is the marker, which only committed daemons
+         * reach. */
+        my_aru = evs_my_aru(r);
+        top = r->evs.marker;
+    }
+    if (aru > (int64_t)my_aru || setter == me || aru == top) {
+        aru = my_aru;
         setter = me;
     }
     out->h.aru = (int32_t)aru;
@@ -307,7 +337,7 @@ static void build_token(struct ring_core *r, const struct pkt_token *t,
         (int16_t)flow_update(v->fc_in, r->sent_prev_turn, sent);
     r->sent_prev_turn = sent;
     token_aru(r, t, v, out);
-    out->h.seq = (int32_t)(v->seq_in + v->n_new);
+    out->h.seq = r->state == RING_EVS ? 0 : (int32_t)(v->seq_in + v->n_new);
     if (ring_is_leader(r)) {
         /* Step 7: a new round. */
         r->stamp = (r->stamp + 1) & 0xf;
@@ -340,13 +370,14 @@ void token_process(struct ring_core *r, const struct pkt_token *t,
                      (int64_t)t->h.aru == (int64_t)v.seq_in;
 
     answer_requests(r, t, &v);                           /* step 2 */
-    new_packets(r, &v);                                  /* step 3 */
+    if (r->state != RING_EVS)                            /* rule 59 */
+        new_packets(r, &v);                              /* step 3 */
     broadcast_new(r, &v, 0, v.n_new - v.n_after);
     add_requests(r, r->conf.accelerated ? r->prev_token_seq : v.seq_in,
                  &v);                                    /* step 5 */
     build_token(r, t, &v, &out);                         /* steps 4, 6, 7 */
     update_global_aru(r, (uint32_t)out.h.aru);           /* step 9 */
-    if (ring_is_leader(r))
+    if (ring_is_leader(r) && r->state != RING_EVS)
         hold = leader_holds(r, t, &v);
 
     r->last = out;                                       /* step 8 */
@@ -364,5 +395,8 @@ void token_process(struct ring_core *r, const struct pkt_token *t,
         r->hurry_deadline = now + r->conf.hurry_timeout_ms;
     broadcast_new(r, &v, v.n_new - v.n_after, v.n_new);
 
-    svc_deliver(r);                                      /* step 10 */
+    if (r->state == RING_EVS)
+        evs_after_token(r);                              /* rules 60, 62 */
+    else
+        svc_deliver(r);                                  /* step 10 */
 }

@@ -86,7 +86,7 @@ static void op_lost(void *ctx)
 }
 
 const struct ring_ops rec_ops = {
-    op_data, op_token, op_hurry, op_deliver, op_lost
+    op_data, op_token, op_hurry, op_deliver, op_lost, NULL, NULL
 };
 
 void rec_free(struct fix *f)
