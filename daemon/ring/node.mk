@@ -14,3 +14,12 @@ tests_unit_test_ring_node_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_ring_node_LDADD = daemon/libdaemon.la daemon/libconf.la \
 	tests/lib/libtesthelp.la $(CHECK_LIBS)
 endif
+
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/test_ring_evs
+TESTS += tests/unit/test_ring_evs
+tests_unit_test_ring_evs_SOURCES = tests/unit/test_ring_evs.c
+tests_unit_test_ring_evs_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
+tests_unit_test_ring_evs_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_ring_evs_LDADD = $(DAEMON_TEST_LIBS)
+endif
