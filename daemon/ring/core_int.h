@@ -3,7 +3,8 @@
  *
  * core_int: what the files of the ring core share and nobody else uses.
  * core.c holds the lifecycle, the inputs and the timers; token.c the
- * token processing of ring.md §4.3; svc.c the delivery services of §5.
+ * token processing of ring.md §4.3; svc.c the delivery services of §5;
+ * evs.c the install, EVS recovery and back-out of §9.4-9.5.
  */
 #ifndef COHORT_DAEMON_RING_CORE_INT_H
 #define COHORT_DAEMON_RING_CORE_INT_H

@@ -92,6 +92,13 @@ static void op_send(void *ctx, enum node_dest how, uint32_t to,
         abort();
     }
     for (c = 0; c < copies; c++) {
+        if (p->kind == PKT_KIND_DATA && s->data_loss) {
+            s->rng = s->rng * 6364136223846793005ull + 1442695040888963407ull;
+            if ((s->rng >> 33) % 1000 < s->data_loss) {
+                s->dropped++;
+                continue;
+            }
+        }
         if (how == NODE_DEST_DAEMON) {
             put(s, d->i, index_of(s, to), tp, buf, (size_t)len);
             continue;

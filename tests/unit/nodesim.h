@@ -5,7 +5,7 @@
  * network on one fake clock, for tests/unit/test_ring_node.c. Every
  * datagram is encoded and decoded with pkt.h (alternating byte orders by
  * sender) and arrives 1 ms after it was sent; links can be cut both
- * ways. Each node logs what it delivers: messages (tagged) and views.
+ * ways, and data datagrams lost at random. Each node logs what it delivers: messages (tagged) and views.
  * Deterministic: datagrams due at the same millisecond arrive in the
  * order they were sent, then due nodes tick in index order.
  */
@@ -61,6 +61,10 @@ struct ns {
     uint64_t seq;
     uint32_t next_tag;
     uint64_t sent, dropped;
+    /* Data datagrams lost at random, per mille (0: none); the seed of
+     * the harness's own generator, so runs repeat exactly. */
+    unsigned data_loss;
+    uint64_t rng;
 };
 
 /* n daemons n1..nn, split over `nsegs` segments (round robin). */

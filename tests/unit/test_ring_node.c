@@ -243,6 +243,45 @@ START_TEST(crash_and_merge)
 }
 END_TEST
 
+/* The same with data lost at random: EVS recovery has to fetch the
+ * old ring's packets from the other survivor (rule 59). */
+START_TEST(crash_with_loss)
+{
+    static const int all[] = { 0, 1, 2, 3, -1 }, three[] = { 0, 1, 3, -1 };
+    struct ns s;
+    uint32_t tags[4][25];
+    int i, j;
+
+    ck_assert_int_eq(ns_init(&s, 4, 1), 0);
+    s.rng = 1000u + (unsigned)_i;
+    start_all(&s);
+    ns_run(&s, 6000);
+    assert_ring(&s, all);
+    s.data_loss = 150;
+    for (j = 0; j < 25; j++)
+        for (i = 0; i < 4; i++)
+            tags[i][j] = ns_submit(&s, i, svcs[(j + i) % 4],
+                                   j % 6 == 0 ? 5000 : 120);
+    ns_run(&s, 3 + (uint64_t)_i);
+    ns_kill(&s, 2);
+    ns_run(&s, 15000);
+    assert_ring(&s, three);
+    assert_same_order(&s, 0, 1);
+    assert_same_order(&s, 0, 3);
+    for (j = 0; j < 25; j++)
+        for (i = 0; i < 4; i++) {
+            unsigned c = count_tag(&s, 0, tags[i][j]);
+            ck_assert_uint_eq(count_tag(&s, 1, tags[i][j]), c);
+            ck_assert_uint_eq(count_tag(&s, 3, tags[i][j]), c);
+            if (i != 2)     /* self delivery (§14 item 5) */
+                ck_assert_uint_eq(c, 1);
+            else
+                ck_assert_uint_le(c, 1);
+        }
+    ns_fini(&s);
+}
+END_TEST
+
 START_TEST(partition_and_heal)
 {
     static const int halves[] = { 0, 0, 1, 1 };
@@ -306,6 +345,7 @@ static Suite *suite(void)
     tcase_add_test(tc, singleton_delivers);
     tcase_add_test(tc, total_order);
     tcase_add_test(tc, crash_and_merge);
+    tcase_add_loop_test(tc, crash_with_loss, 0, 12);
     tcase_add_test(tc, partition_and_heal);
     tcase_add_test(tc, two_segments);
     suite_add_tcase(s, tc);
