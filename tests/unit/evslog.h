@@ -77,6 +77,11 @@ struct evslog;
 int evslog_new(struct evslog **out);
 void evslog_free(struct evslog *e);
 
+/* Leniency for a known deviation: with on = 1, RELIABLE messages (which
+ * a daemon may deliver early, rule 27) are exempt from the same-side-of-T
+ * part of item 3. Off by default: §14 makes no such exception. */
+void evslog_lenient_reliable(struct evslog *e, int on);
+
 /* A new log for an incarnation of daemon `daemon`; returns its index
  * (>= 0) or -ENOMEM. */
 int evslog_open(struct evslog *e, uint32_t daemon);
