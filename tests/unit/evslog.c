@@ -515,7 +515,8 @@ static int analyse(struct an *a, struct evslog *e)
 
     memset(a, 0, sizeof(*a));
     a->e = e;
-    qsort(e->sent, e->nsent, sizeof(*e->sent), cmp_sent);
+    if (e->nsent)
+        qsort(e->sent, e->nsent, sizeof(*e->sent), cmp_sent);
     for (i = 1; i < e->nsent; i++)
         if (e->sent[i].pid == e->sent[i - 1].pid)
             bad(a, EVS_INTEGRITY, "payload id %#" PRIx64 " sent twice",
