@@ -5,7 +5,8 @@
  * a pong to the same group; both use SELF_DISCARD so each sees only the
  * other's message. One thread drives both mailboxes in turn, so a round is
  * exactly: A send, daemon, B receive, B send, daemon, A receive. Prints one
- * line of key=value figures in microseconds. */
+ * line of key=value figures in microseconds. With -t, B connects to
+ * another daemon of the ring, so a round crosses the ring twice. */
 #include "config.h"
 
 #include <stdio.h>
@@ -30,7 +31,8 @@ static void usage(void) __attribute__((noreturn));
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: %s [-s <spread name>] [-n <rounds>] [-w <warm-up rounds>]\n"
+            "usage: %s [-s <spread name>] [-t <B's spread name>] [-n <rounds>]\n"
+            "       [-w <warm-up rounds>]\n"
             "       [-b <bytes>] [-S agreed|safe|fifo|reliable|causal]\n",
             PROG);
     exit(2);
@@ -129,7 +131,7 @@ static void connect_peer(struct peer *p, const char *spread_name,
 
 int main(int argc, char **argv)
 {
-    const char *spread_name = "4803", *label = "AGREED";
+    const char *spread_name = "4803", *spread_b = NULL, *label = "AGREED";
     service svc = AGREED_MESS;
     long rounds = 1000, warmup = 100, bytes = 16, i;
     struct peer a, b;
@@ -139,9 +141,10 @@ int main(int argc, char **argv)
     char *buf;
     int opt, ret;
 
-    while ((opt = getopt(argc, argv, "s:n:w:b:S:")) != -1) {
+    while ((opt = getopt(argc, argv, "s:t:n:w:b:S:")) != -1) {
         switch (opt) {
         case 's': spread_name = optarg; break;
+        case 't': spread_b = optarg; break;
         case 'n': rounds = bench_parse_count(PROG, "-n", optarg); break;
         case 'w': warmup = bench_parse_count(PROG, "-w", optarg); break;
         case 'b': bytes = bench_parse_count(PROG, "-b", optarg); break;
@@ -159,7 +162,7 @@ int main(int argc, char **argv)
     snprintf(group, sizeof(group), "lat-%ld", (long)getpid());
     connect_peer(&a, spread_name, group);
     wait_members(&a, group, 1, buf, MAX_BODY);
-    connect_peer(&b, spread_name, group);
+    connect_peer(&b, spread_b ? spread_b : spread_name, group);
     wait_members(&b, group, 2, buf, MAX_BODY);
     wait_members(&a, group, 2, buf, MAX_BODY);
 

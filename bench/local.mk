@@ -31,7 +31,7 @@ bench_hash_flood_LDADD = libspread/libspread.la
 bench_flush_SOURCES = bench/flush.c $(bench_common)
 bench_flush_LDADD = libspread/libspread.la
 
-EXTRA_DIST += bench/run.sh bench/cost.sh
+EXTRA_DIST += bench/run.sh bench/cost.sh bench/ring.sh
 
 # Needs the daemon and spflooder from this build tree. BENCH_QUICK=1 makes
 # every measurement short (a smoke run, not figures to quote).

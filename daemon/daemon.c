@@ -35,12 +35,15 @@ int daemon_init(struct daemon *d, const struct daemon_cfg *cfg, char *err,
     env.conf = c;
     env.self = cfg->self;
     env.max_queue = cfg->order_max_queue;
+    env.err = err;
+    env.errlen = errlen;
     ops.deliver = deliver_request;
     ops.view = deliver_view;
+    err[0] = '\0';
     rc = order_new(&d->order, &env, &ops, &d->deliver);
     if (rc < 0) {
-        snprintf(err, errlen, "ordering layer: %s", rc == -ENOSPC
-                 ? "the event loop has no room for its phase" : strerror(-rc));
+        if (err[0] == '\0')
+            snprintf(err, errlen, "ordering layer: %s", strerror(-rc));
         return rc;
     }
     rc = sess_init(&d->sessions, cfg->ev, cfg->log, d->order, cfg->auth,

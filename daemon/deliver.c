@@ -73,6 +73,10 @@ static struct sess *local_sess(struct deliver *d, const struct order_req *r)
 {
     if (r->origin != d->my_index)
         return NULL;
+    /* A request that went round the ring comes back without the hint:
+     * the message carries names, not this daemon's table hashes. */
+    if (r->sender_hash == 0)
+        return sess_find(d->ss, r->sender);
     return sess_find_hashed(d->ss, r->sender, r->sender_hash);
 }
 

@@ -22,7 +22,7 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/net.c daemon/net.h daemon/net_udp.c daemon/net_udp.h \
 	daemon/net_fake.c daemon/net_fake.h \
 	daemon/notify.c daemon/notify.h \
-	daemon/order.c daemon/order.h \
+	daemon/order.c daemon/order.h daemon/order_int.h daemon/order_ring.c \
 	daemon/priv.c daemon/priv.h \
 	daemon/rmsg.c daemon/rmsg.h \
 	daemon/sess.c daemon/sess.h daemon/sess_int.h \
@@ -130,7 +130,7 @@ tests_unit_test_gstate_LDADD = $(DAEMON_TEST_LIBS)
 # test's own): built from the sources it needs, not from libdaemon.la.
 tests_unit_test_deliver_SOURCES = tests/unit/test_deliver.c \
 	daemon/deliver.c daemon/groups.c daemon/gstate.c daemon/memb.c \
-	daemon/msg.c daemon/order.c daemon/ev.c daemon/clock.c \
+	daemon/msg.c daemon/ev.c daemon/clock.c \
 	daemon/hmap.c daemon/siphash.c \
 	daemon/log.c daemon/dirpath.c
 tests_unit_test_deliver_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)

@@ -251,29 +251,6 @@ static void check_failed(const char *fmt, ...)
     exit(1);
 }
 
-/* Until the ring joins daemons, each daemon of a configuration listing
- * several would run alone with its own clients and groups: a split
- * membership nobody would notice. Refused in both modes. */
-static void refuse_several_daemons(struct proc *d)
-{
-    const struct conf *c = d->conf;
-    struct conf_diag err;
-
-    if (c->n_daemons <= 1)
-        return;
-    memset(&err, 0, sizeof err);
-    snprintf(err.file, sizeof err.file, "%s", c->path);
-    err.line = c->daemons[1].line;
-    snprintf(err.reason, sizeof err.reason, "%d daemons configured, but this "
-             "release runs one daemon per configuration: the ring that joins "
-             "daemons is not implemented yet, and each running alone would "
-             "split the membership", c->n_daemons);
-    print_diag(&err);
-    if (d->opt.check_only)
-        exit(1);
-    fatal(d, "configuration error (see above)");
-}
-
 static void load_config(struct proc *d)
 {
     struct conf_diag err;
@@ -288,7 +265,6 @@ static void load_config(struct proc *d)
         fatal(d, "configuration error (see above)");
     }
     c = d->conf;
-    refuse_several_daemons(d);
     /* -k too: a configuration this host has no entry in cannot start. */
     d->self = conf_select_self(c, d->opt.name, &err);
     if (d->self < 0) {

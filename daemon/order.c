@@ -1,19 +1,23 @@
 /* SPDX-License-Identifier: BSD-2-Clause
  * Cohort, a maintained, clean-room fork of the Spread Toolkit.
  *
- * order: single-daemon ordering. Arrival order is the total order; the
- * queue exists so that delivery happens in its own loop phase, never inside
- * the handler that read the request, exactly as it will with a ring.
+ * order: the ordering layer's front (order.h). With one daemon, arrival
+ * order is the total order and the queue only makes delivery happen in
+ * its own loop phase, never inside the handler that read the request.
+ * With several daemons, requests go to the ring (order_ring.c) and what
+ * the ring delivers, requests and configuration changes, comes back
+ * through the same queue, so that sessions and deliver see one contract.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
 #include "ev.h"
-#include "order.h"
+#include "order_int.h"
 
 #define ORDER_BATCH 4096
 
@@ -32,6 +36,17 @@ struct order {
     size_t head, len, cap;
     struct order_view view;           /* current regular view */
     uint64_t n_delivered;
+    uint64_t n_queued;                /* requests ever queued */
+    /* Views the ring delivered, each at its place in the order: after
+     * the request numbered `at` (n_queued when it came) was delivered. */
+    struct order_qview *views;
+    size_t vhead, vlen, vcap;
+    struct order_ring *ring;          /* several daemons, else NULL */
+};
+
+struct order_qview {
+    uint64_t at;
+    struct order_view v;
 };
 
 static int order_phase(struct ev *ev, void *ctx);
@@ -54,6 +69,18 @@ int order_new(struct order **out, const struct order_env *env,
         free(o);
         return -ENOSPC;
     }
+    if (env->conf->n_daemons > 1) {
+        char err[256] = "";
+        int rc = order_ring_new(&o->ring, o, env, err, sizeof err);
+        if (rc < 0) {
+            if (env->err != NULL)
+                snprintf(env->err, env->errlen, "%s", err[0] ? err
+                         : strerror(-rc));
+            ev_del_phase(env->ev, order_phase, o);
+            free(o);
+            return rc;
+        }
+    }
     *out = o;
     return 0;
 }
@@ -62,17 +89,25 @@ void order_free(struct order *o)
 {
     if (o == NULL)
         return;
+    order_ring_free(o->ring);
+    ev_del_phase(o->ev, order_phase, o);
     while (o->len > 0) {
         msg_unref(o->q[o->head].msg);
         o->head = (o->head + 1) % o->cap;
         o->len--;
     }
     free(o->q);
+    free(o->views);
     free(o);
 }
 
 void order_start(struct order *o, uint32_t now_s)
 {
+    if (o->ring != NULL) {
+        /* The first view comes from the ring, once it has formed. */
+        order_ring_start(o->ring);
+        return;
+    }
     memset(&o->view, 0, sizeof o->view);
     o->view.transitional = 0;
     o->view.memb_id = o->my_id;
@@ -99,7 +134,7 @@ static int grow(struct order *o)
     return 0;
 }
 
-int order_submit(struct order *o, const struct order_req *req)
+int order_enqueue(struct order *o, const struct order_req *req)
 {
     if (o->len == o->cap && grow(o) < 0) {
         msg_unref(req->msg);
@@ -107,13 +142,46 @@ int order_submit(struct order *o, const struct order_req *req)
     }
     o->q[(o->head + o->len) % o->cap] = *req;
     o->len++;
+    o->n_queued++;
     return 0;
+}
+
+int order_enqueue_view(struct order *o, const struct order_view *v)
+{
+    if (o->vlen == o->vcap) {
+        size_t cap = o->vcap ? o->vcap * 2 : 4, i;
+        struct order_qview *q = malloc(cap * sizeof *q);
+        if (q == NULL)
+            return -ENOMEM;
+        for (i = 0; i < o->vlen; i++)
+            q[i] = o->views[(o->vhead + i) % o->vcap];
+        free(o->views);
+        o->views = q;
+        o->vcap = cap;
+        o->vhead = 0;
+    }
+    o->views[(o->vhead + o->vlen) % o->vcap].at = o->n_queued;
+    o->views[(o->vhead + o->vlen) % o->vcap].v = *v;
+    o->vlen++;
+    return 0;
+}
+
+int order_submit(struct order *o, const struct order_req *req)
+{
+    if (o->ring != NULL)
+        return order_ring_submit(o->ring, req);
+    return order_enqueue(o, req);
 }
 
 size_t order_send_space(struct order *o)
 {
     size_t space = o->len >= o->max_queue ? 0 : o->max_queue - o->len;
 
+    if (o->ring != NULL) {
+        size_t rs = order_ring_send_space(o->ring);
+        if (rs < space)
+            space = rs;
+    }
     /* A reader told to stop waits for the callback: remember to give it. */
     if (space == 0)
         o->space_wanted = 1;
@@ -136,10 +204,25 @@ uint64_t order_delivered(const struct order *o)
     return o->n_delivered;
 }
 
+/* Views whose place in the order has come. */
+static void run_views(struct order *o)
+{
+    while (o->vlen > 0 && o->views[o->vhead].at <= o->n_delivered) {
+        struct order_view v = o->views[o->vhead].v;
+        o->vhead = (o->vhead + 1) % o->vcap;
+        o->vlen--;
+        if (!v.transitional)
+            o->view = v;
+        if (o->ops.view != NULL)
+            o->ops.view(o->ctx, &v);
+    }
+}
+
 static int order_run(struct order *o)
 {
     size_t n = o->len < ORDER_BATCH ? o->len : ORDER_BATCH;
 
+    run_views(o);
     while (n-- > 0) {
         /* Copy out first: deliver may submit and so move the ring. */
         struct order_req r = o->q[o->head];
@@ -148,6 +231,7 @@ static int order_run(struct order *o)
         o->ops.deliver(o->ctx, &r);
         msg_unref(r.msg);
         o->n_delivered++;
+        run_views(o);
     }
     if (o->len == 0 && o->cap > 65536) {
         /* A burst is over: give the memory back. */
@@ -157,11 +241,13 @@ static int order_run(struct order *o)
     }
     /* Readers resume below half the bound, not at the first free slot:
      * one wake-up then buys them a useful amount of reading. */
-    if (o->space_wanted && o->len <= o->max_queue / 2) {
+    if (o->space_wanted && o->len <= o->max_queue / 2 &&
+        (o->ring == NULL || order_ring_send_space(o->ring) > 0)) {
         o->space_wanted = 0;
         if (o->space_fn != NULL)
             o->space_fn(o->space_ctx);
     }
+    /* Views left wait for requests still queued before them. */
     return o->len > 0;
 }
 

@@ -108,6 +108,9 @@ struct order_env {
     size_t max_queue;                 /* requests accepted from sessions
                                        * before order_send_space() says 0;
                                        * 0 means ORDER_MAX_QUEUE */
+    char *err;                        /* order_new()'s reason for a
+                                       * failure, or NULL */
+    size_t errlen;
 };
 
 /* Requests queued before the sessions stop reading (ring.md rule 36 gives
@@ -117,9 +120,10 @@ struct order_env {
 
 struct order;
 
-/* Creates the layer and registers its "deliver" work phase on env->ev.
- * Returns 0 and *out, or -ENOMEM, or -ENOSPC when the loop's phase table
- * is full. */
+/* Creates the layer and registers its "deliver" work phase on env->ev;
+ * with several daemons in the configuration, also the ring (its sockets
+ * are bound here). Returns 0 and *out, or -errno with a reason in
+ * env->err when given. */
 int order_new(struct order **out, const struct order_env *env,
               const struct order_ops *ops, void *ctx);
 /* Drops queued requests (and their message references). NULL is a no-op.

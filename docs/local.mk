@@ -5,7 +5,7 @@
 man_MANS += man/spread.8 man/spread.1 man/spread.conf.5 man/spuser.1 \
 	man/sptuser.1 man/spflooder.1 man/splifecycle.1 man/flush_user.1
 EXTRA_DIST += $(man_MANS:man/%=docs/man/%) \
-	docs/spread.conf.sample scripts/common.sh scripts/demo scripts/check \
+	docs/spread.conf.sample scripts/common.sh scripts/demo scripts/ring-demo scripts/check \
 	scripts/check-tsan scripts/fuzz scripts/package .ci/run debian
 
 # The sample configuration is installed as <sysconfdir>/spread.conf, but

@@ -25,3 +25,8 @@ endif
 # Three logging clients on a real daemon, one killed, logs checked.
 TESTS += tests/integration/test_evs.sh
 EXTRA_DIST += tests/integration/test_evs.sh docs/evscheck.md
+
+# A ring of three real daemons on 127.0.0.1-3 with a crash, a stop and a
+# restart, the clients' logs checked with evscheck.
+TESTS += tests/integration/test_ring.sh
+EXTRA_DIST += tests/integration/test_ring.sh tests/lib/ring.sh

@@ -122,6 +122,17 @@ static struct order_req wire[MAX_WIRE];
 static int n_wire;
 static int n_submitted;
 
+/* deliver_order_submit() (the daemon's wiring) calls order; these tests
+ * wire deliver to submit() below instead, so order itself, with its ring,
+ * is not linked in. */
+int order_submit(struct order *o, const struct order_req *r)
+{
+    (void)o;
+    (void)r;
+    ck_abort_msg("order_submit: the tests submit through submit()");
+    return -1;
+}
+
 static int submit(void *ctx, const struct order_req *r)
 {
     (void)ctx;
