@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Cohort, a maintained, clean-room fork of the Spread Toolkit.
+#
+# Integration: a ring of three daemons in network namespaces of the
+# test's own, joined by a bridge (in a namespace of its own), with a real
+# broadcast segment (10.77.x.255, SegmentUnicast = off), as upstream's
+# ring captures were made. An evsclient on every daemon sends SAFE, AGREED
+# and FIFO messages while n3 is cut off the bridge (a partition) and put
+# back (the heal), and then killed with SIGKILL. The clients' logs are
+# checked with evscheck. Needs root and `ip netns`; otherwise it says why
+# and exits 77 (skipped). Nothing outside its namespaces is touched.
+set -u
+. "${top_srcdir:-.}/tests/lib/daemon.sh"
+. "${top_srcdir:-.}/tests/lib/ring.sh"
+
+skip() { echo "SKIP: test_ring_netns: $*"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"
+command -v ip >/dev/null || skip "no ip command"
+ip netns list >/dev/null 2>&1 || skip "ip netns does not work here"
+
+tag=cr$$
+net=10.77.$(( $$ % 200 + 20 ))
+nsbr=$tag-br
+spaces=()
+netns_cleanup() {
+    local ns
+    for ns in "${spaces[@]}"; do ip netns delete "$ns" 2>/dev/null; done
+}
+trap 'cleanup; netns_cleanup' EXIT
+
+ip netns add "$nsbr" || skip "ip netns add failed"
+spaces+=("$nsbr")
+ip -n "$nsbr" link add br0 type bridge || skip "no bridge support"
+ip -n "$nsbr" link set br0 up
+ip -n "$nsbr" link set lo up
+for k in 1 2 3; do
+    ip netns add "$tag-$k" || skip "ip netns add failed"
+    spaces+=("$tag-$k")
+    ip link add "${tag}v$k" type veth peer name "${tag}p$k" || skip "no veth support"
+    ip link set "${tag}v$k" netns "$nsbr"
+    ip -n "$nsbr" link set "${tag}v$k" master br0 up
+    ip link set "${tag}p$k" netns "$tag-$k"
+    ip -n "$tag-$k" link set "${tag}p$k" name eth0
+    ip -n "$tag-$k" addr add "$net.$k/24" brd "$net.255" dev eth0
+    ip -n "$tag-$k" link set eth0 up
+    ip -n "$tag-$k" link set lo up
+done
+
+evsclient=$top_builddir/tests/lib/evsclient
+evscheck=$top_builddir/tests/evscheck
+logs=$work/logs
+mkdir -p "$logs"
+faults=$logs/run.faults
+: > "$faults"
+
+port=4803
+{
+    echo "Spread_Segment $net.255:$port {"
+    for k in 1 2 3; do echo "    n$k $net.$k"; done
+    echo "}"
+    echo "SegmentUnicast = off"
+    echo "$root_keys"
+} > "$work/ring.conf"
+declare -A ring_pid
+start() {
+    mkdir -p "$work/n$1"; chmod 777 "$work/n$1"
+    { cat "$work/ring.conf"; echo "UnixSocketDir = \"$work/n$1\""; } > "$work/n$1.conf"
+    ip netns exec "$tag-$1" "$top_builddir/daemon/spread" -n "n$1" \
+        -c "$work/n$1.conf" >> "$work/n$1.log" 2>&1 &
+    ring_pid[$1]=$!
+    pids+=($!)
+}
+for k in 1 2 3; do start $k; done
+for k in 1 2 3; do
+    ring_wait_members $k 3 20 && ok "n$k in a ring of 3 (broadcast segment)" || fail "n$k: no ring of 3"
+done
+[ $fails -eq 0 ] || exit 1
+
+declare -A cpid
+client() { # NAME K
+    ip netns exec "$tag-$2" "$evsclient" -s "$port@$net.$2" -u "$1" \
+        -o "$logs/$1.log" -g evs -t evs -n 100000 -S SAFE,AGREED,FIFO -r 100 \
+        -m 3 -x "$work/stop" -w 15000 > "$work/$1.out" 2>&1 &
+    cpid[$1]=$!
+    pids+=($!)
+}
+view_size() {
+    grep ' REG evs ' "$logs/$1.log" 2>/dev/null | tail -n 1 |
+        awk '{c=0; for (i=6;i<=NF;i++) {if ($i ~ /^VS/) break; if ($i ~ /^#/) c++} print c}'
+}
+wait_view() { # NAME MEMBERS SECONDS
+    local end=$((SECONDS + $3))
+    until [ "$(view_size "$1")" = "$2" ]; do
+        [ $SECONDS -lt $end ] || { echo "---- $1:"; tail -n 20 "$logs/$1.log"; return 1; }
+        sleep 0.05
+    done
+}
+msgs() { grep -c ' MSG ' "$logs/$1.log" 2>/dev/null || echo 0; }
+wait_msgs() { # NAME MORE SECONDS
+    local want=$(( $(msgs "$1") + $2 )) end=$((SECONDS + $3))
+    until [ "$(msgs "$1")" -ge $want ]; do
+        [ $SECONDS -lt $end ] || return 1
+        sleep 0.05
+    done
+}
+
+client c1 1; client c2 2; client c3 3
+for c in c1 c2 c3; do wait_view $c 3 20 || fail "$c view of 3"; done
+for c in c1 c2 c3; do wait_msgs $c 30 20 || fail "$c receives"; done
+ok "clients on three daemons exchange messages"
+
+# Partition: n3's link to the bridge goes down, then up again.
+echo "$(now_ms) PARTITION n1 n2 | n3" >> "$faults"
+t0=$(now_ms)
+ip -n "$nsbr" link set "${tag}v3" down
+wait_view c1 2 15 && wait_view c3 1 15 &&
+    ok "partition seen after $(( $(now_ms) - t0 )) ms" || fail "partition not seen"
+for c in c1 c3; do wait_msgs $c 20 20 || fail "$c receives in its component"; done
+echo "$(now_ms) HEAL" >> "$faults"
+t0=$(now_ms)
+ip -n "$nsbr" link set "${tag}v3" up
+wait_view c1 3 60 && wait_view c3 3 60 &&
+    ok "healed: merged after $(( $(now_ms) - t0 )) ms" || fail "no merge after the heal"
+
+# kill -9 of n3.
+echo "$(now_ms) CRASH n3" >> "$faults"
+t0=$(now_ms)
+kill -9 "${ring_pid[3]}"
+wait_view c1 2 15 && wait_view c2 2 15 &&
+    ok "crash seen after $(( $(now_ms) - t0 )) ms" || fail "crash not seen"
+for c in c1 c2; do wait_msgs $c 20 20 || fail "$c receives after the crash"; done
+
+touch "$work/stop"
+for c in c1 c2; do
+    if wait_exit "${cpid[$c]}" 40 && [ "$waited_status" -eq 0 ]; then
+        ok "$c quit"
+    else
+        fail "$c exit (${waited_status:-timeout})"
+    fi
+done
+wait_exit "${cpid[c3]}" 20 || kill -9 "${cpid[c3]}" 2>/dev/null
+
+out=$("$evscheck" -f "$faults" -d 15000 "$logs"/*.log 2>&1); rc=$?
+echo "$out" | tail -n 20
+[ $rc -eq 0 ] && ok "evscheck: the clients' logs keep every property" ||
+    fail "evscheck: status $rc"
+
+[ $fails -eq 0 ] || exit 1
+exit 0
