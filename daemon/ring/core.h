@@ -106,7 +106,9 @@ struct ring_delivery {
                                    (rule 45), so either may show the
                                    other: the message header has the
                                    client's own service */
-    int early;                  /* delivered on receipt (rule 27) */
+    int early;                  /* out of seq order: on receipt (rule
+                                   27), or at the start of EVS step 1
+                                   (RELIABLE, rule 60; see evs.c) */
 };
 
 struct ring_ops {
@@ -285,7 +287,9 @@ int ring_submit(struct ring_core *r, const unsigned char *msg, size_t len,
 unsigned ring_send_space(const struct ring_core *r);
 
 /* Rule 32: early RELIABLE delivery on or off (off during the group state
- * exchange). On by default. */
+ * exchange). On by default. EVS recovery delivers the old ring's held
+ * RELIABLE single-packet messages before the transitional signal either
+ * way, as every member of it must (ring.md §14 item 3). */
 void ring_set_early_reliable(struct ring_core *r, int on);
 
 /* ---- membership changes (ring.md §9.4, §9.5) ---------------------------- */

@@ -51,8 +51,12 @@ void token_first(struct ring_core *r);
 /* svc.c */
 int svc_init(struct ring_core *r);
 void svc_fini(struct ring_core *r);
-/* A packet just stored: RELIABLE single-packet messages go out now. */
+/* A packet just stored: RELIABLE single-packet messages go out now
+ * (unless rule 32 turned early delivery off). */
 void svc_on_insert(struct ring_core *r, struct window_pkt *p);
+/* The packet's RELIABLE single-packet messages not yet delivered go out
+ * now, out of order, marked early. */
+void svc_early(struct ring_core *r, struct window_pkt *p);
 /* Deliver in seq order what the services allow, then discard what is
  * delivered and stable. */
 void svc_deliver(struct ring_core *r);

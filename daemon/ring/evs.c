@@ -105,12 +105,34 @@ static void old_free(struct ring_core *r)
     r->old.valid = 0;
 }
 
+/* Rule 60 step 1, first part: every held RELIABLE single-packet message
+ * of the old ring, wherever it lies. Such a message may have gone out
+ * early (rule 27) at another member of the transitional configuration,
+ * in the old regular one, while here it came only in recovery, behind a
+ * SAFE message or a hole; left to steps 1 and 3 it would fall after the
+ * transitional signal here, or be dropped as following a hole (§14
+ * items 3 and 6). Every member holds the same packets now (holes
+ * aside), so every member delivers the same ones here, before the
+ * signal, whether its early delivery was on or not. */
+static void evs_deliver_reliable(struct ring_core *r)
+{
+    uint32_t s;
+
+    for (s = r->old.last_delivered + 1; s <= r->evs.old_highest; s++) {
+        struct window_pkt *p = window_get(&r->old.win, s);
+
+        if (p && !evs_is_hole(r, s))
+            svc_early(r, p);
+    }
+}
+
 /* Rule 60 steps 1-4, once global_aru reached the marker. */
 static void evs_finish(struct ring_core *r)
 {
     uint32_t s = r->old.last_delivered + 1, top = r->evs.old_highest;
     int after_hole = 0;
 
+    evs_deliver_reliable(r);
     for (; s <= top && !evs_is_hole(r, s); s++) {          /* step 1 */
         const struct window_pkt *p = window_get(&r->old.win, s);
 
@@ -131,7 +153,8 @@ static void evs_finish(struct ring_core *r)
             !in_set(r->evs.commit, r->evs.ncommit, p->d.h.originator)) {
             /* It may depend on the lost message: dropped everywhere. */
             frag_reasm_drop(r->old.reasm, p->d.h.originator);
-            r->stats.evs_dropped++;
+            if (p->early != (1u << p->d.nfrags) - 1u)
+                r->stats.evs_dropped++;     /* not all gone out early */
             continue;
         }
         old_deliver(r, s);

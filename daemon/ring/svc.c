@@ -51,16 +51,21 @@ static void deliver(struct ring_core *r, const unsigned char *bytes,
 
 void svc_on_insert(struct ring_core *r, struct window_pkt *p)
 {
+    if (r->early_reliable)
+        svc_early(r, p);
+}
+
+void svc_early(struct ring_core *r, struct window_pkt *p)
+{
     struct pkt_msg msg;
     unsigned i;
 
-    if (!r->early_reliable ||
-        (p->d.h.type & PKT_SERVICE_MASK) != PKT_RELIABLE)
+    if ((p->d.h.type & PKT_SERVICE_MASK) != PKT_RELIABLE)
         return;
     for (i = 0; i < p->d.nfrags; i++) {
         const struct pkt_frag *f = &p->d.frags[i];
 
-        if (f->index != -1)
+        if (f->index != -1 || (p->early & (1u << i)))
             continue;
         /* Marked either way: a message that is not what its header says
          * is dropped here, not again in order. */

@@ -267,6 +267,35 @@ START_TEST(safe_stable_in_old_ring)
 }
 END_TEST
 
+/* RELIABLE single-packet messages that came only in recovery go out
+ * before the transitional signal wherever they lie: another member may
+ * have delivered them early in the old regular configuration (§14 items
+ * 3 and 6). Before, 3 came after T behind the unstable SAFE 2, and 5 was
+ * dropped as following the hole from outside the commit set. */
+START_TEST(reliable_before_transitional)
+{
+    static const int32_t holes[] = { 4 };
+    static const uint32_t commit[] = { 1 };
+    struct fx *f = fx_new();
+
+    old_pkt(f, 1, 2, PKT_AGREED);
+    old_pkt(f, 2, 2, PKT_SAFE);     /* not known stable: after T */
+    old_pkt(f, 3, 3, PKT_RELIABLE); /* behind the SAFE one */
+    old_pkt(f, 5, 3, PKT_RELIABLE); /* after the hole, from outside */
+    old_pkt(f, 6, 3, PKT_AGREED);   /* after the hole, from outside */
+    install(f, 1, 0, 6, holes, 1, commit, 1);
+    ck_assert_int_eq(f->n, 0);      /* the ring was stopped: nothing early */
+    spin(f);
+    ck_assert_str_eq(f->log, "MMMTMD");
+    ck_assert_uint_eq(f->tags[0], 3);
+    ck_assert_uint_eq(f->tags[1], 5);
+    ck_assert_uint_eq(f->tags[2], 1);
+    ck_assert_uint_eq(f->tags[4], 2);
+    ck_assert_uint_eq(f->r.stats.evs_dropped, 1);   /* 6 only */
+    fx_free(f);
+}
+END_TEST
+
 /* Two members: requests for the old ring, commit, marker, back-out. */
 START_TEST(requests_commit_backout)
 {
@@ -373,6 +402,7 @@ static Suite *suite(void)
     tcase_add_test(tc, holes_and_commit_set);
     tcase_add_test(tc, safe_after_transitional);
     tcase_add_test(tc, safe_stable_in_old_ring);
+    tcase_add_test(tc, reliable_before_transitional);
     tcase_add_test(tc, requests_commit_backout);
     suite_add_tcase(s, tc);
     return s;
