@@ -119,7 +119,7 @@ flood() {
         -v hz="$hz" -v snd="$senders" 'BEGIN {
         d = t1 - t0;
         printf "  %6d B, %d sender%s: %9.0f msg/s %8.1f MB/s  daemons %.1f us CPU/msg\n",
-            s, snd, snd > 1 ? "s" : " ", n / d, n * s / d / 1e6, c / hz / n * 1e6 }'
+            s, snd, (snd > 1 ? "s" : " "), n / d, n * s / d / 1e6, c / hz / n * 1e6 }'
 }
 
 echo "throughput (every message delivered to a receiver on each daemon)"

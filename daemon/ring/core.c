@@ -194,8 +194,16 @@ void ring_hurry_receive(struct ring_core *r, const struct pkt_head *h,
     if (r->state != RING_OP || !ring_is_leader(r) ||
         h->hash != r->conf.hash || core_member_index(r, h->originator) < 0)
         return;
-    if (r->holding)
+    if (r->holding) {
         token_release(r, now);
+        return;
+    }
+    /* Not holding yet: the token may be about to come back to a leader
+     * that would hold it, while the asker waits for its next visit to
+     * send. Count the ring as busy again, so that the leader passes the
+     * token on until the asker's message is out (a HURRY that raced the
+     * hold cost a whole HurryTimeout). */
+    r->idle_rotations = 0;
 }
 
 void core_token_lost(struct ring_core *r)
@@ -252,12 +260,15 @@ int ring_submit(struct ring_core *r, const unsigned char *msg, size_t len,
     if (rc < 0 || r->state != RING_OP || !was_empty)
         return rc;
     /* Rule 23: a held token must not keep a new message waiting for a
-     * whole HurryTimeout. Only an idle-looking ring can be held, so
-     * busy rings are spared the extra packet. */
+     * whole HurryTimeout. A non-leader cannot see whether the leader
+     * holds it: the ring may have gone idle after the last token this
+     * daemon saw (a reply to a message it has just delivered, say). So
+     * the first message after an empty queue always asks; a leader that
+     * is not holding ignores the HURRY, and a busy queue sends none. */
     if (ring_is_leader(r)) {
         if (r->holding)
             token_release(r, now);
-    } else if (r->looked_idle) {
+    } else {
         send_hurry(r);
     }
     return 0;

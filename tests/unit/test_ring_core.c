@@ -481,19 +481,23 @@ START_TEST(hurry_and_submit_release)
     ring_hurry_receive(&f->r, &h, 40);
     ck_assert_int_eq(rec_count(f, 'T'), 3);
     ck_assert_uint_eq(pkt_type_resend(rec_nth(f, 'T', 2)->th.type), 1);
-    ring_hurry_receive(&f->r, &h, 41);  /* not holding: ignored */
+    ring_hurry_receive(&f->r, &h, 41);  /* not holding: no re-send, */
     ck_assert_int_eq(rec_count(f, 'T'), 3);
-    leader_round(f, 3, 0, 50);          /* still idle: held again */
+    leader_round(f, 3, 0, 50);          /* but the token goes round once */
+    ck_assert_int_eq(f->r.holding, 0);  /* more, so that the asker sends */
+    ck_assert_int_eq(rec_count(f, 'T'), 4);  /* on its next visit */
+    leader_round(f, 4, 0, 52);          /* idle again: held again */
+    ck_assert_int_eq(rec_count(f, 'T'), 4);
     ck_assert_int_eq(f->r.holding, 1);
     ck_assert_int_eq(ring_submit(&f->r, buf, mk_msg(buf, PKT_AGREED, 100),
                                  PKT_AGREED, 60), 0);
-    ck_assert_int_eq(rec_count(f, 'T'), 4);
+    ck_assert_int_eq(rec_count(f, 'T'), 5);
     ck_assert_int_eq(rec_count(f, 'H'), 0);
     /* The message goes on the next visit, not on the release. */
     ck_assert_int_eq(rec_count(f, 'D'), 0);
-    leader_round(f, 4, 0, 70);
+    leader_round(f, 5, 0, 70);
     ck_assert_int_eq(rec_count(f, 'D'), 1);
-    ck_assert_int_eq(rec_nth(f, 'T', 4)->th.seq, 1);
+    ck_assert_int_eq(rec_nth(f, 'T', 5)->th.seq, 1);
     teardown(f);
 }
 END_TEST
@@ -626,10 +630,12 @@ START_TEST(accelerated_sends_after_token)
     queue_packets(f, 28);
     mk_token(&k, 101, 1, 0, 0, 0, 101, 0);
     give_token(f, &k, 2);
-    /* 5 before the token, the token (counting all 20), 15 after with
-     * the next round (05 records 420-453). */
-    ck_assert_int_eq(rec_pos(f, 'T', 0), 5);
-    ck_assert_int_eq(rec_pos(f, 'D', 5), 6);
+    /* The HURRY of the first submit (rule 23), then 5 before the
+     * token, the token (counting all 20), 15 after with the next round
+     * (05 records 420-453). */
+    ck_assert_int_eq(rec_pos(f, 'H', 0), 0);
+    ck_assert_int_eq(rec_pos(f, 'T', 0), 6);
+    ck_assert_int_eq(rec_pos(f, 'D', 5), 7);
     ck_assert_int_eq(rec_count(f, 'D'), 20);
     ck_assert_int_eq(rec_nth(f, 'T', 0)->th.seq, 20);
     ck_assert_int_eq(rec_nth(f, 'T', 0)->th.flow_control, 20);
