@@ -539,6 +539,9 @@ struct dump {
 };
 
 static void dump_put(struct dump *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void dump_put(struct dump *d, const char *fmt, ...)
 {
     va_list ap;
     int n;
