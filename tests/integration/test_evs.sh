@@ -25,7 +25,7 @@ start_client() {
     pids+=($!)
     eval "pid_$1=$!"
 }
-sends() { grep -c ' SEND ' "$logs/$1.log" 2>/dev/null || echo 0; }
+sends() { awk '/ SEND /{n++} END{print n+0}' "$logs/$1.log" 2>/dev/null || echo 0; }
 # wait_sends NAME COUNT SECONDS
 wait_sends() {
     local end=$((SECONDS + $3))

@@ -40,7 +40,7 @@ client() {
     cpid[$1]=$!
     pids+=($!)
 }
-count() { grep -c " $2 " "$logs/$1.log" 2>/dev/null || echo 0; }
+count() { awk -v k=" $2 " 'index($0, k){n++} END{print n+0}' "$logs/$1.log" 2>/dev/null || echo 0; }
 # wait_more NAME KIND N SECONDS: N more lines of KIND than now.
 wait_more() {
     local want=$(( $(count "$1" "$2") + $3 )) end=$((SECONDS + $4))

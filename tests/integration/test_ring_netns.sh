@@ -96,7 +96,7 @@ wait_view() { # NAME MEMBERS SECONDS
         sleep 0.05
     done
 }
-msgs() { grep -c ' MSG ' "$logs/$1.log" 2>/dev/null || echo 0; }
+msgs() { awk '/ MSG /{n++} END{print n+0}' "$logs/$1.log" 2>/dev/null || echo 0; }
 wait_msgs() { # NAME MORE SECONDS
     local want=$(( $(msgs "$1") + $2 )) end=$((SECONDS + $3))
     until [ "$(msgs "$1")" -ge $want ]; do

@@ -96,6 +96,15 @@ static void add(struct evc *c, const char *fmt, ...)
     va_list ap;
     int n;
 
+    if (c->line == NULL) {
+        /* Never an offset on a null pointer (UBSan refuses even 0). */
+        c->cap = 256;
+        c->line = malloc(c->cap);
+        if (c->line == NULL) {
+            perror("evsclient");
+            exit(2);
+        }
+    }
     for (;;) {
         va_start(ap, fmt);
         n = vsnprintf(c->line + c->len, c->cap - c->len, fmt, ap);
