@@ -588,7 +588,7 @@ static char *table(const struct sim *s)
     c.n = 0;
     hmap_each(&s->gs.groups, collect_cb, &c);
     qsort(c.v, (size_t)c.n, sizeof c.v[0], name_cmp);
-    dump_put(&d, "");
+    dump_put(&d, "%s", "");
     for (i = 0; i < c.n; i++) {
         const struct group *g = c.v[i];
         dump_put(&d, "%s (%u,%u,%u) f%u:", g->name, g->gid.memb_id,
