@@ -27,6 +27,13 @@
  * - The receive callback runs from the event loop, never from inside
  *   net_send(). The bytes are valid only during the call. The callback may
  *   send, and may close the transport of another daemon, but not its own.
+ * - Where the network says that a datagram found no socket at its
+ *   destination (ICMP port unreachable: no process listens there), the
+ *   `unreach` callback, if set, is told the destination address and port
+ *   the datagram was sent to. It runs from the event loop like the
+ *   receive callback, with the same rules. Only port unreachable is
+ *   reported: a host or network that cannot be reached says nothing of
+ *   the process, and a lost datagram says nothing at all.
  * - net_close() stops everything; no callback runs after it returns.
  * - Implementations: net_udp.h (the daemon's), net_fake.h (in memory).
  */
@@ -49,6 +56,8 @@ enum net_port {
 typedef void (*net_recv_fn)(void *ctx, enum net_port port,
                             const struct sockaddr_storage *from,
                             const void *buf, size_t len);
+typedef void (*net_unreach_fn)(void *ctx,
+                               const struct sockaddr_storage *to);
 
 struct net_ops {
     int (*send)(struct net *n, const struct sockaddr_storage *to,
@@ -64,12 +73,14 @@ struct net_stats {
                              * failed reads */
     uint64_t tx;            /* datagrams handed to the network */
     uint64_t tx_failed;     /* refused at once */
+    uint64_t unreach;       /* port unreachable reports */
 };
 
 /* Every implementation embeds this first. */
 struct net {
     const struct net_ops *ops;
     net_recv_fn recv;
+    net_unreach_fn unreach;     /* optional; gets recv_ctx */
     void *recv_ctx;
     struct net_stats stats;
 };

@@ -7,8 +7,11 @@
 
 #include <errno.h>
 #include <ifaddrs.h>
+#include <linux/errqueue.h>
 #include <net/if.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
+#include <netinet/ip_icmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +89,75 @@ static void rx_cb(struct ev *ev, struct ev_io *w, unsigned revents)
     recv_batch(rx);
 }
 
+/* ---- the send socket's errors ---- */
+
+/* An ICMP port unreachable for what we sent (IPv4 type 3 code 3, IPv6
+ * type 1 code 4). */
+static int port_unreachable(const struct msghdr *mh)
+{
+    const struct cmsghdr *c;
+
+    for (c = CMSG_FIRSTHDR((struct msghdr *)mh); c != NULL;
+         c = CMSG_NXTHDR((struct msghdr *)mh, (struct cmsghdr *)c)) {
+        const struct sock_extended_err *ee;
+        if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+              (c->cmsg_level == IPPROTO_IPV6 &&
+               c->cmsg_type == IPV6_RECVERR)))
+            continue;
+        ee = (const struct sock_extended_err *)CMSG_DATA(c);
+        if (ee->ee_origin == SO_EE_ORIGIN_ICMP)
+            return ee->ee_type == ICMP_DEST_UNREACH &&
+                   ee->ee_code == ICMP_PORT_UNREACH;
+        if (ee->ee_origin == SO_EE_ORIGIN_ICMP6)
+            return ee->ee_type == ICMP6_DST_UNREACH &&
+                   ee->ee_code == ICMP6_DST_UNREACH_NOPORT;
+    }
+    return 0;
+}
+
+/* Read the error queue (the destination of each failed datagram comes
+ * back as msg_name), then anything that arrived on the ephemeral port:
+ * nobody should send there, so it is dropped. */
+static void send_cb(struct ev *ev, struct ev_io *w, unsigned revents)
+{
+    struct net_udp *u = w->data;
+    int i;
+
+    (void)ev;
+    (void)revents;
+    for (i = 0; i < NET_RECV_BATCH; i++) {
+        struct sockaddr_storage to;
+        union {
+            char buf[512];
+            struct cmsghdr align;
+        } ctl;
+        char one;
+        struct iovec iov = { &one, 1 };
+        struct msghdr mh;
+
+        memset(&mh, 0, sizeof mh);
+        memset(&to, 0, sizeof to);
+        mh.msg_name = &to;
+        mh.msg_namelen = sizeof to;
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        mh.msg_control = ctl.buf;
+        mh.msg_controllen = sizeof ctl.buf;
+        if (recvmsg(u->send_fd, &mh, MSG_ERRQUEUE) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (port_unreachable(&mh) && u->net.unreach) {
+            u->net.stats.unreach++;
+            u->net.unreach(u->net.recv_ctx, &to);
+        }
+    }
+    for (i = 0; i < NET_RECV_BATCH; i++)
+        if (recv(u->send_fd, u->buf, NET_MAX_DGRAM, 0) < 0 && errno != EINTR)
+            break;
+}
+
 /* ---- sending ---- */
 
 static int udp_send(struct net *n, const struct sockaddr_storage *to,
@@ -93,6 +165,7 @@ static int udp_send(struct net *n, const struct sockaddr_storage *to,
 {
     struct net_udp *u = (struct net_udp *)n;
     socklen_t sl = net_addr_len(to);
+    int retried = 0;
     ssize_t r;
 
     if (sl == 0 || to->ss_family != u->family) {
@@ -101,7 +174,10 @@ static int udp_send(struct net *n, const struct sockaddr_storage *to,
     }
     do {
         r = sendto(u->send_fd, buf, len, 0, (const struct sockaddr *)to, sl);
-    } while (r < 0 && errno == EINTR);
+        /* An earlier datagram's ICMP error, reported here instead of in
+         * send_cb (it consumed the error, not this datagram). */
+    } while (r < 0 && (errno == EINTR ||
+                       (errno == ECONNREFUSED && !retried++)));
     if (r < 0) {
         n->stats.tx_failed++;
         return -errno;
@@ -133,6 +209,9 @@ static void udp_close(struct net *n)
         close(u->rx[i].io.fd);
     }
     u->n_rx = 0;
+    if (u->send_watched)
+        ev_io_stop(u->ev, &u->send_io);
+    u->send_watched = 0;
     if (u->send_fd >= 0)
         close(u->send_fd);
     u->send_fd = -1;
@@ -312,6 +391,18 @@ static int open_send(struct net_udp *u, const struct net_udp_cfg *cfg,
     if (u->family == AF_INET &&
         setsockopt(u->send_fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) < 0)
         return fail(err, errlen, "SO_BROADCAST on", &u->bound, errno);
+    if (u->family == AF_INET
+            ? setsockopt(u->send_fd, IPPROTO_IP, IP_RECVERR, &one,
+                         sizeof one)
+            : setsockopt(u->send_fd, IPPROTO_IPV6, IPV6_RECVERR, &one,
+                         sizeof one))
+        return fail(err, errlen, "RECVERR on", &u->bound, errno);
+    ev_io_init(&u->send_io, u->send_fd, send_cb, u);
+    ev_io_set_priority(&u->send_io, EV_PRIO_HIGH);
+    rc = ev_io_set(u->ev, &u->send_io, EV_READ);
+    if (rc < 0)
+        return fail(err, errlen, "watch", &u->bound, -rc);
+    u->send_watched = 1;
     for (i = 0; i < cfg->n_seg_addrs && !cfg->unicast_segment; i++)
         if (net_addr_is_multicast(&cfg->seg_addrs[i])) {
             if (multicast_out(u, cfg, ifindex) < 0)

@@ -15,6 +15,12 @@
  *   receivers check the source address only. SO_BROADCAST is on, and
  *   multicast leaves through self's interface with TTL (hops) 1 and loops
  *   back to daemons on the same host.
+ * - Errors: the send socket asks for extended errors (IP_RECVERR,
+ *   IPV6_RECVERR) and is watched too. An ICMP port unreachable for a
+ *   datagram it sent (a daemon's process is gone, its host still up)
+ *   is read from the error queue and reported through net.unreach; the
+ *   pending error is consumed there, so it does not fail the next send
+ *   to another daemon. A send that still meets it is sent again once.
  * - Buffers: SO_RCVBUF and SO_SNDBUF are asked for NET_SOCKBUF (the kernel
  *   caps them at net.core.rmem_max / wmem_max; no error then).
  *
@@ -82,6 +88,8 @@ struct net_udp {
     int family;
     int sockbuf;                   /* asked for on every socket */
     int send_fd;
+    struct ev_io send_io;          /* its error queue (and stray input) */
+    int send_watched;
     struct sockaddr_storage bound; /* the send socket: self:ephemeral */
     int n_rx;                      /* [0] data, [1] token, then segment */
     struct net_udp_rx rx[NET_UDP_MAX_RX];

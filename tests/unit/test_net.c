@@ -41,7 +41,17 @@ struct sink {
     struct ev *ev;
     int n;
     struct got g[MAX_GOT];
+    int n_unreach;
+    struct sockaddr_storage unreach_to;
 };
+
+static void sink_unreach(void *ctx, const struct sockaddr_storage *to)
+{
+    struct sink *s = ctx;
+
+    s->n_unreach++;
+    s->unreach_to = *to;
+}
 
 static void sink_recv(void *ctx, enum net_port port,
                       const struct sockaddr_storage *from, const void *buf,
@@ -174,6 +184,55 @@ START_TEST(udp_exchange)
 
     net_close(&a.net);
     net_close(&b.net);
+    ev_fini(&ev);
+}
+END_TEST
+
+/* A datagram to a daemon whose process is gone comes back as ICMP port
+ * unreachable: reported with the destination it was sent to, once, and
+ * the pending error costs the next datagram to a live daemon nothing.
+ * (Without IP_RECVERR the unconnected socket hears nothing.) */
+START_TEST(udp_port_unreachable)
+{
+    struct net_udp a, b, c;
+    struct net_udp_cfg ca = cfg_for("127.0.0.1", 0), cb = cfg_for("127.0.0.2", 0),
+                       cc = cfg_for("127.0.0.3", 0);
+    struct sink sa, sb, sc;
+    struct ev ev;
+    struct sockaddr_storage gone;
+    uint64_t end;
+    uint16_t pb, pc;
+
+    memset(&sa, 0, sizeof sa);
+    memset(&sb, 0, sizeof sb);
+    memset(&sc, 0, sizeof sc);
+    ck_assert_int_eq(ev_init(&ev), 0);
+    open_free(&a, &ev, &ca, &sa);
+    a.net.unreach = sink_unreach;
+    pb = open_free(&b, &ev, &cb, &sb);
+    pc = open_free(&c, &ev, &cc, &sc);
+    net_close(&b.net); /* b's process is gone; its host is up */
+
+    send_ok(&a.net, "127.0.0.2", (uint16_t)(pb + 1), "token");
+    ev_update_time(&ev);
+    end = ev_now(&ev) + 5000;
+    while (sa.n_unreach == 0 && ev_now(&ev) < end)
+        ev_run_once(&ev, 10);
+    ck_assert_int_eq(sa.n_unreach, 1);
+    gone = addr("127.0.0.2", (uint16_t)(pb + 1));
+    ck_assert(net_addr_equal(&sa.unreach_to, &gone));
+    ck_assert_uint_eq(net_addr_port(&sa.unreach_to), pb + 1);
+    ck_assert_uint_eq(a.net.stats.unreach, 1);
+
+    /* An error still pending when the next datagram leaves. */
+    send_ok(&a.net, "127.0.0.2", pb, "again");
+    send_ok(&a.net, "127.0.0.3", pc, "live");
+    pump_until(&ev, &sc, 1);
+    ck_assert_str_eq(sc.g[0].data, "live");
+    ck_assert_int_eq(sa.n, 0);
+
+    net_close(&a.net);
+    net_close(&c.net);
     ev_fini(&ev);
 }
 END_TEST
@@ -762,6 +821,7 @@ int main(void)
     tcase_set_timeout(udp, 20);
     tcase_add_test(udp, udp_exchange);
     tcase_add_test(udp, udp_unicast_segment);
+    tcase_add_test(udp, udp_port_unreachable);
     tcase_add_test(udp, udp_broadcast_segment);
     tcase_add_test(udp, udp_multicast_segment);
     tcase_add_test(udp, udp_data_before_token);
