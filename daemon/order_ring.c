@@ -213,14 +213,35 @@ static void net_recv(void *ctx, enum net_port port,
     rearm(r);
 }
 
+/* Nothing listens where a datagram went: that daemon's process is gone
+ * (its host answered for it). Ports are not compared: P and P+1 belong
+ * to the same daemon. */
+static void net_unreach(void *ctx, const struct sockaddr_storage *to)
+{
+    struct order_ring *r = ctx;
+    int i;
+
+    for (i = 0; i < r->conf->n_daemons; i++)
+        if (i != r->self && net_addr_equal(to, &r->addr[i])) {
+            node_unreachable(r->node, r->conf->daemons[i].id);
+            rearm(r);
+            return;
+        }
+}
+
 /* ---- set-up --------------------------------------------------------------- */
 
 static int open_net(struct order_ring *r, char *err, size_t errlen)
 {
     struct net_udp_cfg nc;
 
+    int rc;
+
     net_udp_cfg_from_conf(&nc, r->conf, r->self);
-    return net_udp_open(&r->net, r->ev, &nc, net_recv, r, err, errlen);
+    rc = net_udp_open(&r->net, r->ev, &nc, net_recv, r, err, errlen);
+    if (rc == 0)
+        r->net.net.unreach = net_unreach;
+    return rc;
 }
 
 int order_ring_new(struct order_ring **out, struct order *o,

@@ -611,3 +611,13 @@ int msmf_form2(struct msm *m, const struct pkt_form *f, uint64_t now)
         send_tok(m, t->members.ids[t->members.nmembers]);
     return 0;
 }
+
+int msmf_in_attempt(const struct msm *m, uint32_t id)
+{
+    const struct pkt_form *t = &m->fw->tok;
+    int n = t->members.nmembers + t->members.npending;
+
+    if (!m->fw->in_attempt || n < 0 || n > PKT_MAX_MEMBERS)
+        return 0;
+    return msm_ids_has(t->members.ids, (unsigned)n, id);
+}

@@ -48,8 +48,12 @@ static const enum msm_timeout timer_to[MSM_T_COUNT] = {
     [MSM_T_SEG] = MSM_TO_SEG, [MSM_T_REP] = MSM_TO_REP,
     [MSM_T_GATHER] = MSM_TO_GATHER, [MSM_T_FORM] = MSM_TO_FORM,
     [MSM_T_LOOKUP] = MSM_TO_LOOKUP, [MSM_T_ALIVE] = MSM_TO_ALIVE,
-    [MSM_T_JOIN] = MSM_TO_JOIN
+    [MSM_T_JOIN] = MSM_TO_JOIN, [MSM_T_PROBE] = MSM_TO_JOIN
 };
+
+/* The leader's probe for missing daemons (conf.fast) runs every this
+ * many JoinTimeouts: an idle partition heals within about one period. */
+#define MSM_PROBE_JOINS 4
 
 void msm_timeouts_default(struct msm_conf *c, int wide_area)
 {
@@ -69,10 +73,15 @@ int msm_conf_from(struct msm_conf *c, const struct conf *conf,
     c->my_id = my_id;
     c->hash = conf->hash;
     c->n = (unsigned)conf->n_daemons;
+    c->fast = 1;
     for (i = 0; i < conf->n_daemons && i < PKT_MAX_MEMBERS; i++) {
         c->ids[i] = conf->daemons[i].id;
         c->segs[i] = (int16_t)conf->daemons[i].segment;
-        found |= conf->daemons[i].id == my_id;
+        if (conf->daemons[i].id == my_id) {
+            found = 1;
+            c->seg_unicast =
+                conf->segments[conf->daemons[i].segment].unicast;
+        }
     }
     for (i = 0; i < MSM_TO_COUNT; i++)
         c->timeout_ms[i] = conf->timeouts_ms[map[i]];
@@ -80,6 +89,9 @@ int msm_conf_from(struct msm_conf *c, const struct conf *conf,
 }
 
 /* ---- small helpers ----------------------------------------------------- */
+
+static void seg_try_end(struct msm *m, uint64_t now);
+static void gather_try_end(struct msm *m, uint64_t now);
 
 int msm_cfg_index(const struct msm *m, uint32_t id)
 {
@@ -204,9 +216,15 @@ int msm_token_alive(const struct msm *m)
 
 /* ---- the one door ------------------------------------------------------ */
 
+static uint64_t period(const struct msm *m, enum msm_timer t)
+{
+    uint64_t ms = m->conf.timeout_ms[timer_to[t]];
+    return t == MSM_T_PROBE ? ms * MSM_PROBE_JOINS : ms;
+}
+
 static void arm(struct msm *m, enum msm_timer t, uint64_t now)
 {
-    m->due[t] = now + m->conf.timeout_ms[timer_to[t]];
+    m->due[t] = now + period(m, t);
 }
 
 /* Writes the state, cancels every timer and arms the new state's ones
@@ -235,8 +253,11 @@ void msm_set_state(struct msm *m, enum msm_state to, const char *reason,
         break;
     case MSM_OP:
         m->token_alive = 0;
-        if (msm_is_leader(m))
+        if (msm_is_leader(m)) {
             arm(m, MSM_T_LOOKUP, now);
+            if (m->conf.fast)
+                arm(m, MSM_T_PROBE, now);
+        }
         break;
     case MSM_EVS:
         break;
@@ -285,24 +306,39 @@ static void send_alive(struct msm *m)
     msm_send_out(m, MSM_DEST_SEGMENT, 0, 1);
 }
 
+/* conf.fast, on a segment that broadcasts: my first ALIVE also goes to
+ * each member of my old ring that I have not heard, so that a dead
+ * one's port answers (ICMP) and it is not waited for. */
+static void send_alive_to_silent(struct msm *m)
+{
+    unsigned i;
+
+    if (!m->conf.fast || m->conf.seg_unicast || m->seg_size < 2)
+        return;
+    for (i = 0; i < m->ring_n; i++)
+        if (seg_of(m, m->ring_ids[i]) == m->my_seg &&
+            !msm_ids_has(m->members, m->nmembers, m->ring_ids[i]))
+            msm_send_out(m, MSM_DEST_DAEMON, m->ring_ids[i], 1);
+}
+
 /* The JOIN a representative sends: a segment representative lists the
  * daemons it represents, a ring leader gathering with the token alive an
  * empty list and cursor 1 (README section 5). A segment representative's
  * cursor is a stale byte upstream: 0 in a fresh daemon, 1 once it has
  * created a FORM token (04 P526; 01 and 08 P3). */
-static void join_build(struct msm *m)
+static void join_build(struct msm *m, int token_alive)
 {
     struct pkt_memb *j = &m->out->u.memb;
 
     memset(m->out, 0, sizeof *m->out);
     m->out->kind = PKT_KIND_JOIN;
     head_init(m, &j->h, PKT_JOIN);
-    if (m->token_alive)
+    if (token_alive)
         members_put(&j->members, m->members, 0);
     else
         members_put(&j->members, m->members, m->nmembers);
     j->reps = m->reps;
-    j->reps.cursor = m->token_alive ? 1 : m->join_cursor;
+    j->reps.cursor = token_alive ? 1 : m->join_cursor;
 }
 
 /* Rule 52 and README D2: broadcast in my segment when the token is not
@@ -312,7 +348,7 @@ static void send_join(struct msm *m)
 {
     unsigned i;
 
-    join_build(m);
+    join_build(m, m->token_alive);
     if (!m->token_alive && m->seg_size > 1)
         msm_send_out(m, MSM_DEST_SEGMENT, 0, 1);
     for (i = 0; i < m->ncontacts; i++)
@@ -400,8 +436,11 @@ static void seg_enter(struct msm *m, uint64_t now, const char *reason,
         ids_add(m->members, &m->nmembers, heard);
     m->reps.nreps = 0;
     m->reps.cursor = 0;
+    msmq_seg_reset(m);
     msm_set_state(m, MSM_SEG, reason, now);
     send_alive(m);
+    send_alive_to_silent(m);
+    seg_try_end(m, now);
 }
 
 /* Token loss (rules 48, 49): the working membership shrinks to me (and
@@ -430,9 +469,12 @@ static void gather_enter(struct msm *m, uint64_t now, int token_alive,
     m->reps.r[0].id = m->conf.my_id;
     m->reps.r[0].kind = token_alive ? PKT_REP_RING : PKT_REP_SEG;
     m->reps.r[0].seg = m->my_seg;
+    msmq_gather_reset(m, now);
     msm_set_state(m, MSM_GATHER, reason, now);
-    if (send_now)
+    if (send_now) {
         send_join(m);
+        gather_try_end(m, now);
+    }
 }
 
 /* Rule 64: the leader looks for configured daemons outside its ring.
@@ -450,7 +492,7 @@ static int lookup(struct msm *m, uint64_t now, const char *reason)
     m->reps.r[0].id = m->conf.my_id;
     m->reps.r[0].kind = PKT_REP_RING;
     m->reps.r[0].seg = m->my_seg;
-    join_build(m);
+    join_build(m, 1);
     if (m->n_segments == 1) {
         if (m->seg_size > 1)
             msm_send_out(m, MSM_DEST_SEGMENT, 0, 1);
@@ -464,11 +506,36 @@ static int lookup(struct msm *m, uint64_t now, const char *reason)
     return 1;
 }
 
+/* conf.fast: while configured daemons are missing from my ring, its
+ * leader unicasts them the JOIN of a lookup every MSM_PROBE_JOINS
+ * JoinTimeouts, without gathering. A ring on the other side of a healed
+ * partition answers with its own JOIN (rule 54), and then both leaders
+ * gather: an idle partition heals in about a second instead of at the
+ * next LookupTimeout. A daemon that is not running costs one datagram
+ * per period. */
+static void probe(struct msm *m, uint64_t now)
+{
+    unsigned i;
+
+    (void)now;
+    if (m->state != MSM_OP || !msm_is_leader(m))
+        return;
+    m->reps.nreps = 1;
+    m->reps.r[0].id = m->conf.my_id;
+    m->reps.r[0].kind = PKT_REP_RING;
+    m->reps.r[0].seg = m->my_seg;
+    join_build(m, 1);
+    for (i = 0; i < m->conf.n; i++)
+        if (!in_ring(m, m->conf.ids[i]))
+            msm_send_out(m, MSM_DEST_DAEMON, m->conf.ids[i], 1);
+}
+
 /* ---- timers ------------------------------------------------------------ */
 
 /* Rule 50: after SegTimeout the first of the daemons heard (ALIVEs, and
- * JOINs of segment representatives) represents the segment. */
-static void on_seg_timeout(struct msm *m, uint64_t now)
+ * JOINs of segment representatives) represents the segment. `settled`:
+ * earlier, everyone heard agrees (memb_fast.c). */
+static void seg_decide(struct msm *m, uint64_t now, int settled)
 {
     uint32_t first = m->members[0];
     unsigned i;
@@ -480,13 +547,29 @@ static void on_seg_timeout(struct msm *m, uint64_t now)
         if (msm_cfg_index(m, m->seg_reps[i]) < msm_cfg_index(m, first))
             first = m->seg_reps[i];
     if (first == m->conf.my_id) {
-        gather_enter(m, now, 0, 1, "SegTimeout: segment representative");
+        gather_enter(m, now, 0, 1,
+                     settled ? "SEG settled: segment representative"
+                             : "SegTimeout: segment representative");
         return;
     }
     m->my_rep = first;
-    snprintf(m->why, sizeof m->why, "SegTimeout: represented by %u",
-             (unsigned)first);
+    snprintf(m->why, sizeof m->why, "%s: represented by %u",
+             settled ? "SEG settled" : "SegTimeout", (unsigned)first);
     msm_set_state(m, MSM_REPRESENTED, m->why, now);
+}
+
+static void seg_try_end(struct msm *m, uint64_t now)
+{
+    if (m->state == MSM_SEG && msmq_seg_settled(m, now))
+        seg_decide(m, now, 1);
+}
+
+/* The smallest representative forms as soon as memb_fast.c lets it. */
+static void gather_try_end(struct msm *m, uint64_t now)
+{
+    if (m->state == MSM_GATHER && smallest_rep(m)->id == m->conf.my_id &&
+        msmq_gather_ready(m, now))
+        msmf_create(m, now);
 }
 
 /* Rule 55. */
@@ -514,7 +597,7 @@ static void fire(struct msm *m, enum msm_timer t, uint64_t now)
 {
     switch (t) {
     case MSM_T_SEG:
-        on_seg_timeout(m, now);
+        seg_decide(m, now, 0);
         break;
     case MSM_T_REP:
         seg_enter(m, now, "RepTimeout", 0);
@@ -534,6 +617,10 @@ static void fire(struct msm *m, enum msm_timer t, uint64_t now)
         break;
     case MSM_T_JOIN:
         send_join(m);
+        gather_try_end(m, now);
+        break;
+    case MSM_T_PROBE:
+        probe(m, now);
         break;
     case MSM_T_COUNT:
         break;
@@ -545,8 +632,8 @@ static void fire(struct msm *m, enum msm_timer t, uint64_t now)
 static void rearm_periodic(struct msm *m, enum msm_timer t, uint64_t due,
                            uint64_t now)
 {
-    uint64_t next = due + m->conf.timeout_ms[timer_to[t]];
-    m->due[t] = next > now ? next : now + m->conf.timeout_ms[timer_to[t]];
+    uint64_t next = due + period(m, t);
+    m->due[t] = next > now ? next : now + period(m, t);
 }
 
 void msm_tick(struct msm *m, uint64_t now)
@@ -563,7 +650,8 @@ void msm_tick(struct msm *m, uint64_t now)
             return;
         due = m->due[best];
         m->due[best] = 0;
-        if (best == MSM_T_ALIVE || best == MSM_T_JOIN)
+        if (best == MSM_T_ALIVE || best == MSM_T_JOIN ||
+            best == MSM_T_PROBE)
             rearm_periodic(m, best, due, now);
         /* What a late timer arms runs from now, so that a stalled caller
          * still gives the next state its full time. */
@@ -588,6 +676,13 @@ static int member_of_next(const struct msm *m, uint32_t id)
     return msm_ids_has(m->next_ids, m->next_n, id);
 }
 
+/* A received member list's length, bounded. */
+static unsigned memb_count(const struct pkt_members *pm)
+{
+    int n = pm->nmembers;
+    return n < 0 ? 0 : n > PKT_MAX_MEMBERS ? PKT_MAX_MEMBERS : (unsigned)n;
+}
+
 static int on_alive(struct msm *m, const struct pkt *p, uint64_t now)
 {
     uint32_t s = p->u.memb.h.transmitter;
@@ -607,11 +702,19 @@ static int on_alive(struct msm *m, const struct pkt *p, uint64_t now)
                  (unsigned)s);
         go_seg_heard(m, now, m->why, s);
         return 0;
-    case MSM_SEG:
+    case MSM_SEG: {
+        unsigned before = m->nmembers;
         if (seg_of(m, s) != m->my_seg)
             return 1;
         ids_add(m->members, &m->nmembers, s);
+        msmq_seg_said(m, s, p->u.memb.members.ids,
+                      memb_count(&p->u.memb.members));
+        /* conf.fast: the others learn my grown list at once. */
+        if (m->conf.fast && m->nmembers != before)
+            send_alive(m);
+        seg_try_end(m, now);
         return 0;
+    }
     case MSM_REPRESENTED:
         ids_add(m->members, &m->nmembers, s);
         arm(m, MSM_T_REP, now);
@@ -654,6 +757,8 @@ static void gather_join(struct msm *m, const struct pkt_memb *j,
     int i = rep_find(&m->reps, s);
     int16_t k = join_sender_kind(j);
 
+    int grew = 0;
+
     ids_remove(m->members, &m->nmembers, s);
     if (i > 0) {
         m->reps.r[i].kind = k;
@@ -662,11 +767,17 @@ static void gather_join(struct msm *m, const struct pkt_memb *j,
         r->id = s;
         r->kind = k;
         r->seg = seg_of(m, s);
+        grew = 1;
     }
     for (i = 0; i < j->reps.nreps && i < PKT_MAX_REPS; i++)
         contact_add(m, j->reps.r[i].id);
     if (smallest_rep(m)->id == s)
         arm(m, MSM_T_GATHER, now);
+    msmq_gather_join(m, j);
+    /* conf.fast: the others learn my grown list at once. */
+    if (m->conf.fast && grew)
+        send_join(m);
+    gather_try_end(m, now);
 }
 
 static int on_join_op(struct msm *m, const struct pkt_memb *j, uint64_t now)
@@ -690,7 +801,14 @@ static int on_join_op(struct msm *m, const struct pkt_memb *j, uint64_t now)
             contact_add(m, j->reps.r[i].id);
         snprintf(m->why, sizeof m->why, "JOIN from %u: merge attempt",
                  (unsigned)s);
-        gather_enter(m, now, 1, 1, m->why);
+        if (!m->conf.fast) {
+            gather_enter(m, now, 1, 1, m->why);
+            return 0;
+        }
+        /* conf.fast: the JOIN that started it counts (and my first JOIN
+         * already names its sender). */
+        gather_enter(m, now, 1, 0, m->why);
+        gather_join(m, j, now);
         return 0;
     }
     /* Rule 54. */
@@ -752,6 +870,12 @@ static int on_join(struct msm *m, const struct pkt *p, uint64_t now)
         ids_add(m->seg_reps, &m->nseg_reps, s);
         send_alive(m);
         arm(m, MSM_T_ALIVE, now);
+        if (m->conf.fast) {
+            /* Its list counts as its ALIVE's: it heard what I heard. */
+            ids_add(m->members, &m->nmembers, s);
+            msmq_seg_said(m, s, j->members.ids, memb_count(&j->members));
+            seg_try_end(m, now);
+        }
         return 0;
     case MSM_FORM:
         return 1;
@@ -854,6 +978,46 @@ void msm_evs_done(struct msm *m, uint64_t now)
     m->stats.installs++;
     msmf_finish(m);
     msm_set_state(m, MSM_OP, "ring installed", now);
+}
+
+/* Whether a daemon is part of what the current state depends on. */
+static int depends_on(const struct msm *m, uint32_t id)
+{
+    switch (m->state) {
+    case MSM_OP:
+        return in_ring(m, id);
+    case MSM_GATHER:
+        return m->token_alive && in_ring(m, id);
+    case MSM_EVS:
+        return member_of_next(m, id);
+    case MSM_FORM:
+        return msmf_in_attempt(m, id);
+    case MSM_REPRESENTED:
+        return id == m->my_rep;
+    case MSM_SEG:
+        break;
+    }
+    return 0;
+}
+
+void msm_unreachable(struct msm *m, uint32_t id, uint64_t now)
+{
+    if (!m->conf.fast || m->state == 0 ||
+        msmq_mark_unreachable(m, id, now) < 0) {
+        m->stats.ignored++;
+        return;
+    }
+    if (depends_on(m, id)) {
+        snprintf(m->why, sizeof m->why, "daemon %u unreachable",
+                 (unsigned)id);
+        if (m->state == MSM_REPRESENTED)
+            seg_enter(m, now, m->why, 0);
+        else
+            msm_go_seg(m, now, m->why);
+        return;
+    }
+    seg_try_end(m, now);
+    gather_try_end(m, now);
 }
 
 void msm_foreign(struct msm *m, const struct pkt *p, uint64_t now)

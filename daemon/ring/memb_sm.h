@@ -81,6 +81,11 @@ struct msm_conf {
     int16_t segs[PKT_MAX_MEMBERS];       /* segment index of each */
     uint32_t timeout_ms[MSM_TO_COUNT];
     int64_t wall_offset_ms;              /* wall clock ms = now + this */
+    /* Cohort's faster membership (memb_fast.c): end SEG and GATHER as
+     * soon as everyone heard agrees, use unreachable daemons, probe for
+     * missing ones. 0: exactly upstream's timing (the capture replays). */
+    int fast;
+    int seg_unicast;                     /* my segment is sent as unicast */
 };
 
 /* LAN defaults (one segment) or WAN defaults (several segments or
@@ -169,10 +174,29 @@ struct msm_stats {
  * that change state first, then the repetitions. */
 enum msm_timer {
     MSM_T_SEG = 0, MSM_T_REP, MSM_T_GATHER, MSM_T_FORM, MSM_T_LOOKUP,
-    MSM_T_ALIVE, MSM_T_JOIN, MSM_T_COUNT
+    MSM_T_ALIVE, MSM_T_JOIN, MSM_T_PROBE, MSM_T_COUNT
 };
 
 struct msm_form_work;            /* memb_form.c */
+
+/* A set of configured daemons, by configuration index. */
+struct msm_set {
+    uint64_t w[(PKT_MAX_MEMBERS + 63) / 64];
+};
+
+/* What the fast membership knows of each configured daemon
+ * (memb_fast.c), by configuration index. */
+struct msm_fast {
+    uint64_t suspect_until[PKT_MAX_MEMBERS]; /* unreachable; 0: no */
+    struct msm_set said;         /* SEG: an ALIVE (or a segment
+                                    representative's JOIN) came */
+    struct msm_set said_joined;  /* GATHER: a JOIN came since entry */
+    struct msm_set heard[PKT_MAX_MEMBERS];   /* SEG: its ALIVE's list */
+    struct msm_set reps_of[PKT_MAX_MEMBERS]; /* GATHER: its JOIN's reps */
+    struct msm_set members_of[PKT_MAX_MEMBERS]; /* GATHER: JOIN's members */
+    uint64_t gather_since;       /* GATHER entered */
+    unsigned nsuspects;
+};
 
 struct msm {
     struct msm_conf conf;
@@ -218,6 +242,7 @@ struct msm {
     char why[80];                /* reason text with ids in it */
     int16_t join_cursor;         /* segment representative's JOIN cursor */
     unsigned n_segments;         /* segments with configured daemons */
+    struct msm_fast fast;
     struct msm_stats stats;
 };
 
@@ -253,6 +278,19 @@ int msm_receive(struct msm *m, const struct pkt *p, uint64_t now);
 void msm_foreign(struct msm *m, const struct pkt *p, uint64_t now);
 
 void msm_tick(struct msm *m, uint64_t now);
+
+/* A datagram this daemon sent to daemon `id` came back undeliverable
+ * (ICMP port unreachable: nothing listens there, the process is gone).
+ * With conf.fast, a member of the ring (or of the ring being formed)
+ * means token loss at once, and the daemon is not waited for in SEG and
+ * GATHER until it is heard from again (or for a LookupTimeout).
+ * Ignored without conf.fast. */
+void msm_unreachable(struct msm *m, uint32_t id, uint64_t now);
+
+/* A valid datagram came from daemon `id` (the caller checked hash and
+ * sender): it is no longer taken for unreachable. Cheap when no daemon
+ * is. */
+void msm_heard(struct msm *m, uint32_t id);
 
 /* The earliest armed timer, or UINT64_MAX. */
 uint64_t msm_next_deadline(const struct msm *m);

@@ -5,7 +5,7 @@
 # (test_ring_memb_vec).
 
 daemon_libdaemon_la_SOURCES += \
-	daemon/ring/memb_sm.c daemon/ring/memb_form.c \
+	daemon/ring/memb_sm.c daemon/ring/memb_form.c daemon/ring/memb_fast.c \
 	daemon/ring/memb_sm.h daemon/ring/memb_sm_int.h
 
 if HAVE_CHECK

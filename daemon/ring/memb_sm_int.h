@@ -61,6 +61,24 @@ int msmf_form2(struct msm *m, const struct pkt_form *f, uint64_t now);
 void msmf_abandon(struct msm *m);
 /* EVS finished: the attempt is over. */
 void msmf_finish(struct msm *m);
+/* Daemon `id` is on the FORM token of the attempt I am in. */
+int msmf_in_attempt(const struct msm *m, uint32_t id);
+
+/* memb_fast.c: what the fast membership knows (memb_sm.h, conf.fast).
+ * The msmq_*_settled/ready answers are 0 without conf.fast. */
+int msmq_suspect(const struct msm *m, int cfg_index, uint64_t now);
+/* Returns the daemon's configuration index, or -1 (unknown, myself). */
+int msmq_mark_unreachable(struct msm *m, uint32_t id, uint64_t now);
+void msmq_seg_reset(struct msm *m);
+/* In SEG: `from` listed these daemons (its ALIVE, or its JOIN as a
+ * segment representative). */
+void msmq_seg_said(struct msm *m, uint32_t from, const uint32_t *ids,
+                   unsigned n);
+int msmq_seg_settled(const struct msm *m, uint64_t now);
+void msmq_gather_reset(struct msm *m, uint64_t now);
+void msmq_gather_join(struct msm *m, const struct pkt_memb *j);
+/* I am the smallest representative: may I create FORM1 now? */
+int msmq_gather_ready(const struct msm *m, uint64_t now);
 
 static inline int msm_mid_eq(struct pkt_mid a, struct pkt_mid b)
 {

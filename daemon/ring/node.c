@@ -514,7 +514,8 @@ static int configured(const struct node *n, uint32_t id)
 
 /* Rule 9, the part the node can check: hash, transmitter configured and
  * not this daemon. */
-static int acceptable(const struct node *n, const struct pkt *p)
+static int acceptable(const struct node *n, const struct pkt *p,
+                      uint32_t *sender)
 {
     uint32_t hash, from;
 
@@ -542,6 +543,7 @@ static int acceptable(const struct node *n, const struct pkt *p)
         from = p->u.head.transmitter;
         break;
     }
+    *sender = from;
     return hash == n->cfg.conf->hash && from != n->my_id &&
            configured(n, from);
 }
@@ -549,12 +551,24 @@ static int acceptable(const struct node *n, const struct pkt *p)
 void node_receive(struct node *n, const struct pkt *p, int token_port)
 {
     uint64_t now = now_ms(n);
+    uint32_t from;
 
     if (!pkt_kind_on_token_port(p->kind) != !token_port ||
-        !acceptable(n, p))
+        !acceptable(n, p, &from))
         return;
+    msm_heard(&n->m, from);
     n->depth++;
     dispatch(n, p, now);
+    n->depth--;
+    settle(n, now);
+}
+
+void node_unreachable(struct node *n, uint32_t id)
+{
+    uint64_t now = now_ms(n);
+
+    n->depth++;
+    msm_unreachable(&n->m, id, now);
     n->depth--;
     settle(n, now);
 }

@@ -99,6 +99,11 @@ void node_start(struct node *n);
 /* A datagram that arrived on port P (token_port 0) or P+1 (1). */
 void node_receive(struct node *n, const struct pkt *p, int token_port);
 
+/* A datagram sent to daemon `id` came back undeliverable: nothing
+ * listens on its port (ICMP port unreachable). A member of the ring is
+ * taken for gone at once instead of after TokenTimeout (memb_sm.h). */
+void node_unreachable(struct node *n, uint32_t id);
+
 void node_tick(struct node *n);
 /* The next time node_tick() has something to do (monotonic ms of
  * cfg->clock), or UINT64_MAX. */

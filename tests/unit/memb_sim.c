@@ -386,6 +386,8 @@ void sim_start(struct sim *s, int i)
     d->have_pend = 0;
     d->token_due = d->release_at = 0;
     c.my_id = sim_id(i);
+    c.fast = (s->fast_mask >> i) & 1;
+    c.seg_unicast = 0;
     r = msm_init(&d->m, &c, &sim_ops, d);
     if (r < 0)
         abort();
@@ -419,10 +421,16 @@ static void deliver(struct sim *s, struct sim_msg *m)
     struct sim_node *d = &s->nd[m->to];
     static struct pkt p;
 
-    if (!d->up || !s->nd[m->from].up || s->cut[m->from][m->to])
+    if (!s->nd[m->from].up || s->cut[m->from][m->to])
         return;
+    if (!d->up) {
+        if (s->icmp)
+            msm_unreachable(&s->nd[m->from].m, sim_id(m->to), s->now);
+        return;
+    }
     if (pkt_decode(m->b, m->len, &p) != 0)
         abort();
+    msm_heard(&d->m, sim_id(m->from));
     if (p.kind == PKT_KIND_TOKEN)
         token_receive(d, &p.u.token);
     else

@@ -91,6 +91,12 @@ struct sim {
     uint64_t seq;
     uint64_t sent[PKT_KIND_FORM2 + 1];
     int trace;
+    /* conf.fast (memb_fast.c): the daemons in fast_mask run it (set
+     * before sim_start); with icmp, a datagram to a crashed daemon is
+     * reported to its sender as unreachable (msm_unreachable), as a live
+     * host does for a dead process. */
+    uint32_t fast_mask;
+    int icmp;
     struct sim_ring *rings;
     size_t nrings;
     unsigned bad;                /* invariant violations seen */

@@ -302,13 +302,15 @@ static uint32_t rnd(uint64_t *st)
 /* Crashes, restarts, partitions and heals at random moments (a fixed
  * seed per run); no ring id with two member lists, no ring installed
  * twice; once everything is healed and up again, one ring. */
-START_TEST(chaos)
+static void chaos_run(int seed, uint32_t fast_mask, int icmp)
 {
     int per[2] = {5, 3};
-    struct sim *s = _i % 2 ? sim_new(per, 2, 1) : one_segment(8);
-    uint64_t st = 0x9e3779b97f4a7c15ull * (uint64_t)(_i + 1);
+    struct sim *s = seed % 2 ? sim_new(per, 2, 1) : one_segment(8);
+    uint64_t st = 0x9e3779b97f4a7c15ull * (uint64_t)(seed + 1);
     int round, i, up;
 
+    s->fast_mask = fast_mask;
+    s->icmp = icmp;
     start_all(s);
     for (round = 0; round < 30; round++) {
         uint32_t r = rnd(&st) % 10, mask;
@@ -333,6 +335,128 @@ START_TEST(chaos)
         if (!s->nd[i].up)
             sim_start(s, i);
     converge(s, ALL(s->n), 120000);
+    sim_free(s);
+}
+
+START_TEST(chaos)
+{
+    chaos_run(_i, 0, 0);
+}
+END_TEST
+
+/* The same with Cohort's fast membership everywhere, and with a ring
+ * that mixes it with upstream's timing (every other daemon), both with
+ * dead daemons' ports answering. */
+START_TEST(chaos_fast)
+{
+    chaos_run(_i, ALL(8), 1);
+}
+END_TEST
+
+START_TEST(chaos_mixed)
+{
+    chaos_run(_i, 0x55, 1);
+}
+END_TEST
+
+/* ---- Cohort's fast membership (memb_fast.c) ---------------------------- */
+
+/* A crash in an idle ring of 5 whose host reports the dead port: the
+ * token reaches the dead daemon within a hold period, and the others
+ * need neither SegTimeout nor GatherTimeout. Upstream's timing takes
+ * Seg + Gather (1750 ms) after the token loss. */
+static void fast_crash(int victim, uint32_t fast_mask, uint64_t detect_ms,
+                       uint64_t loss_to_ring_ms)
+{
+    struct sim *s = one_segment(5);
+    uint32_t rest = ALL(5) & ~(1u << victim);
+    uint64_t t0;
+
+    s->fast_mask = fast_mask;
+    s->icmp = 1;
+    start_all(s);
+    converge(s, ALL(5), 3000);
+    sim_run(s, s->now + 2000);
+    sim_mark(s);
+    t0 = s->now;
+    sim_crash(s, victim);
+    converge(s, rest, 8000);
+    ck_assert_uint_le(first_loss(s, rest) - t0, detect_ms);
+    ck_assert_uint_le(last_op(s, rest) - first_loss(s, rest),
+                      loss_to_ring_ms);
+    sim_free(s);
+}
+
+START_TEST(fast_crash_member)
+{
+    fast_crash(2, ALL(5), SIM_HURRY_MS + 20, 50);
+}
+END_TEST
+
+/* The fake core has no pokes: a dead leader is noticed by TokenTimeout,
+ * then everything else is fast. */
+START_TEST(fast_crash_leader)
+{
+    fast_crash(0, ALL(5), SIM_TOKEN_MS + SIM_HURRY_MS, 50);
+}
+END_TEST
+
+/* Upstream daemons among them (1 and 3) end SEG and GATHER by their
+ * timers only: the ring still forms, no faster than they let it. */
+START_TEST(fast_crash_mixed)
+{
+    fast_crash(2, 0x15, SIM_TOKEN_MS + SIM_HURRY_MS, LAN_LOSS_TO_RING);
+}
+END_TEST
+
+/* A partition gives no ICMP: SEG waits for the silent old members
+ * (SegTimeout); the representative, alone in GATHER, forms at once. */
+START_TEST(fast_partition_and_heal)
+{
+    struct sim *s = one_segment(6);
+    uint32_t a = 0x07, b = 0x38, sets[2] = {0x07, 0x38};
+    uint64_t t0;
+
+    s->fast_mask = ALL(6);
+    start_all(s);
+    converge(s, 0x3f, 3000);
+    sim_run(s, s->now + 2000);
+    sim_mark(s);
+    sim_cut(s, a, b, 1);
+    ck_assert(sim_run_until(s, sets, 2, s->now + 8000));
+    ck_assert_uint_le(last_op(s, a) - first_loss(s, a), 500 + 50);
+    ck_assert_uint_le(last_op(s, b) - first_loss(s, b), 500 + 50);
+    /* Idle: the leaders' probes merge them within about a second, not
+     * at the next LookupTimeout (30 s). */
+    sim_run(s, s->now + 3000);
+    t0 = s->now;
+    sim_cut(s, a, b, 0);
+    converge(s, 0x3f, 1000 + 250 + 100);
+    ck_assert_uint_le(last_op(s, 0x3f) - t0, 1000 + 250 + 100);
+    sim_free(s);
+}
+END_TEST
+
+/* A SEG in which everyone agrees ends at once, with the outcome
+ * SegTimeout would give: the first daemon represents the segment. */
+START_TEST(fast_seg_outcome)
+{
+    struct sim *s = one_segment(4);
+    struct pkt_mid old;
+    int i;
+
+    s->fast_mask = ALL(4);
+    start_all(s);
+    converge(s, ALL(4), 3000);
+    sim_run(s, s->now + 2000);
+    old = s->nd[0].m.ring_id;
+    msm_token_loss(&s->nd[2].m, s->now, "test");
+    /* A few hops of ALIVEs, FORM1, FORM2 and EVS on the fake network. */
+    converge(s, ALL(4), 40);
+    ck_assert(s->nd[0].m.ring_id.time != old.time);
+    ck_assert_uint_eq(s->nd[0].m.stats.forms_created, 2);
+    for (i = 1; i < 4; i++)
+        ck_assert_uint_eq(s->nd[i].m.stats.forms_created, 0);
     sim_free(s);
 }
 END_TEST
@@ -713,6 +837,13 @@ static Suite *suite(void)
     tcase_add_test(tf, three_segments_crash);
     tcase_add_test(tf, foreign_forwarded_once);
     tcase_add_loop_test(tf, chaos, 0, 40);
+    tcase_add_loop_test(tf, chaos_fast, 0, 40);
+    tcase_add_loop_test(tf, chaos_mixed, 0, 40);
+    tcase_add_test(tf, fast_crash_member);
+    tcase_add_test(tf, fast_crash_leader);
+    tcase_add_test(tf, fast_crash_mixed);
+    tcase_add_test(tf, fast_partition_and_heal);
+    tcase_add_test(tf, fast_seg_outcome);
     suite_add_tcase(s, tf);
     tcase_add_test(tr, record_holes_04);
     tcase_add_test(tr, record_merge_rules);

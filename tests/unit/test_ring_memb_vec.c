@@ -469,6 +469,8 @@ static void load(struct replay *x, const char *file, const char *conf,
     ck_assert_int_ge(x->d, 0);
     ck_assert_int_eq(msm_conf_from(&x->conf, c, 12345), -ENOENT);
     ck_assert_int_eq(msm_conf_from(&x->conf, c, x->f.ids[x->d]), 0);
+    ck_assert_int_eq(x->conf.fast, 1); /* the daemon's default */
+    x->conf.fast = 0; /* the captures show upstream's timing */
     for (i = 0; i < x->f.nnames; i++)
         x->segs[i] = (int16_t)c->daemons[i].segment;
     conf_free(c);
