@@ -210,10 +210,12 @@ void core_token_lost(struct ring_core *r)
 {
     evs_back_out(r);
     r->state = RING_LOST;
-    r->token_deadline = r->hurry_deadline = 0;
+    r->token_deadline = r->hurry_deadline = r->poke_deadline = 0;
     r->holding = 0;
     r->ops.token_lost(r->ctx);
 }
+
+static void send_hurry_to(struct ring_core *r, uint32_t to);
 
 void ring_tick(struct ring_core *r, uint64_t now)
 {
@@ -225,6 +227,11 @@ void ring_tick(struct ring_core *r, uint64_t now)
     }
     if (r->hurry_deadline && now >= r->hurry_deadline)
         token_release(r, now);
+    if (r->poke_deadline && now >= r->poke_deadline) {
+        r->poke_deadline = 0;
+        r->stats.pokes++;
+        send_hurry_to(r, core_succ_id(r));
+    }
 }
 
 uint64_t ring_next_deadline(const struct ring_core *r)
@@ -237,10 +244,12 @@ uint64_t ring_next_deadline(const struct ring_core *r)
         d = r->token_deadline;
     if (r->hurry_deadline && r->hurry_deadline < d)
         d = r->hurry_deadline;
+    if (r->poke_deadline && r->poke_deadline < d)
+        d = r->poke_deadline;
     return d;
 }
 
-static void send_hurry(struct ring_core *r)
+static void send_hurry_to(struct ring_core *r, uint32_t to)
 {
     struct pkt_head h;
 
@@ -248,7 +257,12 @@ static void send_hurry(struct ring_core *r)
     h.type = PKT_HURRY;
     h.transmitter = h.originator = r->conf.my_id;
     h.hash = r->conf.hash;
-    r->ops.send_hurry(r->ctx, r->conf.ids[r->conf.leader_index], &h);
+    r->ops.send_hurry(r->ctx, to, &h);
+}
+
+static void send_hurry(struct ring_core *r)
+{
+    send_hurry_to(r, r->conf.ids[r->conf.leader_index]);
 }
 
 int ring_submit(struct ring_core *r, const unsigned char *msg, size_t len,

@@ -80,6 +80,15 @@ struct ring_conf {
     struct flow_params flow;
     uint32_t token_timeout_ms;
     uint32_t hurry_timeout_ms;
+    /* 0: off. A non-leader that passed the token and has not had the
+     * next one for this long sends its successor a HURRY, once per
+     * token. A live successor ignores it (or, as leader, releases a held
+     * token, as after any HURRY); a dead one's host answers "port
+     * unreachable", and that is how a daemon that died holding the
+     * token (an idle leader holds it for HurryTimeout) is noticed before
+     * TokenTimeout (node_unreachable). Cohort's choice: the node sets it
+     * to 5/4 HurryTimeout, just past the idle rotation period. */
+    uint32_t poke_ms;
     unsigned sendq_high;        /* ring_send_space() bound */
 };
 
@@ -144,6 +153,7 @@ struct ring_stats {
     uint64_t tokens_processed;
     uint64_t tokens_dropped;    /* duplicates, stale rounds, strangers */
     uint64_t tokens_resent;     /* re-sends (hurry, answers to re-sends) */
+    uint64_t pokes;             /* HURRYs to the successor (conf.poke_ms) */
     uint64_t data_sent;         /* new packets */
     uint64_t retrans_sent;
     uint64_t data_received;     /* stored in the window */
@@ -238,6 +248,7 @@ struct ring_core {
 
     uint64_t token_deadline;    /* 0: not armed */
     uint64_t hurry_deadline;    /* leader only; 0: not armed */
+    uint64_t poke_deadline;     /* non-leader: conf.poke_ms; 0: not armed */
 
     struct ring_old old;
     struct ring_evs evs;

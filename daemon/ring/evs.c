@@ -206,7 +206,7 @@ void ring_stop(struct ring_core *r)
         evs_back_out(r);
     if (r->state == RING_OP || r->state == RING_EVS)
         r->state = RING_LOST;
-    r->token_deadline = r->hurry_deadline = 0;
+    r->token_deadline = r->hurry_deadline = r->poke_deadline = 0;
     r->holding = 0;
 }
 
@@ -281,7 +281,7 @@ static void reset_token_state(struct ring_core *r, uint64_t now)
     r->global_aru = 0;
     r->last_delivered = 0;
     r->token_deadline = now + r->conf.token_timeout_ms;
-    r->hurry_deadline = 0;
+    r->hurry_deadline = r->poke_deadline = 0;
 }
 
 int ring_install(struct ring_core *r, const struct ring_conf *conf,

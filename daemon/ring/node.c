@@ -320,6 +320,7 @@ static void base_conf(struct node *n, const struct conf *conf)
     c->accelerated = conf->accelerated_ring_explicit == 1;
     c->token_timeout_ms = conf->timeouts_ms[CONF_TO_TOKEN];
     c->hurry_timeout_ms = conf->timeouts_ms[CONF_TO_HURRY];
+    c->poke_ms = c->hurry_timeout_ms + c->hurry_timeout_ms / 4;
     c->hash = conf->hash;
 }
 

@@ -390,6 +390,8 @@ void token_process(struct ring_core *r, const struct pkt_token *t,
         r->stats.holds++;
     } else {
         send_token(r, &out);
+        if (r->conf.poke_ms && !ring_is_leader(r))
+            r->poke_deadline = now + r->conf.poke_ms;
     }
     if (ring_is_leader(r))
         r->hurry_deadline = now + r->conf.hurry_timeout_ms;

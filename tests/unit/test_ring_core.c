@@ -543,6 +543,44 @@ START_TEST(nonleader_hurries_idle_leader)
 }
 END_TEST
 
+/* Cohort's poke (ring_conf.poke_ms): a non-leader that passed the token
+ * and has not had the next one sends its successor one HURRY, so that a
+ * successor that died holding the token is found by its port. Off, no
+ * HURRY goes out; a new token re-arms it. */
+START_TEST(poke_successor_once)
+{
+    struct fix *f = setup(3, 1, 0);
+    struct tok k;
+
+    f->r.conf.poke_ms = 625;
+    mk_token(&k, 101, 1, 1, 0, 0, 101, 0);
+    give_token(f, &k, 10);
+    ck_assert_int_eq(rec_count(f, 'T'), 1);
+    ck_assert_uint_eq(ring_next_deadline(&f->r), 10 + 625);
+    ring_tick(&f->r, 634);
+    ck_assert_int_eq(rec_count(f, 'H'), 0);
+    ring_tick(&f->r, 635);
+    ck_assert_int_eq(rec_count(f, 'H'), 1);
+    ck_assert_uint_eq(rec_nth(f, 'H', 0)->to, 103);
+    ck_assert_uint_eq(rec_nth(f, 'H', 0)->transmitter, 102);
+    ring_tick(&f->r, 1200);
+    ck_assert_int_eq(rec_count(f, 'H'), 1);         /* once per token */
+    mk_token(&k, 101, 2, 0, 0, 0, 101, 0);
+    give_token(f, &k, 1210);
+    ring_tick(&f->r, 1210 + 625);
+    ck_assert_int_eq(rec_count(f, 'H'), 2);
+    ck_assert_int_eq(f->lost, 0);
+    teardown(f);
+
+    f = setup(3, 1, 0);                             /* the default: off */
+    mk_token(&k, 101, 1, 1, 0, 0, 101, 0);
+    give_token(f, &k, 10);
+    ring_tick(&f->r, 1000);
+    ck_assert_int_eq(rec_count(f, 'H'), 0);
+    teardown(f);
+}
+END_TEST
+
 START_TEST(token_loss)
 {
     struct fix *f = setup(3, 1, 0);
@@ -828,6 +866,7 @@ int main(void)
     tcase_add_test(tc, hurry_and_submit_release);
     tcase_add_test(tc, hurry_timer_resends);
     tcase_add_test(tc, nonleader_hurries_idle_leader);
+    tcase_add_test(tc, poke_successor_once);
     tcase_add_test(tc, token_loss);
     tcase_add_test(tc, flow_control_bounds_new_packets);
     tcase_add_test(tc, accelerated_sends_after_token);
