@@ -34,4 +34,4 @@ EXTRA_DIST += tests/integration/test_ring.sh tests/lib/ring.sh
 # The same in network namespaces joined by a bridge, with a broadcast
 # segment and a partition by link (root and `ip netns`; skips otherwise).
 TESTS += tests/integration/test_ring_netns.sh
-EXTRA_DIST += tests/integration/test_ring_netns.sh
+EXTRA_DIST += tests/integration/test_ring_netns.sh tests/lib/netns.sh

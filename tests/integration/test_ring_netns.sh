@@ -13,39 +13,15 @@
 set -u
 . "${top_srcdir:-.}/tests/lib/daemon.sh"
 . "${top_srcdir:-.}/tests/lib/ring.sh"
+. "${top_srcdir:-.}/tests/lib/netns.sh"
 
 skip() { echo "SKIP: test_ring_netns: $*"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"
-command -v ip >/dev/null || skip "no ip command"
-ip netns list >/dev/null 2>&1 || skip "ip netns does not work here"
+why=$(netns_why_not) || skip "$why"
 
 tag=cr$$
 net=10.77.$(( $$ % 200 + 20 ))
-nsbr=$tag-br
-spaces=()
-netns_cleanup() {
-    local ns
-    for ns in "${spaces[@]}"; do ip netns delete "$ns" 2>/dev/null; done
-}
 trap 'cleanup; netns_cleanup' EXIT
-
-ip netns add "$nsbr" || skip "ip netns add failed"
-spaces+=("$nsbr")
-ip -n "$nsbr" link add br0 type bridge || skip "no bridge support"
-ip -n "$nsbr" link set br0 up
-ip -n "$nsbr" link set lo up
-for k in 1 2 3; do
-    ip netns add "$tag-$k" || skip "ip netns add failed"
-    spaces+=("$tag-$k")
-    ip link add "${tag}v$k" type veth peer name "${tag}p$k" || skip "no veth support"
-    ip link set "${tag}v$k" netns "$nsbr"
-    ip -n "$nsbr" link set "${tag}v$k" master br0 up
-    ip link set "${tag}p$k" netns "$tag-$k"
-    ip -n "$tag-$k" link set "${tag}p$k" name eth0
-    ip -n "$tag-$k" addr add "$net.$k/24" brd "$net.255" dev eth0
-    ip -n "$tag-$k" link set eth0 up
-    ip -n "$tag-$k" link set lo up
-done
+netns_setup "$tag" "$net" 3 || skip "$netns_error"
 
 evsclient=$top_builddir/tests/lib/evsclient
 evscheck=$top_builddir/tests/evscheck
@@ -113,13 +89,13 @@ ok "clients on three daemons exchange messages"
 # Partition: n3's link to the bridge goes down, then up again.
 echo "$(now_ms) PARTITION n1 n2 | n3" >> "$faults"
 t0=$(now_ms)
-ip -n "$nsbr" link set "${tag}v3" down
+netns_link "$tag" 3 down
 wait_view c1 2 15 && wait_view c3 1 15 &&
     ok "partition seen after $(( $(now_ms) - t0 )) ms" || fail "partition not seen"
 for c in c1 c3; do wait_msgs $c 20 20 || fail "$c receives in its component"; done
 echo "$(now_ms) HEAL" >> "$faults"
 t0=$(now_ms)
-ip -n "$nsbr" link set "${tag}v3" up
+netns_link "$tag" 3 up
 wait_view c1 3 60 && wait_view c3 3 60 &&
     ok "healed: merged after $(( $(now_ms) - t0 )) ms" || fail "no merge after the heal"
 
