@@ -132,6 +132,21 @@ void msmq_seg_said(struct msm *m, uint32_t from, const uint32_t *ids,
     set_of_ids(m, &m->fast.heard[idx], ids, n);
 }
 
+/* a and b agree on every daemon not known to be unreachable. */
+static int set_eq_alive(const struct msm *m, const struct msm_set *a,
+                        const struct msm_set *b, uint64_t now)
+{
+    unsigned i;
+
+    if (m->fast.nsuspects == 0)
+        return set_eq(a, b);
+    for (i = 0; i < m->conf.n; i++)
+        if (set_has(a, (int)i) != set_has(b, (int)i) &&
+            !msmq_suspect(m, (int)i, now))
+            return 0;
+    return 1;
+}
+
 int msmq_seg_settled(const struct msm *m, uint64_t now)
 {
     struct msm_set mine;
@@ -145,7 +160,7 @@ int msmq_seg_settled(const struct msm *m, uint64_t now)
         if (m->members[i] == m->conf.my_id)
             continue;
         if (!set_has(&m->fast.said, idx) ||
-            !set_eq(&m->fast.heard[idx], &mine))
+            !set_eq_alive(m, &m->fast.heard[idx], &mine, now))
             return 0;
     }
     for (i = 0; i < m->ring_n; i++) {

@@ -1016,6 +1016,10 @@ void msm_unreachable(struct msm *m, uint32_t id, uint64_t now)
             msm_go_seg(m, now, m->why);
         return;
     }
+    /* Heard earlier in this SEG or GATHER, gone since: not brought into
+     * the new ring (its FORM token would only be lost there). */
+    if (m->state == MSM_SEG || (m->state == MSM_GATHER && !m->token_alive))
+        ids_remove(m->members, &m->nmembers, id);
     seg_try_end(m, now);
     gather_try_end(m, now);
 }
