@@ -16,6 +16,7 @@
 
 #include "internal/wire.h"
 #include "gstate.h"
+#include "ring/pkt.h"
 
 #define GROUP_REC 48        /* name 32, gid 12, changed 2, entries 2 */
 #define ENTRY_REC 14        /* id 4, membership id 8, members 2 */
@@ -391,31 +392,9 @@ void gstate_free_msgs(struct msg **v, int n)
 
 /* ---- decoding ---- */
 
-struct rd {
-    const unsigned char *p;
-    size_t len, off;
-    int foreign;
-};
-
-static int need(const struct rd *r, size_t n)
-{
-    return r->len - r->off >= n;
-}
-
-static uint32_t r32(struct rd *r)
-{
-    uint32_t v = spw_get32(r->p + r->off);
-    r->off += 4;
-    return r->foreign ? spw_swap32(v) : v;
-}
-
-static uint16_t r16(struct rd *r)
-{
-    uint16_t v;
-    memcpy(&v, r->p + r->off, 2);
-    r->off += 2;
-    return r->foreign ? (uint16_t)((v >> 8) | (v << 8)) : v;
-}
+/* The body's layout is pkt_groups' (ring/pkt.h: the one codec of these
+ * bytes); what it means is checked here: names, daemons, the synced
+ * set. */
 
 /* What a parse tells the merge; NULL for a check. */
 struct sink {
@@ -439,134 +418,124 @@ static int bad(char *why, size_t len, const char *fmt, ...)
     return -EINVAL;
 }
 
-static int parse_entry(struct rd *r, const struct gstate_dir *dir,
-                       const unsigned char *set, const struct sink *sk,
-                       char *why, size_t wl)
+static int parse_entry(const struct pkt_group_daemon *e,
+                       const struct gstate_dir *dir, const unsigned char *set,
+                       const struct sink *sk, char *why, size_t wl)
 {
     struct groups_key key;
-    uint32_t id;
-    int d, i, n;
+    int d, i;
 
-    if (!need(r, ENTRY_REC))
-        return bad(why, wl, "daemon entry cut short at %zu", r->off);
-    id = r32(r);
-    key.memb_id = r32(r);
-    key.memb_time = r32(r);
-    n = r16(r);
-    d = gstate_dir_find(dir, id);
+    key.memb_id = e->mid.id;
+    key.memb_time = (uint32_t)e->mid.time;
+    d = gstate_dir_find(dir, e->id);
     if (d < 0 || d >= ORDER_MAX_DAEMONS)
-        return bad(why, wl, "entry of unknown daemon id %u", id);
+        return bad(why, wl, "entry of unknown daemon id %u", e->id);
     if (set != NULL && !set[d])
         return bad(why, wl, "entry of daemon %s outside the synced set",
                    dir->d[d].name);
-    if (n == 0)
+    if (e->nmembers == 0)
         return bad(why, wl, "entry of %s without members", dir->d[d].name);
-    if (!need(r, (size_t)n * MAX_GROUP_NAME))
-        return bad(why, wl, "%d members of %s cut short", n, dir->d[d].name);
     if (sk != NULL)
         sk->entry(sk->ctx, d, &key);
-    for (i = 0; i < n; i++) {
-        const char *name = (const char *)r->p + r->off;
+    for (i = 0; i < e->nmembers; i++) {
+        const char *name = (const char *)e->members + i * MAX_GROUP_NAME;
         if (!gstate_private_name_ok(name, dir->d[d].name))
             return bad(why, wl, "member %d of %s is no private name of it",
                        i, dir->d[d].name);
         if (sk != NULL && sk->member(sk->ctx, name) < 0)
             return -ENOMEM;
-        r->off += MAX_GROUP_NAME;
     }
     return 0;
 }
 
-static int parse_groups(struct rd *r, const struct gstate_dir *dir,
+static int parse_groups(const struct pkt_groups *g,
+                        const struct gstate_dir *dir,
                         const unsigned char *set, const struct sink *sk,
                         int *n_groups, char *why, size_t wl)
 {
+    struct pkt_group grp;
+    size_t off = 0;
     int rc;
 
     *n_groups = 0;
-    while (r->off < r->len) {
+    while (pkt_groups_next(g, &off, &grp)) {
+        struct pkt_group_daemon e;
         char name[MAX_GROUP_NAME];
         struct groups_gid gid;
-        unsigned changed, n, i;
+        size_t eoff = 0;
+        unsigned n = 0;
 
-        if (!need(r, GROUP_REC))
-            return bad(why, wl, "group record cut short at %zu", r->off);
-        if (memchr(r->p + r->off, '\0', MAX_GROUP_NAME) == NULL)
-            return bad(why, wl, "group name at %zu not terminated", r->off);
-        memcpy(name, r->p + r->off, MAX_GROUP_NAME);
-        r->off += MAX_GROUP_NAME;
-        gid.memb_id = r32(r);
-        gid.memb_time = r32(r);
-        gid.index = r32(r);
-        changed = r16(r);
-        n = r16(r);
-        if (changed > 1)
-            return bad(why, wl, "group %.32s: changed flag %u", name, changed);
-        if (n == 0)
+        if (memchr(grp.name, '\0', MAX_GROUP_NAME) == NULL)
+            return bad(why, wl, "group name %d not terminated", *n_groups);
+        memcpy(name, grp.name, MAX_GROUP_NAME);
+        gid.memb_id = grp.gid.id;
+        gid.memb_time = (uint32_t)grp.gid.time;
+        gid.index = (uint32_t)grp.gid_index;
+        if (grp.changed > 1)
+            return bad(why, wl, "group %.32s: changed flag %u", name,
+                       grp.changed);
+        if (grp.ndaemons == 0)
             return bad(why, wl, "group %.32s without daemons", name);
-        if (sk != NULL && sk->group(sk->ctx, name, &gid, (int)changed) < 0)
+        if (sk != NULL && sk->group(sk->ctx, name, &gid, grp.changed) < 0)
             return -ENOMEM;
-        for (i = 0; i < n; i++)
-            if ((rc = parse_entry(r, dir, set, sk, why, wl)) < 0)
+        while (pkt_group_daemon_next(&grp, &eoff, &e)) {
+            if ((rc = parse_entry(&e, dir, set, sk, why, wl)) < 0)
                 return rc;
+            n++;
+        }
+        if (n != grp.ndaemons)
+            return bad(why, wl, "group %.32s: %u of %u daemons", name, n,
+                       grp.ndaemons);
         (*n_groups)++;
     }
     return 0;
 }
 
-/* Header and body prefix; leaves r at the first group record. */
+/* The message header and the body's head; *g is then ready for
+ * parse_groups. */
 static int parse_head(const struct msg *m, int origin,
                       const struct gstate_dir *dir, struct gstate_msg *c,
-                      struct rd *r, char *why, size_t wl)
+                      struct pkt_groups *g, char *why, size_t wl)
 {
-    struct spw_header h;
-    uint32_t svc, n, i;
-    const char *name;
+    struct pkt_msg pm;
+    uint32_t svc, i;
+    int rc;
 
     memset(c, 0, sizeof *c);
     if (m == NULL || m->len < SPW_HEADER_LEN)
         return bad(why, wl, "shorter than a message header");
     if (origin < 0 || origin >= dir->n || origin >= ORDER_MAX_DAEMONS)
         return bad(why, wl, "from unknown daemon %d", origin);
-    spw_header_decode(m->data, &h);
-    svc = h.type & SERVICE_BITS;
-    if (!(h.type & SPW_GROUPS_MESS) ||
+    rc = pkt_msg_decode(m->data, m->len, &pm);
+    if (rc < 0)
+        return bad(why, wl, "message: %s", pkt_strerror(rc));
+    svc = pm.type & SERVICE_BITS;
+    if (!(pm.type & SPW_GROUPS_MESS) ||
         (svc != RELIABLE_MESS && svc != AGREED_MESS))
-        return bad(why, wl, "type 0x%08x", h.type);
-    if (h.num_groups != 0)
-        return bad(why, wl, "%d group names", (int)h.num_groups);
-    if (h.data_len < 9 || h.data_len > GSTATE_MAX_BODY ||
-        (size_t)h.data_len != m->len - SPW_HEADER_LEN)
-        return bad(why, wl, "data_len %d in a %u-byte message",
-                   (int)h.data_len, m->len);
-    name = h.sender;
-    if (memchr(name, '\0', GSTATE_NAME_LEN) == NULL ||
-        strncmp(name, dir->d[origin].name, GSTATE_NAME_LEN) != 0)
+        return bad(why, wl, "type 0x%08x", pm.type);
+    if (pm.num_groups != 0)
+        return bad(why, wl, "%d group names", (int)pm.num_groups);
+    if (pm.data_len > GSTATE_MAX_BODY)
+        return bad(why, wl, "data_len %d", (int)pm.data_len);
+    if (memchr(pm.sender, '\0', GSTATE_NAME_LEN) == NULL ||
+        strncmp(pm.sender, dir->d[origin].name, GSTATE_NAME_LEN) != 0)
         return bad(why, wl, "sender name is not %s's", dir->d[origin].name);
-    memcpy(&c->represents, h.sender + 28, 4);
-    if (h.foreign)
-        c->represents = (int32_t)spw_swap32((uint32_t)c->represents);
+    c->represents = pkt_groups_count(&pm);
     c->last = svc == AGREED_MESS;
-    r->p = m->data + SPW_HEADER_LEN;
-    r->len = (size_t)h.data_len;
-    r->off = 0;
-    r->foreign = h.foreign;
-    c->memb_id = r32(r);
-    c->memb_time = r32(r);
-    c->first = r->p[r->off++];
-    if (c->first > 1)
-        return bad(why, wl, "flag byte %d", c->first);
+    rc = pkt_groups_decode(pm.data, (size_t)pm.data_len, pm.order, g);
+    if (rc < 0)
+        return bad(why, wl, "body: %s", pkt_strerror(rc));
+    c->memb_id = g->mid.id;
+    c->memb_time = (uint32_t)g->mid.time;
+    c->first = g->first;
     if (c->last && (c->represents < 1 || c->represents > ORDER_MAX_DAEMONS))
         return bad(why, wl, "represents %d daemons", (int)c->represents);
     if (!c->first)
         return 0;
-    if (!need(r, 4))
-        return bad(why, wl, "synced set cut short");
-    n = r32(r);
-    if (n < 1 || n > ORDER_MAX_DAEMONS || !need(r, 4 * (size_t)n))
-        return bad(why, wl, "synced set of %u daemons", n);
-    for (i = 0; i < n; i++) {
-        uint32_t id = r32(r);
+    if (g->synced.n < 1 || g->synced.n > ORDER_MAX_DAEMONS)
+        return bad(why, wl, "synced set of %u daemons", g->synced.n);
+    for (i = 0; i < g->synced.n; i++) {
+        uint32_t id = (uint32_t)pkt_i32s_get(&g->synced, i);
         int d = gstate_dir_find(dir, id);
         if (d < 0 || d >= ORDER_MAX_DAEMONS)
             return bad(why, wl, "synced set names unknown id %u", id);
@@ -574,7 +543,7 @@ static int parse_head(const struct msg *m, int origin,
             return bad(why, wl, "synced set names %s twice", dir->d[d].name);
         c->set[d] = 1;
     }
-    c->n_set = (int)n;
+    c->n_set = (int)g->synced.n;
     if (!c->set[origin])
         return bad(why, wl, "synced set without its sender");
     return 0;
@@ -584,12 +553,12 @@ int gstate_check(const struct msg *m, int origin, const struct gstate_dir *dir,
                  const unsigned char *set, struct gstate_msg *out,
                  char *why, size_t whylen)
 {
-    struct rd r;
-    int rc = parse_head(m, origin, dir, out, &r, why, whylen);
+    struct pkt_groups g;
+    int rc = parse_head(m, origin, dir, out, &g, why, whylen);
 
     if (rc < 0)
         return rc;
-    return parse_groups(&r, dir, out->first ? out->set : set, NULL,
+    return parse_groups(&g, dir, out->first ? out->set : set, NULL,
                         &out->n_groups, why, whylen);
 }
 
@@ -802,11 +771,11 @@ int gstate_merge(const struct gstate_xchg *x, struct groups *gs,
         sk.ctx = &mg;
         for (j = 0; j < s->n_msgs; j++) {
             struct gstate_msg c;
-            struct rd r;
+            struct pkt_groups g;
             /* Checked on arrival: only memory can fail here. */
-            if (parse_head(s->msgs[j], i, dir, &c, &r, why, sizeof why) < 0)
+            if (parse_head(s->msgs[j], i, dir, &c, &g, why, sizeof why) < 0)
                 continue;
-            if (parse_groups(&r, dir, s->set, &sk, &n, why, sizeof why) ==
+            if (parse_groups(&g, dir, s->set, &sk, &n, why, sizeof why) ==
                 -ENOMEM)
                 return -ENOMEM;
         }

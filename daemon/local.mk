@@ -132,7 +132,7 @@ tests_unit_test_deliver_SOURCES = tests/unit/test_deliver.c \
 	daemon/deliver.c daemon/groups.c daemon/gstate.c daemon/memb.c \
 	daemon/msg.c daemon/ev.c daemon/clock.c \
 	daemon/hmap.c daemon/siphash.c \
-	daemon/log.c daemon/dirpath.c
+	daemon/log.c daemon/dirpath.c daemon/ring/pkt.c daemon/ring/pkt_groups.c
 tests_unit_test_deliver_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
 tests_unit_test_deliver_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_deliver_LDADD = $(CHECK_LIBS)
