@@ -21,11 +21,13 @@
  * - GATHER ends at the smallest representative when every other
  *   representative's JOIN since I entered lists exactly my
  *   representatives, and either every configured daemon is accounted
- *   for (represented, or unreachable) or, with one segment, a JoinTimeout
- *   has passed since I entered (everyone in the segment has had my JOIN
- *   and time to answer; a late one is merged by the leader's probe,
- *   memb_sm.c), or at once when I represent my segment alone after the
- *   loss of a ring (SEG already waited for everyone of it).
+ *   for (represented, or unreachable), or, with one segment, a
+ *   JoinTimeout has passed since I entered (everyone in the segment has
+ *   had my JOIN and time to answer), or at once when I represent my
+ *   segment alone after the loss of a ring. Another ring that answers late is
+ *   merged by the leader's probe (memb_sm.c) a moment later. My JOINs
+ *   also go to each configured daemon not accounted for, so that a dead
+ *   one's host answers for it (and a live one hears of me).
  *
  * This is a local choice of timing: the packets are upstream's, and an
  * upstream daemon that is not done waiting receives the FORM1 token as it
@@ -163,9 +165,12 @@ int msmq_seg_settled(const struct msm *m, uint64_t now)
             !set_eq_alive(m, &m->fast.heard[idx], &mine, now))
             return 0;
     }
+    /* The old ring's members of my segment: members of other segments
+     * speak in GATHER (their representatives' JOINs). */
     for (i = 0; i < m->ring_n; i++) {
         int idx = msm_cfg_index(m, m->ring_ids[i]);
-        if (!set_has(&mine, idx) && !msmq_suspect(m, idx, now))
+        if (idx >= 0 && m->conf.segs[idx] == m->my_seg &&
+            !set_has(&mine, idx) && !msmq_suspect(m, idx, now))
             return 0;
     }
     return 1;
@@ -193,27 +198,55 @@ void msmq_gather_join(struct msm *m, const struct pkt_memb *j)
     set_of_ids(m, &m->fast.members_of[idx], j->members.ids, (unsigned)n);
 }
 
-int msmq_gather_ready(const struct msm *m, uint64_t now)
+/* What my GATHER has heard of: the daemons I bring (my members, or my
+ * ring when the token is alive), the representatives and the members
+ * their JOINs list. Returns 0 if a representative's latest JOIN since I
+ * entered does not list exactly my representatives. */
+static int gather_seen(const struct msm *m, struct msm_set *seen)
 {
-    struct msm_set reps, seen;
-    unsigned i;
+    struct msm_set reps;
     int r;
 
-    if (!m->conf.fast || (m->token_alive && m->reps.nreps < 2))
-        return 0;
     set_of_reps(m, &reps, &m->reps);
     if (m->token_alive)
-        set_of_ids(m, &seen, m->ring_ids, m->ring_n);
+        set_of_ids(m, seen, m->ring_ids, m->ring_n);
     else
-        set_of_ids(m, &seen, m->members, m->nmembers);
-    set_or(&seen, &reps);
+        set_of_ids(m, seen, m->members, m->nmembers);
+    set_or(seen, &reps);
     for (r = 1; r < m->reps.nreps; r++) {
         int idx = msm_cfg_index(m, m->reps.r[r].id);
         if (!set_has(&m->fast.said_joined, idx) ||
             !set_eq(&m->fast.reps_of[idx], &reps))
             return 0;
-        set_or(&seen, &m->fast.members_of[idx]);
+        set_or(seen, &m->fast.members_of[idx]);
     }
+    return 1;
+}
+
+unsigned msmq_gather_unheard(const struct msm *m, uint64_t now,
+                             uint32_t *ids)
+{
+    struct msm_set seen;
+    unsigned i, n = 0;
+
+    if (!m->conf.fast)
+        return 0;
+    (void)gather_seen(m, &seen);
+    for (i = 0; i < m->conf.n; i++)
+        if (!set_has(&seen, (int)i) && !msmq_suspect(m, (int)i, now))
+            ids[n++] = m->conf.ids[i];
+    return n;
+}
+
+int msmq_gather_ready(const struct msm *m, uint64_t now)
+{
+    struct msm_set seen;
+    unsigned i;
+
+    if (!m->conf.fast || (m->token_alive && m->reps.nreps < 2))
+        return 0;
+    if (!gather_seen(m, &seen))
+        return 0;
     for (i = 0; i < m->conf.n; i++)
         if (!set_has(&seen, (int)i) && !msmq_suspect(m, (int)i, now))
             break;
@@ -221,9 +254,10 @@ int msmq_gather_ready(const struct msm *m, uint64_t now)
         return 1; /* nobody else can still come */
     if (m->n_segments != 1)
         return 0;
-    /* Alone after the loss of a ring: my segment is all in my SEG list
-     * (or silent), so only another ring of it could still answer, and
-     * the probes merge that one a moment later anyway. */
+    /* Alone after the loss of a ring: everyone of my segment who could
+     * answer was in my SEG; another ring of it that speaks up later is
+     * merged then (a daemon gathering on its own sends JOINs every
+     * JoinTimeout, a ring leader answers my JOIN or probes). */
     if (m->reps.nreps == 1 && !m->token_alive && m->ring_n > 1)
         return 1;
     return now >= m->fast.gather_since + m->conf.timeout_ms[MSM_TO_JOIN];

@@ -344,15 +344,28 @@ static void join_build(struct msm *m, int token_alive)
 /* Rule 52 and README D2: broadcast in my segment when the token is not
  * alive, and unicast to every potential representative heard of,
  * including myself when another daemon named me. */
-static void send_join(struct msm *m)
+static void send_join(struct msm *m, uint64_t now)
 {
-    unsigned i;
+    uint32_t unheard[PKT_MAX_MEMBERS];
+    unsigned i, n;
+    int seg_sent = !m->token_alive && m->seg_size > 1;
 
     join_build(m, m->token_alive);
-    if (!m->token_alive && m->seg_size > 1)
+    if (seg_sent)
         msm_send_out(m, MSM_DEST_SEGMENT, 0, 1);
     for (i = 0; i < m->ncontacts; i++)
         msm_send_out(m, MSM_DEST_DAEMON, m->contacts[i], 1);
+    /* conf.fast: also to every daemon not accounted for (memb_fast.c),
+     * unless a unicast segment broadcast or a contact's copy reached it. */
+    n = msmq_gather_unheard(m, now, unheard);
+    for (i = 0; i < n; i++) {
+        uint32_t id = unheard[i];
+        if (id == m->conf.my_id ||
+            msm_ids_has(m->contacts, m->ncontacts, id) ||
+            (seg_sent && m->conf.seg_unicast && seg_of(m, id) == m->my_seg))
+            continue;
+        msm_send_out(m, MSM_DEST_DAEMON, id, 1);
+    }
 }
 
 static void send_refer(struct msm *m, uint32_t to, uint32_t rep, int kind)
@@ -472,7 +485,7 @@ static void gather_enter(struct msm *m, uint64_t now, int token_alive,
     msmq_gather_reset(m, now);
     msm_set_state(m, MSM_GATHER, reason, now);
     if (send_now) {
-        send_join(m);
+        send_join(m, now);
         gather_try_end(m, now);
     }
 }
@@ -616,7 +629,7 @@ static void fire(struct msm *m, enum msm_timer t, uint64_t now)
         send_alive(m);
         break;
     case MSM_T_JOIN:
-        send_join(m);
+        send_join(m, now);
         gather_try_end(m, now);
         break;
     case MSM_T_PROBE:
@@ -776,7 +789,7 @@ static void gather_join(struct msm *m, const struct pkt_memb *j,
     msmq_gather_join(m, j);
     /* conf.fast: the others learn my grown list at once. */
     if (m->conf.fast && grew)
-        send_join(m);
+        send_join(m, now);
     gather_try_end(m, now);
 }
 

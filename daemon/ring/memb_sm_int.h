@@ -77,6 +77,10 @@ void msmq_seg_said(struct msm *m, uint32_t from, const uint32_t *ids,
 int msmq_seg_settled(const struct msm *m, uint64_t now);
 void msmq_gather_reset(struct msm *m, uint64_t now);
 void msmq_gather_join(struct msm *m, const struct pkt_memb *j);
+/* GATHER: configured daemons neither heard of nor unreachable, into ids
+ * (room for PKT_MAX_MEMBERS); their count. */
+unsigned msmq_gather_unheard(const struct msm *m, uint64_t now,
+                             uint32_t *ids);
 /* I am the smallest representative: may I create FORM1 now? */
 int msmq_gather_ready(const struct msm *m, uint64_t now);
 

@@ -437,6 +437,31 @@ START_TEST(fast_partition_and_heal)
 }
 END_TEST
 
+/* Two segments (wide area), a dead daemon's port answering: the
+ * segment representatives' JOINs cover their segments, so the smallest
+ * forms without waiting for GatherTimeout (2500 ms). */
+START_TEST(fast_two_segments_crash)
+{
+    int per[2] = {2, 2};
+    struct sim *s = sim_new(per, 2, 1);
+    uint32_t rest = 0x7;
+    uint64_t t0;
+
+    s->fast_mask = ALL(4);
+    s->icmp = 1;
+    start_all(s);
+    converge(s, ALL(4), 10000);
+    sim_run(s, s->now + 4000);
+    sim_mark(s);
+    t0 = s->now;
+    sim_crash(s, 3);
+    converge(s, rest, 10000);
+    ck_assert_uint_le(first_loss(s, rest) - t0, 1500 + 100);
+    ck_assert_uint_le(last_op(s, rest) - first_loss(s, rest), 100);
+    sim_free(s);
+}
+END_TEST
+
 /* A SEG in which everyone agrees ends at once, with the outcome
  * SegTimeout would give: the first daemon represents the segment. */
 START_TEST(fast_seg_outcome)
@@ -844,6 +869,7 @@ static Suite *suite(void)
     tcase_add_test(tf, fast_crash_mixed);
     tcase_add_test(tf, fast_partition_and_heal);
     tcase_add_test(tf, fast_seg_outcome);
+    tcase_add_test(tf, fast_two_segments_crash);
     suite_add_tcase(s, tf);
     tcase_add_test(tr, record_holes_04);
     tcase_add_test(tr, record_merge_rules);
