@@ -35,3 +35,8 @@ EXTRA_DIST += tests/integration/test_ring.sh tests/lib/ring.sh
 # segment and a partition by link (root and `ip netns`; skips otherwise).
 TESTS += tests/integration/test_ring_netns.sh
 EXTRA_DIST += tests/integration/test_ring_netns.sh tests/lib/netns.sh
+
+# The accelerated ring, and two segments (wide area, routed data), each
+# with a crash and a restart under traffic, checked with evscheck.
+TESTS += tests/integration/test_ring_variants.sh
+EXTRA_DIST += tests/integration/test_ring_variants.sh

@@ -34,52 +34,28 @@ done
 # client NAME K: an evsclient on daemon nK, sending until told to stop.
 declare -A cpid
 client() {
-    "$evsclient" -s "$port@127.0.0.$2" -u "$1" -o "$logs/$1.log" -g evs \
+    "$evsclient" -s "$port@$(ring_addr "$2")" -u "$1" -o "$logs/$1.log" -g evs \
         -t evs -n 100000 -S SAFE,AGREED,FIFO -r 100 -m "${3:-1}" \
         -x "$work/stop" -w 15000 > "$work/$1.out" 2>&1 &
     cpid[$1]=$!
     pids+=($!)
 }
-count() { awk -v k=" $2 " 'index($0, k){n++} END{print n+0}' "$logs/$1.log" 2>/dev/null || echo 0; }
-# wait_more NAME KIND N SECONDS: N more lines of KIND than now.
-wait_more() {
-    local want=$(( $(count "$1" "$2") + $3 )) end=$((SECONDS + $4))
-    until [ "$(count "$1" "$2")" -ge $want ]; do
-        [ $SECONDS -lt $end ] || { echo "---- $1:"; tail -n 20 "$logs/$1.log"; return 1; }
-        sleep 0.05
-    done
-}
-# view_size NAME: members in the latest REG of evs (the names before the
-# first VS set).
-view_size() {
-    grep ' REG evs ' "$logs/$1.log" 2>/dev/null | tail -n 1 |
-        awk '{c=0; for (i=6;i<=NF;i++) {if ($i ~ /^VS/) break; if ($i ~ /^#/) c++} print c}'
-}
-# wait_view NAME MEMBERS SECONDS: a REG of evs with that many members.
-wait_view() {
-    local end=$((SECONDS + $3))
-    until [ "$(view_size "$1")" = "$2" ]; do
-        [ $SECONDS -lt $end ] || { echo "---- $1:"; tail -n 20 "$logs/$1.log"; return 1; }
-        sleep 0.05
-    done
-}
-
 client c1 1 3; client c2 2 3; client c3 3 3
 for c in c1 c2 c3; do
-    wait_view $c 3 20 && ok "$c sees 3 members" || fail "$c view"
+    ring_wait_view $c 3 20 && ok "$c sees 3 members" || fail "$c view"
 done
 for c in c1 c2 c3; do
-    wait_more $c MSG 30 20 && ok "$c receives" || fail "$c receives"
+    ring_wait_more $c MSG 30 20 && ok "$c receives" || fail "$c receives"
 done
 
 # 1. kill -9 of n3 while messages are in flight.
 echo "$(now_ms) CRASH n3" >> "$faults"
 t0=$(now_ms)
 kill -9 "${ring_pid[3]}"
-wait_view c1 2 10 && wait_view c2 2 10 && ok "c1, c2: view without c3 after $(( $(now_ms) - t0 )) ms" ||
+ring_wait_view c1 2 10 && ring_wait_view c2 2 10 && ok "c1, c2: view without c3 after $(( $(now_ms) - t0 )) ms" ||
     fail "no view without c3"
 wait_exit "${cpid[c3]}" 10 || fail "c3 still runs"
-for c in c1 c2; do wait_more $c MSG 30 20 || fail "$c receives after the crash"; done
+for c in c1 c2; do ring_wait_more $c MSG 30 20 || fail "$c receives after the crash"; done
 
 # 2. SIGSTOP n2 beyond the token timeout: n1 goes on alone, then merges.
 echo "$(now_ms) PARTITION n1 | n2" >> "$faults"
@@ -90,16 +66,16 @@ t0=$(now_ms)
 kill -CONT "${ring_pid[2]}"
 ring_wait_members 1 2 20 && ring_wait_members 2 2 20 &&
     ok "n1 and n2 merged after $(( $(now_ms) - t0 )) ms" || fail "no merge after SIGCONT"
-wait_view c1 2 20 || fail "c1 view after the merge"
-for c in c1 c2; do wait_more $c MSG 30 20 || fail "$c receives after the merge"; done
+ring_wait_view c1 2 20 || fail "c1 view after the merge"
+for c in c1 c2; do ring_wait_more $c MSG 30 20 || fail "$c receives after the merge"; done
 
 # 3. n3 again, with a new client.
 echo "$(now_ms) RESTART n3" >> "$faults"
 ring_start 3 || fail "n3 restart"
 for k in 1 2 3; do ring_wait_members $k 3 30 || fail "n$k: no ring of 3 after the restart"; done
 client c4 3 1
-wait_view c1 3 30 && wait_view c4 3 30 && ok "c4 on the restarted n3 joined" || fail "c4 view"
-for c in c1 c2 c4; do wait_more $c MSG 30 20 || fail "$c receives at the end"; done
+ring_wait_view c1 3 30 && ring_wait_view c4 3 30 && ok "c4 on the restarted n3 joined" || fail "c4 view"
+for c in c1 c2 c4; do ring_wait_more $c MSG 30 20 || fail "$c receives at the end"; done
 
 touch "$work/stop"
 for c in c1 c2 c4; do

@@ -61,51 +61,31 @@ client() { # NAME K
     cpid[$1]=$!
     pids+=($!)
 }
-view_size() {
-    grep ' REG evs ' "$logs/$1.log" 2>/dev/null | tail -n 1 |
-        awk '{c=0; for (i=6;i<=NF;i++) {if ($i ~ /^VS/) break; if ($i ~ /^#/) c++} print c}'
-}
-wait_view() { # NAME MEMBERS SECONDS
-    local end=$((SECONDS + $3))
-    until [ "$(view_size "$1")" = "$2" ]; do
-        [ $SECONDS -lt $end ] || { echo "---- $1:"; tail -n 20 "$logs/$1.log"; return 1; }
-        sleep 0.05
-    done
-}
-msgs() { awk '/ MSG /{n++} END{print n+0}' "$logs/$1.log" 2>/dev/null || echo 0; }
-wait_msgs() { # NAME MORE SECONDS
-    local want=$(( $(msgs "$1") + $2 )) end=$((SECONDS + $3))
-    until [ "$(msgs "$1")" -ge $want ]; do
-        [ $SECONDS -lt $end ] || return 1
-        sleep 0.05
-    done
-}
-
 client c1 1; client c2 2; client c3 3
-for c in c1 c2 c3; do wait_view $c 3 20 || fail "$c view of 3"; done
-for c in c1 c2 c3; do wait_msgs $c 30 20 || fail "$c receives"; done
+for c in c1 c2 c3; do ring_wait_view $c 3 20 || fail "$c view of 3"; done
+for c in c1 c2 c3; do ring_wait_more $c MSG 30 20 || fail "$c receives"; done
 ok "clients on three daemons exchange messages"
 
 # Partition: n3's link to the bridge goes down, then up again.
 echo "$(now_ms) PARTITION n1 n2 | n3" >> "$faults"
 t0=$(now_ms)
 netns_link "$tag" 3 down
-wait_view c1 2 15 && wait_view c3 1 15 &&
+ring_wait_view c1 2 15 && ring_wait_view c3 1 15 &&
     ok "partition seen after $(( $(now_ms) - t0 )) ms" || fail "partition not seen"
-for c in c1 c3; do wait_msgs $c 20 20 || fail "$c receives in its component"; done
+for c in c1 c3; do ring_wait_more $c MSG 20 20 || fail "$c receives in its component"; done
 echo "$(now_ms) HEAL" >> "$faults"
 t0=$(now_ms)
 netns_link "$tag" 3 up
-wait_view c1 3 60 && wait_view c3 3 60 &&
+ring_wait_view c1 3 60 && ring_wait_view c3 3 60 &&
     ok "healed: merged after $(( $(now_ms) - t0 )) ms" || fail "no merge after the heal"
 
 # kill -9 of n3.
 echo "$(now_ms) CRASH n3" >> "$faults"
 t0=$(now_ms)
 kill -9 "${ring_pid[3]}"
-wait_view c1 2 15 && wait_view c2 2 15 &&
+ring_wait_view c1 2 15 && ring_wait_view c2 2 15 &&
     ok "crash seen after $(( $(now_ms) - t0 )) ms" || fail "crash not seen"
-for c in c1 c2; do wait_msgs $c 20 20 || fail "$c receives after the crash"; done
+for c in c1 c2; do ring_wait_more $c MSG 20 20 || fail "$c receives after the crash"; done
 
 touch "$work/stop"
 for c in c1 c2; do

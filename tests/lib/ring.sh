@@ -21,18 +21,28 @@ ring_pick_port() {
     return 1
 }
 
-# ring_conf N [EXTRA]: nK.conf for every daemon: the same segment, its own
+# ring_conf N [EXTRA] [SEGMENTS]: nK.conf for every daemon, its own
 # UnixSocketDir (the socket is named after the port, so two daemons of
-# one host need two directories; the key is not hashed).
+# one host need two directories; the key is not hashed). SEGMENTS lists
+# how many daemons each segment has (default: one segment of N); segment
+# s is 127.0.s.255 and its daemons 127.0.s.K (ring_addr K).
+declare -A ring_addrs
 ring_conf() {
-    local n=$1 k
+    local n=$1 k=1 s=0 m i
     ring_n=$n
     {
-        echo "Spread_Segment 127.0.0.255:$port {"
-        # The interface block keeps each daemon's client port on its own
-        # address: without one, each would listen on 0.0.0.0:P.
-        for k in $(seq 1 "$n"); do echo "    n$k 127.0.0.$k { 127.0.0.$k }"; done
-        echo "}"
+        for m in ${3:-$n}; do
+            echo "Spread_Segment 127.0.$s.255:$port {"
+            # The interface block keeps each daemon's client port on its
+            # own address: without one, each would listen on 0.0.0.0:P.
+            for i in $(seq 1 "$m"); do
+                ring_addrs[$k]=127.0.$s.$k
+                echo "    n$k 127.0.$s.$k { 127.0.$s.$k }"
+                k=$((k + 1))
+            done
+            echo "}"
+            s=$((s + 1))
+        done
         echo "$root_keys"
         echo "${2:-}"
     } > "$work/ring.conf"
@@ -42,6 +52,9 @@ ring_conf() {
         { cat "$work/ring.conf"; echo "UnixSocketDir = \"$work/n$k\""; } > "$work/n$k.conf"
     done
 }
+
+# ring_addr K: daemon nK's address (after ring_conf).
+ring_addr() { echo "${ring_addrs[$1]}"; }
 
 # ring_start K: start daemon nK (appending to $work/nK.log); its pid in
 # ring_pid[K]. Returns once it has bound its sockets (the log says which
@@ -82,3 +95,30 @@ ring_wait_members() {
 
 # now_ms: wall clock in ms, as evsclient stamps its logs.
 now_ms() { date +%s%3N; }
+
+# Client logs (tests/lib/evsclient, format in docs/evscheck.md) live in
+# $logs/NAME.log.
+# ring_count NAME KIND: lines of KIND (MSG, REG, ...) in NAME's log.
+ring_count() { awk -v k=" $2 " 'index($0, k){n++} END{print n+0}' "$logs/$1.log" 2>/dev/null || echo 0; }
+# ring_wait_more NAME KIND N SECONDS: N more lines of KIND than now.
+ring_wait_more() {
+    local want=$(( $(ring_count "$1" "$2") + $3 )) end=$((SECONDS + $4))
+    until [ "$(ring_count "$1" "$2")" -ge $want ]; do
+        [ $SECONDS -lt $end ] || { echo "---- $1:"; tail -n 20 "$logs/$1.log"; return 1; }
+        sleep 0.05
+    done
+}
+# ring_view_size NAME: members in the latest REG of group evs (the names
+# before the first VS set).
+ring_view_size() {
+    grep ' REG evs ' "$logs/$1.log" 2>/dev/null | tail -n 1 |
+        awk '{c=0; for (i=6;i<=NF;i++) {if ($i ~ /^VS/) break; if ($i ~ /^#/) c++} print c}'
+}
+# ring_wait_view NAME MEMBERS SECONDS: a REG of evs with that many members.
+ring_wait_view() {
+    local end=$((SECONDS + $3))
+    until [ "$(ring_view_size "$1")" = "$2" ]; do
+        [ $SECONDS -lt $end ] || { echo "---- $1:"; tail -n 20 "$logs/$1.log"; return 1; }
+        sleep 0.05
+    done
+}
