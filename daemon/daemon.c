@@ -35,6 +35,7 @@ int daemon_init(struct daemon *d, const struct daemon_cfg *cfg, char *err,
     env.conf = c;
     env.self = cfg->self;
     env.max_queue = cfg->order_max_queue;
+    env.net_hub = cfg->net_hub;
     env.err = err;
     env.errlen = errlen;
     ops.deliver = deliver_request;
@@ -74,8 +75,12 @@ int daemon_init(struct daemon *d, const struct daemon_cfg *cfg, char *err,
     d->deliver.limits.max_group_members = c->max_group_members;
     d->deliver.on_view = cfg->on_view;
     d->deliver.on_view_ctx = cfg->on_view_ctx;
-    if (ev_add_phase(cfg->ev, "flush", sess_flush, &d->sessions) < 0 ||
-        ev_add_phase(cfg->ev, "reap", sess_reap, &d->sessions) < 0) {
+    if (ev_add_phase(cfg->ev, "flush", sess_flush, &d->sessions) == 0) {
+        d->phases_up = 1;
+        if (ev_add_phase(cfg->ev, "reap", sess_reap, &d->sessions) == 0)
+            d->phases_up = 2;
+    }
+    if (d->phases_up < 2) {
         snprintf(err, errlen, "the event loop has no room for the sessions' "
                  "phases");
         return -ENOSPC;
@@ -86,6 +91,16 @@ int daemon_init(struct daemon *d, const struct daemon_cfg *cfg, char *err,
 int daemon_listen(struct daemon *d, char *err, size_t errlen)
 {
     return sess_listen(&d->sessions, d->cfg.conf, d->cfg.self, err, errlen);
+}
+
+int daemon_listen_unix(struct daemon *d, const char *dir, char *err,
+                       size_t errlen)
+{
+    const struct conf *c = d->cfg.conf;
+    const struct conf_daemon *me = &c->daemons[d->cfg.self];
+
+    return sess_listen_unix(&d->sessions, dir, c->unix_socket_mode,
+                            c->segments[me->segment].port, err, errlen);
 }
 
 const char *daemon_unix_path(const struct daemon *d)
@@ -134,6 +149,13 @@ void daemon_fini(struct daemon *d)
     if (d->sessions_up)
         sess_fini(&d->sessions);
     d->sessions_up = 0;
+    /* Another daemon may go on using the loop: no phase of ours may run
+     * again. */
+    if (d->phases_up >= 2)
+        ev_del_phase(d->cfg.ev, sess_reap, &d->sessions);
+    if (d->phases_up >= 1)
+        ev_del_phase(d->cfg.ev, sess_flush, &d->sessions);
+    d->phases_up = 0;
     order_free(d->order);
     d->order = NULL;
     if (d->deliver_up)

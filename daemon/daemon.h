@@ -15,12 +15,20 @@
  *   "deliver", then "flush" and "reap" of the sessions), in that order,
  *   after whatever the caller registered before. It fails rather than run
  *   with a phase missing.
- * - daemon_listen() opens the client sockets (the simulator does not call
- *   it); daemon_start() raises the first view. Between the two the caller
- *   may drop privileges.
+ * - daemon_listen() opens the client sockets; daemon_start() raises the
+ *   first view. Between the two the caller may drop privileges.
+ * - Seams for the simulator (tests/unit/dsim.c), which runs several
+ *   daemons on one loop and one fake clock (the loop's, ev_clock()):
+ *   daemon_cfg.net_hub puts the ring on an in-memory network
+ *   (net_fake.h) instead of UDP, and daemon_listen_unix() binds only a
+ *   unix socket, in a directory of the caller's (daemons of one segment
+ *   share a port, so the configured directory would give them one path;
+ *   no TCP listener is opened). A daemon_fini()ed struct may be given to
+ *   daemon_init() again (a restart).
  * - daemon_fini() closes every session (clients see their connection end),
- *   frees the queued requests and the group table. Call it at most once,
- *   after daemon_init() succeeded or failed.
+ *   frees the queued requests and the group table, and takes the
+ *   daemon's phases off the loop (the loop may go on carrying others).
+ *   Call it at most once, after daemon_init() succeeded or failed.
  */
 #ifndef COHORT_DAEMON_DAEMON_H
 #define COHORT_DAEMON_DAEMON_H
@@ -39,6 +47,7 @@ struct auth;
 struct conf;
 struct ev;
 struct log;
+struct net_fake_hub;
 
 struct daemon_cfg {
     const struct conf *conf;       /* validated */
@@ -48,6 +57,7 @@ struct daemon_cfg {
     const struct auth *auth;
     struct sess_opts sess;         /* sess_opts_default() and the limits */
     size_t order_max_queue;        /* 0: order's default */
+    struct net_fake_hub *net_hub;  /* NULL (UDP), or the simulator's */
     /* Called after each view is applied (main.c prints it), or NULL. */
     void (*on_view)(void *ctx, const struct order_view *v);
     void *on_view_ctx;
@@ -62,7 +72,7 @@ struct daemon {
     struct groups groups;
     struct deliver deliver;
     struct sessions sessions;
-    int groups_up, sessions_up, deliver_up;
+    int groups_up, sessions_up, deliver_up, phases_up;
 };
 
 /* Counters for status lines. */
@@ -80,6 +90,10 @@ int daemon_init(struct daemon *d, const struct daemon_cfg *cfg, char *err,
                 size_t errlen);
 /* Binds the client sockets of the configuration; 0 or -1 with err. */
 int daemon_listen(struct daemon *d, char *err, size_t errlen);
+/* Binds only the unix socket, as `dir`/<segment port> (the simulator);
+ * 0 or -1 with err. */
+int daemon_listen_unix(struct daemon *d, const char *dir, char *err,
+                       size_t errlen);
 /* The unix socket's path when one is bound, else NULL (for priv_drop). */
 const char *daemon_unix_path(const struct daemon *d);
 /* Removes the unix socket file now (fatal exits skip daemon_fini()). */

@@ -96,6 +96,7 @@ struct order_ops {
 struct ev;
 struct log;
 struct conf;
+struct net_fake_hub;
 
 /* What an ordering layer is given. The configuration and the loop outlive
  * it; several ordering layers (several daemons of a simulation) may share
@@ -108,6 +109,9 @@ struct order_env {
     size_t max_queue;                 /* requests accepted from sessions
                                        * before order_send_space() says 0;
                                        * 0 means ORDER_MAX_QUEUE */
+    struct net_fake_hub *net_hub;     /* non-NULL: the ring talks over
+                                       * this in-memory network instead
+                                       * of UDP (the simulator) */
     char *err;                        /* order_new()'s reason for a
                                        * failure, or NULL */
     size_t errlen;

@@ -3,7 +3,8 @@
  *
  * order_ring: order.h for a configuration of several daemons. The ring
  * protocol itself is node.c (membership, ordering, EVS recovery); this
- * file is its place in the daemon: UDP through net_udp, the loop's timer,
+ * file is its place in the daemon: UDP through net_udp (or the simulator's
+ * net_fake hub, order_env.net_hub), the loop's timer,
  * order requests as ring messages (rmsg.h), and deliveries and views
  * queued for order's phase, so that sessions see the same contract as
  * with one daemon (order.h).
@@ -19,6 +20,7 @@
 #include "ev.h"
 #include "log.h"
 #include "msg.h"
+#include "net_fake.h"
 #include "net_udp.h"
 #include "order_int.h"
 #include "rmsg.h"
@@ -33,7 +35,13 @@ struct order_ring {
     int self;
     struct log *log;
     struct ev *ev;
-    struct net_udp net;
+    /* Both embed struct net first: r->net.net is the transport either
+     * way, whichever was opened. */
+    union {
+        struct net net;
+        struct net_udp udp;
+        struct net_fake fake;
+    } net;
     int net_up;
     struct node *node;
     struct pkt_mid reg_id;          /* the last regular configuration */
@@ -245,14 +253,23 @@ static void net_unreach(void *ctx, const struct sockaddr_storage *to)
 
 /* ---- set-up --------------------------------------------------------------- */
 
-static int open_net(struct order_ring *r, char *err, size_t errlen)
+static int open_net(struct order_ring *r, struct net_fake_hub *hub,
+                    char *err, size_t errlen)
 {
     struct net_udp_cfg nc;
-
     int rc;
 
-    net_udp_cfg_from_conf(&nc, r->conf, r->self);
-    rc = net_udp_open(&r->net, r->ev, &nc, net_recv, r, err, errlen);
+    if (hub != NULL) {
+        const struct conf_daemon *d = &r->conf->daemons[r->self];
+        rc = net_fake_open(&r->net.fake, hub, &r->addr[r->self],
+                           r->conf->segments[d->segment].port, d->segment,
+                           net_recv, r);
+        if (rc < 0)
+            snprintf(err, errlen, "ring: fake network: %s", strerror(-rc));
+    } else {
+        net_udp_cfg_from_conf(&nc, r->conf, r->self);
+        rc = net_udp_open(&r->net.udp, r->ev, &nc, net_recv, r, err, errlen);
+    }
     if (rc == 0)
         r->net.net.unreach = net_unreach;
     return rc;
@@ -295,7 +312,7 @@ int order_ring_new(struct order_ring **out, struct order *o,
         order_ring_free(r);
         return rc;
     }
-    rc = open_net(r, err, errlen);
+    rc = open_net(r, env->net_hub, err, errlen);
     if (rc < 0) {
         order_ring_free(r);
         return rc;

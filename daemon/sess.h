@@ -293,6 +293,11 @@ void sess_remove_socket(struct sessions *ss);
 int sess_listen(struct sessions *ss, const struct conf *c, int self,
                 char *err, size_t errlen);
 
+/* Bind only the unix socket, `dir`/`port` (the simulator gives every
+ * daemon its own directory). Returns 0 or -1 with a message in err. */
+int sess_listen_unix(struct sessions *ss, const char *dir, unsigned mode,
+                     uint16_t port, char *err, size_t errlen);
+
 /* Loop phases: write queued data; free closed sessions. */
 int sess_flush(struct ev *ev, void *ctx);
 int sess_reap(struct ev *ev, void *ctx);

@@ -521,11 +521,19 @@ int sess_listen(struct sessions *ss, const struct conf *c, int self,
                        errlen) < 0)
             return -1;
     }
-    if (listen_unix(ss, c->unix_socket_dir ? c->unix_socket_dir : SP_UNIX_SOCKET,
-                    c->unix_socket_mode, port, err, errlen) < 0)
+    return sess_listen_unix(ss, c->unix_socket_dir ? c->unix_socket_dir
+                                                    : SP_UNIX_SOCKET,
+                            c->unix_socket_mode, port, err, errlen);
+}
+
+int sess_listen_unix(struct sessions *ss, const char *dir, unsigned mode,
+                     uint16_t port, char *err, size_t errlen)
+{
+    if (listen_unix(ss, dir, mode, port, err, errlen) < 0)
         return -1;
     /* Kept for the day descriptors run out (refuse_with_spare). */
-    ss->spare_fd = fcntl(ss->lst[0].io.fd, F_DUPFD_CLOEXEC, 0);
+    if (ss->spare_fd < 0)
+        ss->spare_fd = fcntl(ss->lst[0].io.fd, F_DUPFD_CLOEXEC, 0);
     return 0;
 }
 

@@ -335,6 +335,32 @@ static void setup_default(void)
     rig_up(&so);
 }
 
+/* A daemon that stops takes all its phases off a loop that others may
+ * go on using, and the same struct starts again on it (the simulator's
+ * restart, daemon.h). Before, "flush" and "reap" stayed registered
+ * after daemon_fini(): 3 phases instead of 1, and a restart added a
+ * second pair. */
+START_TEST(fini_leaves_the_loop)
+{
+    struct sess_opts so;
+    struct daemon_cfg dc;
+    char err[256];
+
+    test_opts(&so);
+    rig_up(&so);
+    ck_assert_uint_eq(R->ev.n_phases, 4);   /* probe, deliver, flush, reap */
+    dc = R->d.cfg;
+    daemon_fini(&R->d);
+    ck_assert_uint_eq(R->ev.n_phases, 1);
+    ck_assert_int_eq(daemon_init(&R->d, &dc, err, sizeof err), 0);
+    ck_assert_int_eq(daemon_listen(&R->d, err, sizeof err), 0);
+    daemon_start(&R->d, 1001);
+    ck_assert_uint_eq(R->ev.n_phases, 4);
+    pump(5);
+    teardown();
+}
+END_TEST
+
 START_TEST(handshake_split_bytes)
 {
     unsigned char b[128], choice[90];
@@ -1124,6 +1150,7 @@ int main(void)
     TCase *tc = tcase_create("sessions");
 
     tcase_set_timeout(tc, 20);
+    tcase_add_test(tc, fini_leaves_the_loop);
     tcase_add_test(tc, handshake_split_bytes);
     tcase_add_test(tc, handshake_pipelined_and_old);
     tcase_add_test(tc, handshake_rejects_and_timeouts);
