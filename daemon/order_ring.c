@@ -88,6 +88,23 @@ static void timer_cb(struct ev *ev, struct ev_timer *t)
 
 /* ---- node -> network ---------------------------------------------------- */
 
+/* A "broadcast" in another segment (a retransmission its members asked
+ * for, ring.md rule 14): no broadcast reaches past our own segment, so
+ * one unicast to each of its configured daemons. */
+static int send_to_segment(struct order_ring *r, int seg, size_t len)
+{
+    int i, rc = 0, e;
+
+    for (i = 0; i < r->conf->n_daemons; i++) {
+        if (i == r->self || r->conf->daemons[i].segment != seg)
+            continue;
+        e = net_send(&r->net.net, &r->addr[i], r->tx, len);
+        if (e < 0 && rc == 0)
+            rc = e;
+    }
+    return rc;
+}
+
 static void node_send(void *ctx, enum node_dest how, uint32_t to,
                       const struct pkt *p, unsigned copies)
 {
@@ -102,8 +119,11 @@ static void node_send(void *ctx, enum node_dest how, uint32_t to,
         return;
     }
     for (k = 0; k < copies; k++) {
-        if (how == NODE_DEST_SEGMENT) {
+        if (how == NODE_DEST_SEGMENT &&
+            (int)to == r->conf->daemons[r->self].segment) {
             rc = net_send_segment(&r->net.net, r->tx, (size_t)len);
+        } else if (how == NODE_DEST_SEGMENT) {
+            rc = send_to_segment(r, (int)to, (size_t)len);
         } else {
             int i = index_of(r, to);
             struct sockaddr_storage a;
