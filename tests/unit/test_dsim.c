@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Cohort, a maintained, clean-room fork of the Spread Toolkit.
+ *
+ * The whole-daemon simulator with clients (dsim.h) as a Check suite:
+ * one run of every scenario, a repeat that must give the same logs byte
+ * for byte, and a bounded sweep of seeded runs over every scenario, 2..16
+ * daemons, lossy and reordering networks and messages up to 60 KB, each
+ * checked against ring.md §15 by evscheck and for liveness after the last
+ * fault. A failure names the tests/dsim command line that repeats it.
+ *
+ * More seeds by hand (each run is independent; about 0.05 s a run on one
+ * core on average: 40 ms for most, up to 1 s for a run with two segments
+ * that waits out the WAN timeouts; 2000 runs take about 100 s):
+ *     tests/dsim --sweep 5000            runs 0..4999
+ *     tests/dsim --sweep 2000 --from 600 past what make check runs
+ *     tests/dsim --sweep 300 --services UNRELIABLE,RELIABLE,FIFO,CAUSAL,AGREED,SAFE
+ *                                        with RELIABLE (see known[] below)
+ * and one failing run with its logs kept for tests/evscheck:
+ *     mkdir /tmp/l && tests/dsim --seed 17 ... --logs /tmp/l -v
+ * The sweep below leaves RELIABLE and UNRELIABLE out (DSIM_SVC_ORDERED)
+ * until the first known issue is decided: with them about one run in six
+ * fails property 6.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dsim.h"
+#include "../lib/ckmain.h"
+
+#define SWEEP_RUNS 600
+#define SWEEP_PARTS 10
+
+static void expect_ok(const struct dsim_opts *o, struct dsim_result *res)
+{
+    char cmd[512];
+
+    dsim_command(o, cmd, sizeof cmd);
+    ck_assert_msg(dsim_run(o, res) == 0, "%s\n  repeat: %s", res->why, cmd);
+}
+
+/* Options from a tests/dsim command line (without the program name). */
+static void parse_line(struct dsim_opts *o, const char *line)
+{
+    char buf[512], *argv[64], *tok, *save = NULL;
+    int argc = 0, i = 0;
+
+    dsim_opts_default(o);
+    snprintf(buf, sizeof buf, "%s", line);
+    for (tok = strtok_r(buf, " ", &save); tok && argc < 64;
+         tok = strtok_r(NULL, " ", &save))
+        argv[argc++] = tok;
+    while (i < argc)
+        ck_assert_msg(dsim_parse_opt(o, argc, argv, &i) == 0,
+                      "bad option %s", argv[i]);
+}
+
+/* Runs that failed once and pass since the fix named. */
+static const char *const regressions[] = {
+    /* order_ring sent a retransmission meant for another segment
+     * (node.h NODE_DEST_SEGMENT `to`) as a broadcast in its own: the
+     * other segment never got it, and EVS recovery went round to its
+     * limit again and again (liveness). */
+    "--seed 578 --daemons 7 --scenario partition --segments 2 "
+    "--clients 2 --loss 0 --dup 0 --reorder 0.05 --delay 2 --rate 200 "
+    "--max-size 4000 --services FIFO,CAUSAL,AGREED,SAFE --settle 0",
+    "--seed 110 --daemons 14 --scenario cascade --segments 2 --clients 1 "
+    "--loss 0 --dup 0 --reorder 0.05 --delay 2 --rate 300 --max-size 4000 "
+    "--services FIFO,CAUSAL,AGREED,SAFE --settle 0",
+};
+
+START_TEST(regression)
+{
+    struct dsim_opts o;
+    struct dsim_result res;
+
+    parse_line(&o, regressions[_i]);
+    expect_ok(&o, &res);
+}
+END_TEST
+
+/* Known violations, not fixed yet: each must still fail with the
+ * property named (so that it stays reproducible); one that passes
+ * fails this test, to be moved to the regressions. */
+static const struct {
+    const char *line, *expect;
+} known[] = {
+    /* Early RELIABLE delivery (ring.md rule 27): n3 delivered #c5#n2's
+     * RELIABLE message 1 before the join it follows in the total order,
+     * so #c6#n3 has it in view g:10 and its sender in g:11 (§15
+     * property 6). Why the sweep leaves RELIABLE and UNRELIABLE out. */
+    { "--seed 38 --daemons 7 --scenario restart --segments 1 --clients 2 "
+      "--loss 0 --dup 0 --reorder 0.05 --delay 2 --rate 200 "
+      "--max-size 4000 --settle 0", "P6:" },
+    /* A group-state exchange given up at a cascading change: n0 and n12
+     * met in a ring of 11 whose exchange never ended; what was ordered
+     * there was applied afterwards in each daemon's old group views, so
+     * #c0#n0 gets #c12#n12's 19 then 103 in the transitional part of
+     * its old view, and 20..102 (sent in n12's own component) never
+     * (property 4; also 14). */
+    { "--seed 1111 --daemons 15 --scenario cascade --segments 2 "
+      "--clients 1 --loss 0.03 --dup 0.02 --reorder 0 --delay 1 "
+      "--rate 100 --max-size 4000 --services FIFO,CAUSAL,AGREED,SAFE "
+      "--settle 0", "P4:" },
+    /* Likewise after a merge: #c1#n1's CAUSAL 5..8, sent in its view of
+     * n1 and n2, come to #c0#n0 in a view of its own (properties 6, 9). */
+    { "--seed 1715 --daemons 8 --scenario random --segments 1 --clients 1 "
+      "--loss 0.08 --dup 0 --reorder 0 --delay 2 --rate 300 "
+      "--max-size 4000 --services FIFO,CAUSAL,AGREED,SAFE --settle 0",
+      "P6:" },
+};
+
+START_TEST(known_issue)
+{
+    struct dsim_opts o;
+    struct dsim_result res;
+    char cmd[512];
+
+    parse_line(&o, known[_i].line);
+    dsim_command(&o, cmd, sizeof cmd);
+    ck_assert_msg(dsim_run(&o, &res) != 0, "known issue fixed? %s passes "
+                  "now: make it a regression", cmd);
+    ck_assert_msg(strstr(res.why, known[_i].expect) != NULL,
+                  "%s fails otherwise than known (%s): %s", cmd,
+                  known[_i].expect, res.why);
+}
+END_TEST
+
+START_TEST(sweep)
+{
+    unsigned k, per = SWEEP_RUNS / SWEEP_PARTS;
+
+    for (k = (unsigned)_i * per; k < ((unsigned)_i + 1) * per; k++) {
+        struct dsim_opts o;
+        struct dsim_result res;
+
+        dsim_opts_sweep(&o, k);
+        expect_ok(&o, &res);
+    }
+}
+END_TEST
+
+/* One of every scenario on a clean network, 5 daemons, 2 clients each. */
+START_TEST(each_scenario)
+{
+    struct dsim_opts o;
+    struct dsim_result res;
+
+    dsim_opts_default(&o);
+    o.daemons = 5;
+    o.services = DSIM_SVC_ORDERED;
+    o.scenario = _i;
+    o.seed = 100 + (unsigned)_i;
+    expect_ok(&o, &res);
+    ck_assert_uint_gt(res.sent, 0);
+    ck_assert_uint_gt(res.received, res.sent);
+}
+END_TEST
+
+/* Same options, same run: every log byte for byte (the digest). */
+START_TEST(repeatable)
+{
+    struct dsim_opts o;
+    struct dsim_result a, b;
+
+    dsim_opts_default(&o);
+    o.daemons = 4;
+    o.scenario = DSIM_RANDOM;
+    o.seed = 7;
+    o.services = DSIM_SVC_ORDERED;
+    o.loss = 0.03;
+    o.reorder = 0.05;
+    expect_ok(&o, &a);
+    expect_ok(&o, &b);
+    ck_assert_uint_eq(a.digest, b.digest);
+    ck_assert_uint_eq(a.passes, b.passes);
+    ck_assert_uint_eq(a.datagrams, b.datagrams);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("dsim");
+    TCase *tc = tcase_create("scenarios");
+
+    tcase_set_timeout(tc, 600);
+    tcase_add_loop_test(tc, each_scenario, 0, DSIM_NSCENARIOS);
+    tcase_add_test(tc, repeatable);
+    tcase_add_loop_test(tc, regression, 0,
+                        (int)(sizeof regressions / sizeof regressions[0]));
+    tcase_add_loop_test(tc, known_issue, 0,
+                        (int)(sizeof known / sizeof known[0]));
+    tcase_add_loop_test(tc, sweep, 0, SWEEP_PARTS);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return ck_run_suite(suite());
+}
