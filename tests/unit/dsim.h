@@ -27,6 +27,9 @@
  *   token       every datagram to a token port dropped for longer than
  *               the token timeout (token loss);
  *   random      a random sequence of the above.
+ * With kill_clients, one run in three also kills a client (its
+ * connection closes without a KILL, its log has no END; its groups see
+ * DISCONNECT views).
  * Every scenario ends healed. The run then goes on for at most settle_ms
  * and must end with every live daemon in one ring and every client of a
  * live daemon having got its own messages back (liveness). Then every
@@ -40,7 +43,8 @@
  * order and drain their sockets fully each pass, and the loop polls with
  * a zero timeout: same options, same run (dsim_result.digest checks it).
  * The one input outside the seed is the daemon's hash-table key
- * (getrandom); the daemon never lets hash order reach clients.
+ * (getrandom); the daemon never lets hash order reach clients, and two
+ * runs in one process (two keys) give the same digest (test_dsim).
  */
 #ifndef COHORT_TESTS_DSIM_H
 #define COHORT_TESTS_DSIM_H
@@ -85,6 +89,10 @@ struct dsim_opts {
     unsigned services;          /* DSIM_SVC_* bits the clients use */
     unsigned settle_ms;         /* liveness bound after the last fault; 0:
                                    40 s, 70 s with several segments */
+    int kill_clients;           /* one run in three kills a client */
+    int timely;                 /* check §15 property 16's LAN bounds
+                                   (one segment, loss below 5 %, no
+                                   token loss) */
     const char *logs_dir;       /* also write the logs there (NULL: no) */
     int verbose;                /* trace to stderr */
 };

@@ -505,6 +505,15 @@ int dsim_client_settled(const struct dsim_client *c)
            c->own_back == c->sent;
 }
 
+void dsim_client_kill(struct dsim_client *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    c->state = DC_ENDED;
+    dsim_trace(c->s, "c%u@n%d KILLED", c->id, c->daemon);
+}
+
 void dsim_client_quit(struct dsim_client *c)
 {
     if (c->state == DC_OPEN) {

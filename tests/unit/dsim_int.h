@@ -31,7 +31,7 @@ struct dsim_buf {
 
 enum dsim_act_kind {
     DSIM_A_KILL = 1, DSIM_A_RESTART, DSIM_A_SPLIT, DSIM_A_HEAL, DSIM_A_BLACK_ON,
-    DSIM_A_BLACK_OFF
+    DSIM_A_BLACK_OFF, DSIM_A_CLIENT_KILL
 };
 
 struct dsim_act {
@@ -89,6 +89,9 @@ struct dsim {
     struct dsim_opts o;
     struct dsim_result *res;
     uint64_t rng;
+    uint64_t rng_kill;              /* client kills: their own stream, so
+                                     * that adding them did not change
+                                     * the other runs of a seed */
     struct clock_fake fc;
     struct ev ev;
     int ev_up;
@@ -102,6 +105,7 @@ struct dsim {
     struct dsim_daemon d[DSIM_MAX_DAEMONS];
     unsigned char comp[DSIM_MAX_DAEMONS];   /* partition component */
     int blackout;                   /* token ports unreachable */
+    int token_loss;                 /* the script has a blackout */
     struct dsim_act *acts;
     unsigned nacts, next_act;
     uint64_t heal;                  /* the last fault ends */
@@ -117,6 +121,7 @@ struct dsim {
 uint64_t dsim_rnd(struct dsim *s);
 double dsim_rnd01(struct dsim *s);
 unsigned dsim_below(struct dsim *s, unsigned n);
+unsigned dsim_below_kill(struct dsim *s, unsigned n);  /* rng_kill */
 uint64_t dsim_now(const struct dsim *s);        /* simulated ms */
 int64_t dsim_wall_ms(const struct dsim *s);      /* log time stamps */
 void dsim_fail(struct dsim *s, const char *fmt, ...)
@@ -140,6 +145,9 @@ uint64_t dsim_client_next(const struct dsim_client *c);
 /* Converged: open, in a view of its group, every own message back and
  * nothing left to write. */
 int dsim_client_settled(const struct dsim_client *c);
+/* Killed: the connection closes with no KILL and no END (the log of a
+ * client killed with SIGKILL is a prefix). */
+void dsim_client_kill(struct dsim_client *c);
 /* End of the run: disconnect and log END quit. */
 void dsim_client_quit(struct dsim_client *c);
 void dsim_client_free(struct dsim_client *c);

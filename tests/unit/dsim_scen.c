@@ -51,6 +51,8 @@ static void add(struct dsim *s, uint64_t t, int kind, int who,
         s->heal = t;
     if (kind != DSIM_A_HEAL && kind != DSIM_A_BLACK_OFF)
         s->res->faults++;
+    if (kind == DSIM_A_BLACK_ON)
+        s->token_loss = 1;
 }
 
 /* A split into 2 or 3 non-empty components. */
@@ -189,6 +191,10 @@ int dsim_script(struct dsim *s)
         add(s, t, DSIM_A_HEAL, 0, NULL);
         break;
     }
+    /* Sometimes a client is killed too: its group sees DISCONNECT. */
+    if (s->o.kill_clients && dsim_below_kill(s, 3) == 0)
+        add(s, t0 - 1000 + dsim_below_kill(s, 4000), DSIM_A_CLIENT_KILL, 0,
+            NULL);
     /* Traffic goes on a little past the last fault: a merge is started
      * by a foreign packet sooner than by the lookup timer. */
     s->traffic_end = s->heal + 1000;
@@ -218,6 +224,23 @@ static void log_split(struct dsim *s, const unsigned char *comp)
     dsim_timeline(s, "%s", line);
 }
 
+/* One of the clients in session now, drawn from the seed. */
+static void kill_a_client(struct dsim *s)
+{
+    unsigned i, n = 0, k;
+
+    for (i = 0; i < s->ncl; i++)
+        n += s->cl[i]->state == DC_OPEN;
+    if (n == 0)
+        return;
+    k = dsim_below_kill(s, n);
+    for (i = 0; i < s->ncl; i++)
+        if (s->cl[i]->state == DC_OPEN && k-- == 0) {
+            dsim_client_kill(s->cl[i]);
+            return;
+        }
+}
+
 int dsim_act_apply(struct dsim *s, const struct dsim_act *a)
 {
     unsigned i, alive = 0;
@@ -238,6 +261,9 @@ int dsim_act_apply(struct dsim *s, const struct dsim_act *a)
     case DSIM_A_HEAL:
         memset(s->comp, 0, sizeof s->comp);
         dsim_timeline(s, "HEAL");
+        break;
+    case DSIM_A_CLIENT_KILL:
+        kill_a_client(s);
         break;
     case DSIM_A_BLACK_ON:
         s->blackout = 1;
@@ -265,6 +291,8 @@ void dsim_opts_default(struct dsim_opts *o)
     o->rate_ms = 150;
     o->max_size = 8000;
     o->services = DSIM_SVC_ALL;
+    o->timely = 1;
+    o->kill_clients = 1;
     o->settle_ms = 0;           /* 40 s, 70 s with several segments */
 }
 
@@ -285,10 +313,12 @@ void dsim_command(const struct dsim_opts *o, char *buf, size_t len)
     snprintf(buf, len,
              "tests/dsim --seed %" PRIu64 " --daemons %u --scenario %s "
              "--segments %u --clients %u --loss %g --dup %g --reorder %g "
-             "--delay %u --rate %u --max-size %u --services %s --settle %u",
+             "--delay %u --rate %u --max-size %u --services %s --settle %u "
+             "--timely %d --kill-clients %d",
              o->seed, o->daemons, dsim_scenario_name(o->scenario),
              o->segments, o->clients, o->loss, o->dup, o->reorder,
-             o->delay_max_ms, o->rate_ms, o->max_size, svcs, o->settle_ms);
+             o->delay_max_ms, o->rate_ms, o->max_size, svcs, o->settle_ms,
+             o->timely, o->kill_clients);
 }
 
 static int parse_services(const char *v, unsigned *out)
@@ -335,7 +365,8 @@ int dsim_parse_opt(struct dsim_opts *o, int argc, char **argv, int *i)
         { "--loss", 0, 1 }, { "--dup", 0, 1 }, { "--reorder", 0, 1 },
         { "--delay", 0, 1000 }, { "--rate", 1, 1e6 },
         { "--max-size", 32, SPW_MAX_MESSAGE_BODY_LEN - 64 },
-        { "--settle", 0, 1e9 },
+        { "--settle", 0, 1e9 }, { "--timely", 0, 1 },
+        { "--kill-clients", 0, 1 },
     };
     const char *a = argv[*i];
     const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
@@ -386,7 +417,9 @@ int dsim_parse_opt(struct dsim_opts *o, int argc, char **argv, int *i)
     case 7: o->delay_max_ms = (unsigned)x; break;
     case 8: o->rate_ms = (unsigned)x; break;
     case 9: o->max_size = (unsigned)x; break;
-    default: o->settle_ms = (unsigned)x; break;
+    case 10: o->settle_ms = (unsigned)x; break;
+    case 11: o->timely = (int)x; break;
+    default: o->kill_clients = (int)x; break;
     }
     *i += 2;
     return 0;

@@ -108,7 +108,54 @@ static const struct {
       "--loss 0.08 --dup 0 --reorder 0 --delay 2 --rate 300 "
       "--max-size 4000 --services FIFO,CAUSAL,AGREED,SAFE --settle 0",
       "P6:" },
+    /* Two segments, 8 % loss: the second segment delivers the first
+     * ring's group states seconds after the first one (still in the
+     * exchange at the partition); given up at the next configuration,
+     * its held joins then make views whose group ids the first segment
+     * gave to other member lists (property 7). */
+    { "--seed 84 --daemons 6 --scenario random --segments 2 --clients 2 "
+      "--loss 0.08 --dup 0 --reorder 0 --delay 3 --rate 250 "
+      "--max-size 4000 --services FIFO,CAUSAL,AGREED,SAFE --settle 0",
+      "P7:" },
+    /* Restarts during an exchange: #c11#n5 joins in a view of its own
+     * and gets #c0#n0's messages there (property 9). */
+    { "--seed 451 --daemons 11 --scenario restart --segments 1 "
+      "--clients 1 --loss 0.03 --dup 0.02 --reorder 0 --delay 1 "
+      "--rate 100 --max-size 60000 --services FIFO,CAUSAL,AGREED,SAFE "
+      "--settle 0", "P9:" },
 };
+
+/* A sweep run that is a known issue is left to known_issue. */
+static int is_known(const struct dsim_opts *o)
+{
+    char a[512], b[512];
+    struct dsim_opts k;
+    size_t i;
+
+    dsim_command(o, a, sizeof a);
+    for (i = 0; i < sizeof known / sizeof known[0]; i++) {
+        parse_line(&k, known[i].line);
+        dsim_command(&k, b, sizeof b);
+        if (strcmp(a, b) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+START_TEST(sweep)
+{
+    unsigned k, per = SWEEP_RUNS / SWEEP_PARTS;
+
+    for (k = (unsigned)_i * per; k < ((unsigned)_i + 1) * per; k++) {
+        struct dsim_opts o;
+        struct dsim_result res;
+
+        dsim_opts_sweep(&o, k);
+        if (!is_known(&o))
+            expect_ok(&o, &res);
+    }
+}
+END_TEST
 
 START_TEST(known_issue)
 {
@@ -123,20 +170,6 @@ START_TEST(known_issue)
     ck_assert_msg(strstr(res.why, known[_i].expect) != NULL,
                   "%s fails otherwise than known (%s): %s", cmd,
                   known[_i].expect, res.why);
-}
-END_TEST
-
-START_TEST(sweep)
-{
-    unsigned k, per = SWEEP_RUNS / SWEEP_PARTS;
-
-    for (k = (unsigned)_i * per; k < ((unsigned)_i + 1) * per; k++) {
-        struct dsim_opts o;
-        struct dsim_result res;
-
-        dsim_opts_sweep(&o, k);
-        expect_ok(&o, &res);
-    }
 }
 END_TEST
 
