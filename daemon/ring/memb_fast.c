@@ -254,11 +254,16 @@ int msmq_gather_ready(const struct msm *m, uint64_t now)
         return 1; /* nobody else can still come */
     if (m->n_segments != 1)
         return 0;
-    /* Alone after the loss of a ring: everyone of my segment who could
-     * answer was in my SEG; another ring of it that speaks up later is
-     * merged then (a daemon gathering on its own sends JOINs every
-     * JoinTimeout, a ring leader answers my JOIN or probes). */
-    if (m->reps.nreps == 1 && !m->token_alive && m->ring_n > 1)
+    /* Alone after a SEG that settled (everyone of my old ring in my
+     * segment heard and agreeing, or dead), or that began with the loss
+     * of a running ring (its reachable members lost it with me and
+     * spoke in SEG; the silent ones are cut off): another ring of the
+     * segment that speaks up later is merged then. Not after a SEG
+     * entered from REPRESENTED or FORM that timed out: daemons
+     * represented by someone else stay silent in SEG and only answer my
+     * JOINs. */
+    if (m->reps.nreps == 1 && !m->token_alive &&
+        (m->fast.seg_settled || m->fast.seg_from_ring))
         return 1;
     return now >= m->fast.gather_since + m->conf.timeout_ms[MSM_TO_JOIN];
 }

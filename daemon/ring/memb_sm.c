@@ -441,6 +441,7 @@ static void contacts_initial(struct msm *m)
 static void seg_enter(struct msm *m, uint64_t now, const char *reason,
                       uint32_t heard)
 {
+    m->fast.seg_from_ring = msm_token_alive(m);
     m->token_alive = 0;
     m->nmembers = 1;
     m->members[0] = m->conf.my_id;
@@ -550,6 +551,7 @@ static void probe(struct msm *m, uint64_t now)
  * earlier, everyone heard agrees (memb_fast.c). */
 static void seg_decide(struct msm *m, uint64_t now, int settled)
 {
+    m->fast.seg_settled = settled;
     uint32_t first = m->members[0];
     unsigned i;
 

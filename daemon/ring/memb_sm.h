@@ -195,6 +195,11 @@ struct msm_fast {
     struct msm_set reps_of[PKT_MAX_MEMBERS]; /* GATHER: its JOIN's reps */
     struct msm_set members_of[PKT_MAX_MEMBERS]; /* GATHER: JOIN's members */
     uint64_t gather_since;       /* GATHER entered */
+    int seg_settled;             /* the last SEG ended settled, not by
+                                    SegTimeout */
+    int seg_from_ring;           /* ... and began with the loss of a
+                                    running ring (all its reachable
+                                    members lost it with me) */
     unsigned nsuspects;
 };
 
