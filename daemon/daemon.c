@@ -68,7 +68,6 @@ int daemon_init(struct daemon *d, const struct daemon_cfg *cfg, char *err,
     }
     deliver_set_daemons(&d->deliver, d->daemons, c->n_daemons);
     d->deliver.submit = deliver_order_submit;
-    d->deliver.settled = deliver_order_settled;
     d->deliver.submit_ctx = d->order;
     d->deliver.limits.max_groups = c->max_groups;
     d->deliver.limits.max_member_groups = c->max_session_groups;

@@ -68,10 +68,6 @@ int deliver_order_submit(void *ctx, const struct order_req *r)
     return order_submit(ctx, r);
 }
 
-void deliver_order_settled(void *ctx, uint32_t memb_id, uint32_t memb_time)
-{
-    order_settled(ctx, memb_id, memb_time);
-}
 
 /* The session of a request's sender, if it is one of this daemon's. */
 static struct sess *local_sess(struct deliver *d, const struct order_req *r)
@@ -609,8 +605,6 @@ static void deliver_set_phase(struct deliver *d, enum deliver_phase p,
     log_msg(d->log, LOG_C_GROUPS, LOG_INFO, "groups: %s -> %s (%s)",
             phase_name(d->phase), phase_name(p), why);
     d->phase = p;
-    if (p == DELIVER_SETTLED && d->settled != NULL)
-        d->settled(d->submit_ctx, d->conf.memb_id, d->conf.memb_time);
 }
 
 /* A transitional configuration: the daemons of the regular one that move

@@ -124,12 +124,6 @@ struct deliver {
     int (*submit)(void *ctx, const struct order_req *r);
     void *submit_ctx;          /* where GROUPS messages go (order); the
                                 * msg reference moves to the callee */
-    /* Optional, with submit_ctx: the group state agrees with the regular
-     * configuration (memb_id, memb_time) again (the exchange ended, or
-     * none was needed). The ordering layer then resumes early RELIABLE
-     * delivery (ring.md rule 32), which it stops at every new regular
-     * configuration. */
-    void (*settled)(void *ctx, uint32_t memb_id, uint32_t memb_time);
     size_t chunk;              /* GROUPS body bytes: GSTATE_CHUNK */
     struct gstate_xchg xchg;   /* the running exchange */
     struct order_req *held;    /* requests held during the exchange */
@@ -152,10 +146,8 @@ void deliver_fini(struct deliver *d);
 void deliver_set_daemons(struct deliver *d, const struct gstate_daemon *v,
                          int n);
 
-/* d->submit and d->settled for an order instance (ctx = struct
- * order *). */
+/* d->submit for an order instance (ctx = struct order *). */
 int deliver_order_submit(void *ctx, const struct order_req *r);
-void deliver_order_settled(void *ctx, uint32_t memb_id, uint32_t memb_time);
 
 void deliver_request(void *ctx, const struct order_req *req);
 void deliver_view(void *ctx, const struct order_view *view);

@@ -194,12 +194,6 @@ void order_on_space(struct order *o, void (*fn)(void *ctx), void *ctx)
     o->space_ctx = ctx;
 }
 
-void order_settled(struct order *o, uint32_t memb_id, uint32_t memb_time)
-{
-    if (o->ring != NULL)
-        order_ring_settled(o->ring, memb_id, memb_time);
-}
-
 size_t order_pending(const struct order *o)
 {
     return o->len;

@@ -155,14 +155,6 @@ size_t order_send_space(struct order *o);
  * NULL to stop. */
 void order_on_space(struct order *o, void (*fn)(void *ctx), void *ctx);
 
-/* Ring.md rule 32: the group state agrees with regular configuration
- * (memb_id, memb_time) again (deliver.h's settled). The ring resumes
- * early RELIABLE delivery if that is still its configuration; it stops
- * it by itself at every new regular configuration, so that no RELIABLE
- * message overtakes the GROUPS messages of the exchange. A no-op with one
- * daemon. */
-void order_settled(struct order *o, uint32_t memb_id, uint32_t memb_time);
-
 /* Requests queued and not yet delivered. */
 size_t order_pending(const struct order *o);
 

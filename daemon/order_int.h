@@ -32,7 +32,5 @@ void order_ring_free(struct order_ring *r);
 void order_ring_start(struct order_ring *r);
 int order_ring_submit(struct order_ring *r, const struct order_req *req);
 size_t order_ring_send_space(const struct order_ring *r);
-void order_ring_settled(struct order_ring *r, uint32_t memb_id,
-                        uint32_t memb_time);
 
 #endif /* COHORT_DAEMON_ORDER_INT_H */

@@ -44,7 +44,6 @@ struct order_ring {
     } net;
     int net_up;
     struct node *node;
-    struct pkt_mid reg_id;          /* the last regular configuration */
     struct ev_timer timer;
     /* Configured address (port P) of every daemon, by index. */
     struct sockaddr_storage addr[CONF_MAX_DAEMONS];
@@ -196,21 +195,9 @@ static void node_view(void *ctx, const struct node_view *nv)
         if (k >= 0)
             v.members[v.n_members++] = k;
     }
-    /* Rule 32: no early RELIABLE delivery until the group state of this
-     * configuration is settled (order_ring_settled). */
-    if (!nv->transitional) {
-        node_set_early_reliable(r->node, 0);
-        r->reg_id = nv->id;
-    }
     order_enqueue_view(r->o, &v);
 }
 
-void order_ring_settled(struct order_ring *r, uint32_t memb_id,
-                        uint32_t memb_time)
-{
-    if (r->reg_id.id == memb_id && (uint32_t)r->reg_id.time == memb_time)
-        node_set_early_reliable(r->node, 1);
-}
 
 static void node_event(void *ctx, int level, const char *text)
 {

@@ -118,6 +118,10 @@ static void evs_deliver_reliable(struct ring_core *r)
 {
     uint32_t s;
 
+    /* With early delivery off (the daemon's choice, node.c), no member
+     * delivered out of order, and steps 1 and 3 keep them all in it. */
+    if (!r->early_reliable)
+        return;
     for (s = r->old.last_delivered + 1; s <= r->evs.old_highest; s++) {
         struct window_pkt *p = window_get(&r->old.win, s);
 

@@ -115,9 +115,6 @@ int node_submit(struct node *n, const unsigned char *msg, size_t len,
                 uint32_t service);
 unsigned node_send_space(const struct node *n);
 
-/* Rule 32: early RELIABLE delivery off while the group state exchange
- * runs; on again after it. */
-void node_set_early_reliable(struct node *n, int on);
 
 /* For status lines and tests. */
 struct node_status {

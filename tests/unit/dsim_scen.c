@@ -443,5 +443,5 @@ void dsim_opts_sweep(struct dsim_opts *o, uint64_t k)
     o->delay_max_ms = 1 + (unsigned)(k % 3);
     o->rate_ms = 100 + (unsigned)(k % 5) * 50;
     o->max_size = k % 9 == 0 ? 60000 : 4000;
-    o->services = DSIM_SVC_ORDERED;
+    o->services = DSIM_SVC_ALL;
 }

@@ -122,23 +122,15 @@ static struct order_req wire[MAX_WIRE];
 static int n_wire;
 static int n_submitted;
 
-/* deliver_order_submit() and deliver_order_settled() (the daemon's
- * wiring) call order; these tests wire deliver to submit() and settled()
- * below instead, so order itself, with its ring, is not linked in. */
+/* deliver_order_submit() (the daemon's wiring) calls order; these tests
+ * wire deliver to submit() below instead, so order itself, with its ring,
+ * is not linked in. */
 int order_submit(struct order *o, const struct order_req *r)
 {
     (void)o;
     (void)r;
     ck_abort_msg("order_submit: the tests submit through submit()");
     return -1;
-}
-
-void order_settled(struct order *o, uint32_t memb_id, uint32_t memb_time)
-{
-    (void)o;
-    (void)memb_id;
-    (void)memb_time;
-    ck_abort_msg("order_settled: the tests are told through settled()");
 }
 
 static int submit(void *ctx, const struct order_req *r)
@@ -994,47 +986,6 @@ START_TEST(requests_wait_for_exchange)
 }
 END_TEST
 
-/* Rule 32's hook: the ordering layer hears that the group state is
- * settled (and for which configuration) when a regular configuration
- * needs no exchange, and only once the exchange ends when it needs one:
- * until then it keeps early RELIABLE delivery off. */
-static int n_settled;
-static uint32_t settled_id, settled_time;
-
-static void settled(void *ctx, uint32_t id, uint32_t t)
-{
-    (void)ctx;
-    n_settled++;
-    settled_id = id;
-    settled_time = t;
-}
-
-START_TEST(settled_after_exchange)
-{
-    sims_new(3);
-    n_settled = 0;
-    sims[0].d.settled = settled;
-    regular(10, 100, 0x3);
-    ck_assert_int_eq(n_settled, 1);   /* {n1,n2}: after their exchange */
-    ck_assert_uint_eq(settled_time, 100);
-    regular(30, 300, 0x4);
-    view_to(0x3, 1, 10, 399, 0x3);
-    view_to(0x4, 1, 30, 399, 0x4);
-    view_to(0x7, 0, 10, 400, 0x7);
-    ck_assert_int_eq(n_settled, 1);   /* exchanging with n3 */
-    pump(0x7);
-    ck_assert_int_eq(n_settled, 2);
-    ck_assert_uint_eq(settled_id, 10);
-    ck_assert_uint_eq(settled_time, 400);
-    /* n3 crashes: {n1,n2} were in step, nothing to exchange. */
-    view_to(0x3, 1, 10, 499, 0x3);
-    view_to(0x3, 0, 10, 500, 0x3);
-    ck_assert_int_eq(n_settled, 3);
-    ck_assert_uint_eq(settled_time, 500);
-    ck_assert_int_eq(n_wire, 0);
-}
-END_TEST
-
 /* Rule 78: n3 goes away while {n1,n2} and {n3} exchange their states;
  * the exchange still completes in the transitional part (both states
  * were ordered before n3 left): n1 and n2 merge and tell the group that
@@ -1233,7 +1184,6 @@ int main(void)
     tcase_add_test(tc, unsettled_join_and_leave);
     tcase_add_test(tc, merge_rings);
     tcase_add_test(tc, requests_wait_for_exchange);
-    tcase_add_test(tc, settled_after_exchange);
     tcase_add_test(tc, cascade_completes_in_transitional);
     tcase_add_test(tc, cascade_gives_up);
     tcase_add_test(tc, one_daemon_no_exchange);
