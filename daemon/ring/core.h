@@ -77,6 +77,8 @@ struct ring_conf {
     unsigned leader_index;      /* normally 0: first in configuration order */
     int accelerated;            /* rules 38-40; only with an explicit
                                    AcceleratedRing = true (README D1) */
+    int wide_area;              /* rule 79: re-sent tokens that cross to
+                                   another segment go twice */
     struct flow_params flow;
     uint32_t token_timeout_ms;
     uint32_t hurry_timeout_ms;

@@ -318,6 +318,7 @@ static void base_conf(struct node *n, const struct conf *conf)
         c->flow.accel_window = (unsigned)conf->accelerated_window;
     /* README D1: the accelerated ring only when asked for explicitly. */
     c->accelerated = conf->accelerated_ring_explicit == 1;
+    c->wide_area = conf->wide_area;
     c->token_timeout_ms = conf->timeouts_ms[CONF_TO_TOKEN];
     c->hurry_timeout_ms = conf->timeouts_ms[CONF_TO_HURRY];
     c->poke_ms = c->hurry_timeout_ms + c->hurry_timeout_ms / 4;

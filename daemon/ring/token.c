@@ -54,6 +54,21 @@ void token_first(struct ring_core *r)
     r->ops.send_token(r->ctx, core_succ_id(r), t, 2);
 }
 
+/* Rule 79: in wide-area mode a re-sent token that crosses to another
+ * segment goes at least twice (README: 08 records 80-87, idle releases
+ * of resend count 1 doubled by the daemon handing the token over). A
+ * lost re-send there costs another HurryTimeout of 1.5 s. */
+static unsigned resend_copies(const struct ring_core *r, unsigned resend)
+{
+    unsigned copies = copies_for(resend);
+    unsigned succ = (r->conf.my_index + 1) % r->conf.n;
+
+    if (r->conf.wide_area && copies < 2 &&
+        r->conf.segs[succ] != r->conf.segs[r->conf.my_index])
+        copies = 2;
+    return copies;
+}
+
 void token_resend(struct ring_core *r, unsigned resend)
 {
     if (!r->have_last)
@@ -63,7 +78,8 @@ void token_resend(struct ring_core *r, unsigned resend)
     r->resend = resend;
     r->last.h.type = pkt_type_with_round(r->last.h.type, r->stamp, resend);
     r->stats.tokens_resent++;
-    send_token(r, &r->last);
+    r->ops.send_token(r->ctx, core_succ_id(r), &r->last,
+                      resend_copies(r, resend));
 }
 
 void token_release(struct ring_core *r, uint64_t now)

@@ -522,6 +522,68 @@ START_TEST(hurry_timer_resends)
 }
 END_TEST
 
+/* Ring 101 | 102 103: segment 0, then segment 1. */
+static struct fix *setup_two_segments(unsigned me, int wide_area)
+{
+    struct fix *f = setup(3, me, 0);
+
+    f->r.conf.wide_area = wide_area;
+    f->r.conf.segs[1] = f->r.conf.segs[2] = 1;
+    return f;
+}
+
+/* Copies of the re-send of non-leader `me` (wide-area mode) when round 1
+ * comes again from its predecessor with resend count 1. */
+static unsigned regenerated_copies(unsigned me)
+{
+    struct fix *f = setup_two_segments(me, 1);
+    const struct out *o;
+    struct tok k;
+    unsigned copies;
+
+    mk_token(&k, ids[me - 1], 1, 0, 0, 0, 101, 0);
+    give_token(f, &k, 1);
+    mk_token(&k, ids[me - 1], 1, 1, 0, 0, 101, 0);
+    give_token(f, &k, 2);
+    o = rec_nth(f, 'T', rec_count(f, 'T') - 1);
+    ck_assert_uint_eq(pkt_type_round(o->th.type), 1);
+    ck_assert_uint_eq(pkt_type_resend(o->th.type), 1);
+    copies = o->copies;
+    teardown(f);
+    return copies;
+}
+
+/* Rule 79: in wide-area mode a re-sent token that crosses to another
+ * segment goes twice (README 08 records 80-87); inside a segment, or in
+ * local-area mode, once; from resend count 2 on, three times anyway. */
+START_TEST(wide_area_resend_doubled)
+{
+    struct fix *f = setup_two_segments(0, 1);
+
+    leader_round(f, 0, 0, 10);
+    leader_round(f, 1, 0, 20);
+    ck_assert_uint_eq(rec_nth(f, 'T', 1)->copies, 1);   /* not a re-send */
+    ring_tick(&f->r, 20 + RING_HURRY_TIMEOUT_MS);
+    ck_assert_uint_eq(pkt_type_resend(rec_nth(f, 'T', 2)->th.type), 1);
+    ck_assert_uint_eq(rec_nth(f, 'T', 2)->copies, 2);
+    ring_tick(&f->r, 20 + 2 * RING_HURRY_TIMEOUT_MS);
+    ck_assert_uint_eq(rec_nth(f, 'T', 3)->copies, 3);
+    teardown(f);
+
+    /* Non-leaders regenerating the token: 102 -> 103 stays in segment
+     * 1, 103 -> 101 crosses back to segment 0. */
+    ck_assert_uint_eq(regenerated_copies(1), 1);
+    ck_assert_uint_eq(regenerated_copies(2), 2);
+
+    /* Local-area mode: once, whatever the segments. */
+    f = setup_two_segments(0, 0);
+    leader_round(f, 0, 0, 10);
+    ring_tick(&f->r, 10 + RING_HURRY_TIMEOUT_MS);
+    ck_assert_uint_eq(rec_nth(f, 'T', 1)->copies, 1);
+    teardown(f);
+}
+END_TEST
+
 START_TEST(nonleader_hurries_idle_leader)
 {
     struct fix *f = setup(3, 1, 0);
@@ -865,6 +927,7 @@ int main(void)
     tcase_add_test(tc, leader_holds_idle_token);
     tcase_add_test(tc, hurry_and_submit_release);
     tcase_add_test(tc, hurry_timer_resends);
+    tcase_add_test(tc, wide_area_resend_doubled);
     tcase_add_test(tc, nonleader_hurries_idle_leader);
     tcase_add_test(tc, poke_successor_once);
     tcase_add_test(tc, token_loss);
