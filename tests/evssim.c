@@ -42,6 +42,7 @@ int main(int argc, char **argv)
     uint64_t sweep = 0, from = 0, k;
     unsigned failed = 0;
     int i = 1, verbose = 0, lenient = 0;
+    unsigned window;
 
     evssim_opts_default(&o);
     while (i < argc) {
@@ -56,18 +57,21 @@ int main(int argc, char **argv)
                     "[--scenario steady|crash|restart|partition|cascade|"
                     "token|random] [--segments 1..3] [--loss P] [--dup P] "
                     "[--reorder P] [--delay MS] [--rate MS] [--max-size B] "
-                    "[--settle MS] [--lenient-reliable] [-v] | --sweep N [--from K]\n");
+                    "[--window N] [--settle MS] [--lenient-reliable] [-v] "
+                    "| --sweep N [--from K]\n");
             return 2;
         }
     }
     verbose = o.verbose;
     lenient = o.lenient_reliable;
+    window = o.window;
     if (!sweep)
         return one(&o, 0) == 0 ? 0 : 1;
     for (k = from; k < from + sweep; k++) {
         evssim_opts_sweep(&o, k);
         o.verbose = verbose;
         o.lenient_reliable = lenient;
+        o.window = window;
         if (one(&o, 1) != 0)
             failed++;
     }

@@ -386,19 +386,19 @@ static int make_conf(struct esim *s)
 {
     char *text = malloc(8192);
     size_t len = 0;
-    unsigned seg, i = 0, per;
+    unsigned seg, i = 0;
     struct conf_diag err;
     int rc;
 
     if (!text)
         return -ENOMEM;
-    per = (s->n + s->o.segments - 1) / s->o.segments;
+    /* Daemons spread evenly, in order, none of the segments empty. */
     for (seg = 0; seg < s->o.segments; seg++) {
         unsigned k;
 
         len += (size_t)snprintf(text + len, 8192 - len,
                                 "Spread_Segment 10.7.%u.255:4803 {\n", seg);
-        for (k = 0; k < per && i < s->n; k++, i++)
+        for (k = 0; i < s->n && i * s->o.segments / s->n == seg; k++, i++)
             len += (size_t)snprintf(text + len, 8192 - len,
                                     "  n%u 10.7.%u.%u\n", i, seg, k + 1);
         len += (size_t)snprintf(text + len, 8192 - len, "}\n");

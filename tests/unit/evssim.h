@@ -32,7 +32,13 @@
  * Clients on each live node submit messages of every service and of
  * sizes up to max_size, as rmsg.h/pkt_msg frames whose data start with
  * a payload id (node, incarnation, counter) and a pattern derived from
- * it, respecting node_send_space(). Deliveries and views go into per-
+ * it, respecting node_send_space() and keeping at most `window` of their
+ * own messages outstanding, as an application that waits for its own
+ * messages does. Without that bound the clients offer more than a lossy
+ * ring carries (12 daemons, 8% loss, wide-area timeouts: about 25
+ * messages/s against 200 offered), the send queues fill up to their 500
+ * messages, and draining them outlasts any fixed settle time: a
+ * throughput test, not a liveness one. Deliveries and views go into per-
  * incarnation evslog logs; evssim_run() checks them at the end.
  *
  * Same options, same run: no real clock, no global state.
@@ -44,6 +50,7 @@
 #include <stdint.h>
 
 #define EVSSIM_MAX_DAEMONS 16
+#define EVSSIM_WINDOW 20           /* default evssim_opts.window */
 
 enum evssim_scenario {
     EVSSIM_STEADY = 0, EVSSIM_CRASH, EVSSIM_RESTART, EVSSIM_PARTITION,
@@ -61,6 +68,9 @@ struct evssim_opts {
     unsigned delay_max_ms;      /* one-way delay uniform in 0..max */
     unsigned rate_ms;           /* mean gap between a client's messages */
     unsigned max_size;          /* largest message, bytes */
+    unsigned window;            /* a client's own messages accepted but
+                                   not yet delivered back to it, at most
+                                   (0: only node_send_space() bounds) */
     unsigned settle_ms;         /* liveness bound after the last fault;
                                    0: 40 s, or 70 s with several segments
                                    (LookupTimeout 30 s / 45 s, ring.md §10) */

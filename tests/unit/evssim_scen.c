@@ -147,7 +147,8 @@ void esim_client_run(struct esim *s, const struct esim_ev *e)
         d->retry_pending = 0;
     else if (d->retry_pending)
         return;                 /* the retry will carry on */
-    if (node_send_space(d->node) == 0) {
+    if (node_send_space(d->node) == 0 ||
+        (s->o.window && d->accepted - d->self_got >= s->o.window)) {
         client_next(s, e->to, s->now + ESIM_RETRY_MS, 1);
         return;
     }
@@ -385,6 +386,7 @@ void evssim_opts_default(struct evssim_opts *o)
     o->delay_max_ms = 2;
     o->rate_ms = 100;
     o->max_size = 20000;
+    o->window = EVSSIM_WINDOW;
     o->settle_ms = 0;           /* 40 s, 70 s with several segments */
 }
 
@@ -393,10 +395,10 @@ void evssim_command(const struct evssim_opts *o, char *buf, size_t len)
     snprintf(buf, len,
              "tests/evssim --seed %" PRIu64 " --daemons %u --scenario %s "
              "--segments %u --loss %g --dup %g --reorder %g --delay %u "
-             "--rate %u --max-size %u --settle %u%s",
+             "--rate %u --max-size %u --window %u --settle %u%s",
              o->seed, o->daemons, evssim_scenario_name(o->scenario),
              o->segments, o->loss, o->dup, o->reorder, o->delay_max_ms,
-             o->rate_ms, o->max_size, o->settle_ms,
+             o->rate_ms, o->max_size, o->window, o->settle_ms,
              o->lenient_reliable ? " --lenient-reliable" : "");
 }
 
@@ -421,7 +423,7 @@ int evssim_parse_opt(struct evssim_opts *o, int argc, char **argv, int *i)
         { "--segments", 1, 3 }, { "--loss", 0, 1 }, { "--dup", 0, 1 },
         { "--reorder", 0, 1 }, { "--delay", 0, 1000 },
         { "--rate", 1, 1e6 }, { "--max-size", ESIM_MIN_MSG, ESIM_MAX_MSG },
-        { "--settle", 0, 1e9 },
+        { "--settle", 0, 1e9 }, { "--window", 0, 1e6 },
     };
     const char *a = argv[*i];
     const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
@@ -465,7 +467,8 @@ int evssim_parse_opt(struct evssim_opts *o, int argc, char **argv, int *i)
     case 6: o->delay_max_ms = (unsigned)x; break;
     case 7: o->rate_ms = (unsigned)x; break;
     case 8: o->max_size = (unsigned)x; break;
-    default: o->settle_ms = (unsigned)x; break;
+    case 9: o->settle_ms = (unsigned)x; break;
+    default: o->window = (unsigned)x; break;
     }
     *i += 2;
     return 0;
@@ -473,7 +476,7 @@ int evssim_parse_opt(struct evssim_opts *o, int argc, char **argv, int *i)
 
 void evssim_opts_sweep(struct evssim_opts *o, uint64_t k)
 {
-    static const double losses[] = { 0, 0.01, 0.03, 0.08 };
+    static const double losses[] = { 0, 0.01, 0.03, 0.05, 0.08, 0.1 };
 
     evssim_opts_default(o);
     o->seed = k + 1;
@@ -481,8 +484,12 @@ void evssim_opts_sweep(struct evssim_opts *o, uint64_t k)
     o->daemons = 2 + (unsigned)((k / EVSSIM_NSCENARIOS) % 7);
     if (k % 11 == 10)
         o->daemons = 9 + (unsigned)(k % 8);
-    o->segments = k % 13 == 5 && o->daemons >= 4 ? 2 : 1;
-    o->loss = losses[(k / 3) % 4];
+    /* Several segments (wide-area timeouts) one run in six or so. */
+    if (k % 13 == 5 && o->daemons >= 4)
+        o->segments = 2;
+    else if (k % 17 == 8 && o->daemons >= 3)
+        o->segments = 3;
+    o->loss = losses[(k / 3) % 6];
     o->dup = k % 5 == 0 ? 0.02 : 0;
     o->reorder = k % 4 == 1 ? 0.05 : 0;
     o->delay_max_ms = 1 + (unsigned)(k % 3);
