@@ -15,11 +15,19 @@ endif
 # The whole-daemon ring simulator with membership changes, checked by
 # evslog (tests/unit/evssim.c); tests/evssim is its command line.
 EVSSIM_SOURCES = tests/unit/evssim.c tests/unit/evssim_scen.c \
+	tests/unit/simnet.c tests/unit/simnet.h \
 	tests/unit/evssim.h tests/unit/evssim_int.h \
 	tests/unit/evslog.c tests/unit/evslog.h
 if HAVE_CHECK
-check_PROGRAMS += tests/unit/test_evssim tests/evssim
-TESTS += tests/unit/test_evssim
+check_PROGRAMS += tests/unit/test_evssim tests/evssim tests/unit/test_simnet
+TESTS += tests/unit/test_evssim tests/unit/test_simnet
+
+# simnet: the PRNG, event queue and lossy network of the simulators
+# (evssim, ringsim, memb_sim).
+tests_unit_test_simnet_SOURCES = tests/unit/test_simnet.c \
+	tests/unit/simnet.c tests/unit/simnet.h
+tests_unit_test_simnet_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_simnet_LDADD = $(CHECK_LIBS)
 
 tests_unit_test_evssim_SOURCES = tests/unit/test_evssim.c $(EVSSIM_SOURCES)
 tests_unit_test_evssim_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)

@@ -37,12 +37,14 @@ tests_unit_test_ring_replay_LDADD = daemon/libdaemon.la \
 	tests/lib/libtesthelp.la $(CHECK_LIBS)
 
 tests_unit_test_ringsim_SOURCES = tests/unit/test_ringsim.c \
+	tests/unit/simnet.c tests/unit/simnet.h \
 	tests/unit/ringsim.c tests/unit/ringsim.h
 tests_unit_test_ringsim_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
 tests_unit_test_ringsim_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_ringsim_LDADD = $(DAEMON_TEST_LIBS)
 
 tests_ringsim_SOURCES = tests/ringsim.c tests/unit/ringsim.c \
+	tests/unit/simnet.c tests/unit/simnet.h \
 	tests/unit/ringsim.h
 tests_ringsim_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS) -I$(top_srcdir)/tests
 tests_ringsim_LDADD = daemon/libdaemon.la

@@ -12,6 +12,7 @@ if HAVE_CHECK
 check_PROGRAMS += tests/unit/test_ring_memb
 TESTS += tests/unit/test_ring_memb
 tests_unit_test_ring_memb_SOURCES = tests/unit/test_ring_memb.c \
+	tests/unit/simnet.c tests/unit/simnet.h \
 	tests/unit/memb_sim.c tests/unit/memb_sim.h
 tests_unit_test_ring_memb_CPPFLAGS = $(DAEMON_TEST_CPPFLAGS)
 tests_unit_test_ring_memb_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)

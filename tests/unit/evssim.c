@@ -4,8 +4,8 @@
  * evssim: whole ring nodes over a seeded fake network with membership
  * changes (see evssim.h). Time is simulated in milliseconds; the next
  * step is always the earliest of the pending events (datagrams, client
- * submissions, scenario actions: a heap ordered by time, then by
- * insertion) and the live nodes' deadlines, so a run depends on its
+ * submissions, scenario actions, ordered by time, then by insertion:
+ * simnet.h) and the live nodes' deadlines, so a run depends on its
  * options only. The scenarios and options are in evssim_scen.c.
  */
 #include "config.h"
@@ -30,26 +30,7 @@
 #define SIM_WALL0 (1796598803ll)            /* s */
 #define SIM_RESTART_AHEAD_S 1000            /* wall jump per restart */
 
-/* ---- PRNG (splitmix64) and failures ------------------------------------- */
-
-uint64_t esim_rnd(struct esim *s)
-{
-    uint64_t z = (s->rng += 0x9e3779b97f4a7c15ull);
-
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-double esim_rnd01(struct esim *s)
-{
-    return (double)(esim_rnd(s) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-unsigned esim_below(struct esim *s, unsigned n)
-{
-    return n ? (unsigned)(esim_rnd(s) % n) : 0;
-}
+/* ---- failures and the event queue ------------------------------------- */
 
 void esim_fail(struct esim *s, const char *fmt, ...)
 {
@@ -79,58 +60,13 @@ void esim_trace(struct esim *s, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-/* ---- event heap ------------------------------------------------------------ */
-
-static int ev_before(const struct esim_ev *a, const struct esim_ev *b)
+int esim_push(struct esim *s, struct simnet_ev e)
 {
-    return a->t < b->t || (a->t == b->t && a->n < b->n);
-}
-
-int esim_push(struct esim *s, struct esim_ev e)
-{
-    size_t i;
-
-    if (s->nheap == s->capheap) {
-        size_t cap = s->capheap ? 2 * s->capheap : 1024;
-        struct esim_ev *h = realloc(s->heap, cap * sizeof(*h));
-
-        if (!h) {
-            esim_fail(s, "out of memory");
-            return -ENOMEM;
-        }
-        s->heap = h;
-        s->capheap = cap;
+    if (simnet_push(&s->net, e) < 0) {
+        esim_fail(s, "out of memory");
+        return -ENOMEM;
     }
-    e.n = s->evn++;
-    i = s->nheap++;
-    while (i > 0 && ev_before(&e, &s->heap[(i - 1) / 2])) {
-        s->heap[i] = s->heap[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    s->heap[i] = e;
     return 0;
-}
-
-static struct esim_ev pop(struct esim *s)
-{
-    struct esim_ev top = s->heap[0], last = s->heap[--s->nheap];
-    size_t i = 0;
-
-    for (;;) {
-        size_t c = 2 * i + 1;
-
-        if (c >= s->nheap)
-            break;
-        if (c + 1 < s->nheap && ev_before(&s->heap[c + 1], &s->heap[c]))
-            c++;
-        if (!ev_before(&s->heap[c], &last))
-            break;
-        s->heap[i] = s->heap[c];
-        i = c;
-    }
-    if (s->nheap)
-        s->heap[i] = last;
-    return top;
 }
 
 /* ---- clocks ---------------------------------------------------------------- */
@@ -164,39 +100,18 @@ static int index_of(const struct esim *s, uint32_t id)
     return -1;
 }
 
-/* One copy towards daemon `to`: partitions, blackout, loss, duplication,
- * delay and reordering, per receiver. */
+/* One copy towards daemon `to`: partitions and blackout here, then loss,
+ * duplication, delay and reordering (simnet), per receiver. */
 static void net_one(struct esim *s, int from, int to, enum pkt_kind kind,
                     const unsigned char *b, size_t len)
 {
-    unsigned copies, c;
-
     s->res->datagrams++;
     if (s->comp[from] != s->comp[to] || (kind == PKT_KIND_TOKEN &&
-                                         s->blackout) ||
-        esim_rnd01(s) < s->o.loss)
+                                         s->blackout))
         return;
-    copies = esim_rnd01(s) < s->o.dup ? 2 : 1;
-    for (c = 0; c < copies; c++) {
-        struct esim_ev e;
-
-        memset(&e, 0, sizeof(e));
-        e.t = s->now + esim_below(s, s->o.delay_max_ms + 1);
-        if (esim_rnd01(s) < s->o.reorder)
-            e.t += 1 + esim_below(s, 20);
-        e.kind = ESIM_DGRAM;
-        e.to = to;
-        e.token_port = pkt_kind_on_token_port(kind);
-        e.len = len;
-        e.bytes = malloc(len);
-        if (!e.bytes) {
-            esim_fail(s, "out of memory");
-            return;
-        }
-        memcpy(e.bytes, b, len);
-        if (esim_push(s, e) < 0)
-            free(e.bytes);
-    }
+    if (simnet_send(&s->net, s->now, ESIM_DGRAM, from, to,
+                    pkt_kind_on_token_port(kind), s->o.loss, b, len) < 0)
+        esim_fail(s, "out of memory");
 }
 
 static void op_send(void *ctx, enum node_dest how, uint32_t to,
@@ -239,7 +154,7 @@ static void op_send(void *ctx, enum node_dest how, uint32_t to,
     }
 }
 
-static void receive(struct esim *s, const struct esim_ev *e)
+static void receive(struct esim *s, const struct simnet_ev *e)
 {
     struct esim_node *d = &s->d[e->to];
     int rc;
@@ -462,16 +377,13 @@ static int converged(const struct esim *s)
 
 static void step(struct esim *s, uint64_t end)
 {
-    uint64_t te = s->nheap ? s->heap[0].t : UINT64_MAX;
-    uint64_t tt = next_deadline(s);
+    enum simnet_next next = simnet_next(&s->net, next_deadline(s), end,
+                                        &s->now);
     unsigned i;
 
-    s->now = te < tt ? te : tt;
-    if (s->now == UINT64_MAX || s->now > end) {
-        s->now = end;
+    if (next == SIMNET_END)
         return;
-    }
-    if (tt <= te) {
+    if (next == SIMNET_TIMERS) {
         for (i = 0; i < s->n; i++)
             if (s->d[i].up &&
                 node_next_deadline(s->d[i].node) <= SIM_MONO0 + s->now)
@@ -479,7 +391,7 @@ static void step(struct esim *s, uint64_t end)
         return;
     }
     {
-        struct esim_ev e = pop(s);
+        struct simnet_ev e = simnet_pop(&s->net);
 
         if (e.kind == ESIM_DGRAM)
             receive(s, &e);
@@ -532,9 +444,7 @@ static void sim_free(struct esim *s)
     for (i = 0; i < s->n; i++)
         if (s->d[i].up)
             node_free(s->d[i].node);
-    while (s->nheap)
-        free(pop(s).bytes);
-    free(s->heap);
+    simnet_fini(&s->net);
     free(s->acts);
     free(s->enc);
     free(s->buf);
@@ -579,7 +489,8 @@ int evssim_run(const struct evssim_opts *o, struct evssim_result *res)
     if (!s->o.settle_ms)    /* WAN timeouts: LookupTimeout 45 s */
         s->o.settle_ms = o->segments > 1 ? 70000 : 40000;
     s->res = res;
-    s->rng = o->seed * 0x2545f4914f6cdd1dull + 7;
+    simnet_init(&s->net, o->seed * 0x2545f4914f6cdd1dull + 7, o->dup,
+                o->reorder, o->delay_max_ms);
     s->n = o->daemons;
     if (s->n < 2 || s->n > EVSSIM_MAX_DAEMONS || o->segments < 1 ||
         o->segments > 3 || o->segments > s->n || o->scenario < 0 ||

@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "ring/pkt.h"
 #include "evssim.h"
+#include "simnet.h"
 
 #define ESIM_MAGIC 0x4d495345u      /* "ESIM" */
 /* Header, one group name, magic, payload id and length. */
@@ -36,17 +37,6 @@ struct esim_act {
     int kind;
     int who;                        /* KILL, RESTART */
     unsigned char comp[EVSSIM_MAX_DAEMONS];   /* SPLIT */
-};
-
-struct esim_ev {
-    uint64_t t, n;                  /* time, then insertion order */
-    int kind;
-    int to;                         /* node index */
-    int token_port;
-    unsigned inc;                   /* SUBMIT: the client's incarnation */
-    unsigned act;                   /* ACT: index into s->acts */
-    unsigned char *bytes;
-    size_t len;
 };
 
 struct esim;
@@ -82,10 +72,8 @@ struct evslog;
 struct esim {
     struct evssim_opts o;
     struct evssim_result *res;
-    uint64_t rng;
-    uint64_t now, evn;
-    struct esim_ev *heap;
-    size_t nheap, capheap;
+    struct simnet net;              /* every random draw, the events */
+    uint64_t now;
     unsigned n;
     struct conf *conf;
     struct esim_node d[EVSSIM_MAX_DAEMONS];
@@ -101,23 +89,23 @@ struct esim {
     int failed;
 };
 
-uint64_t esim_rnd(struct esim *s);
-double esim_rnd01(struct esim *s);
-unsigned esim_below(struct esim *s, unsigned n);
 void esim_fail(struct esim *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void esim_trace(struct esim *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-int esim_push(struct esim *s, struct esim_ev e);
+/* Events (struct simnet_ev): kind ESIM_*; SUBMIT: arg = the client's
+ * incarnation, token_port = 1 for a retry; ACT: arg = index in s->acts.
+ * Fails the run on no memory. */
+int esim_push(struct esim *s, struct simnet_ev e);
 
 int esim_node_up(struct esim *s, int i);
 void esim_node_kill(struct esim *s, int i);
 
 /* evssim_scen.c */
 int esim_script(struct esim *s);
-void esim_act(struct esim *s, const struct esim_ev *e);
+void esim_act(struct esim *s, const struct simnet_ev *e);
 int esim_client_start(struct esim *s, int i);
-void esim_client_run(struct esim *s, const struct esim_ev *e);
+void esim_client_run(struct esim *s, const struct simnet_ev *e);
 /* A delivered message: 0 and its payload id, or -1 if it is not one a
  * client built (bytes checked against the pattern of its id). */
 int esim_msg_check(struct esim *s, const unsigned char *msg, size_t len,

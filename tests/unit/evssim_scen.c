@@ -38,17 +38,17 @@ static unsigned char pattern(uint64_t pid, size_t j)
 
 static size_t pick_size(struct esim *s)
 {
-    unsigned r = esim_below(s, 100);
+    unsigned r = simnet_below(&s->net, 100);
     size_t len;
 
     if (r < 65)
-        len = ESIM_MIN_MSG + esim_below(s, 300);
+        len = ESIM_MIN_MSG + simnet_below(&s->net, 300);
     else if (r < 90)
-        len = 400 + esim_below(s, 3000);
+        len = 400 + simnet_below(&s->net, 3000);
     else if (r < 98)
-        len = 3400 + esim_below(s, 12000);
+        len = 3400 + simnet_below(&s->net, 12000);
     else
-        len = s->o.max_size / 2 + esim_below(s, s->o.max_size / 2 + 1);
+        len = s->o.max_size / 2 + simnet_below(&s->net, s->o.max_size / 2 + 1);
     if (len > s->o.max_size)
         len = s->o.max_size;
     return len < ESIM_MIN_MSG ? ESIM_MIN_MSG : len;
@@ -111,13 +111,13 @@ int esim_msg_check(struct esim *s, const unsigned char *msg, size_t len,
 
 static void client_next(struct esim *s, int i, uint64_t at, int retry)
 {
-    struct esim_ev e;
+    struct simnet_ev e;
 
     memset(&e, 0, sizeof(e));
     e.t = at;
     e.kind = ESIM_SUBMIT;
     e.to = i;
-    e.inc = s->d[i].inc;
+    e.arg = s->d[i].inc;
     e.token_port = retry;
     if (retry)
         s->d[i].retry_pending = 1;
@@ -126,11 +126,11 @@ static void client_next(struct esim *s, int i, uint64_t at, int retry)
 
 int esim_client_start(struct esim *s, int i)
 {
-    client_next(s, i, s->now + esim_below(s, s->o.rate_ms + 1), 0);
+    client_next(s, i, s->now + simnet_below(&s->net, s->o.rate_ms + 1), 0);
     return s->failed ? -ENOMEM : 0;
 }
 
-void esim_client_run(struct esim *s, const struct esim_ev *e)
+void esim_client_run(struct esim *s, const struct simnet_ev *e)
 {
     static const uint32_t svcs[] = {
         PKT_RELIABLE, PKT_FIFO, PKT_AGREED, PKT_SAFE
@@ -141,7 +141,7 @@ void esim_client_run(struct esim *s, const struct esim_ev *e)
     size_t len;
     int rc;
 
-    if (!d->up || e->inc != d->inc || s->now >= s->traffic_end)
+    if (!d->up || e->arg != d->inc || s->now >= s->traffic_end)
         return;
     if (e->token_port)
         d->retry_pending = 0;
@@ -153,8 +153,8 @@ void esim_client_run(struct esim *s, const struct esim_ev *e)
         return;
     }
     pid = ESIM_PID(d->idx, d->inc, d->ctr);
-    svc = svcs[esim_below(s, 4)];
-    len = build_msg(s, d, pid, pick_size(s), svc, (int)esim_below(s, 2));
+    svc = svcs[simnet_below(&s->net, 4)];
+    len = build_msg(s, d, pid, pick_size(s), svc, (int)simnet_below(&s->net, 2));
     if (!len) {
         esim_fail(s, "n%d: message does not encode", d->idx);
         return;
@@ -172,7 +172,7 @@ void esim_client_run(struct esim *s, const struct esim_ev *e)
     d->ctr++;
     d->accepted++;
     s->res->submitted++;
-    client_next(s, e->to, s->now + 1 + esim_below(s, 2 * s->o.rate_ms), 0);
+    client_next(s, e->to, s->now + 1 + simnet_below(&s->net, 2 * s->o.rate_ms), 0);
 }
 
 /* ---- scenarios ---------------------------------------------------------------- */
@@ -181,7 +181,7 @@ static void add(struct esim *s, uint64_t t, int kind, int who,
                 const unsigned char *comp)
 {
     struct esim_act *a;
-    struct esim_ev e;
+    struct simnet_ev e;
     void *p = realloc(s->acts, (s->nacts + 1) * sizeof(*s->acts));
 
     if (!p) {
@@ -198,7 +198,7 @@ static void add(struct esim *s, uint64_t t, int kind, int who,
     memset(&e, 0, sizeof(e));
     e.t = t;
     e.kind = ESIM_ACT;
-    e.act = s->nacts++;
+    e.arg = s->nacts++;
     esim_push(s, e);
     if (t > s->heal)
         s->heal = t;
@@ -211,19 +211,19 @@ static void random_split(struct esim *s, unsigned char *comp)
 {
     unsigned perm[EVSSIM_MAX_DAEMONS], i, k = 2;
 
-    if (s->n >= 3 && esim_below(s, 3) == 0)
+    if (s->n >= 3 && simnet_below(&s->net, 3) == 0)
         k = 3;
     for (i = 0; i < s->n; i++)
         perm[i] = i;
     for (i = s->n - 1; i > 0; i--) {
-        unsigned j = esim_below(s, i + 1), x = perm[i];
+        unsigned j = simnet_below(&s->net, i + 1), x = perm[i];
 
         perm[i] = perm[j];
         perm[j] = x;
     }
     memset(comp, 0, EVSSIM_MAX_DAEMONS);
     for (i = 0; i < s->n; i++)
-        comp[perm[i]] = (unsigned char)(i < k ? i : esim_below(s, k));
+        comp[perm[i]] = (unsigned char)(i < k ? i : simnet_below(&s->net, k));
 }
 
 static int random_victim(struct esim *s, const unsigned char *dead)
@@ -234,7 +234,7 @@ static int random_victim(struct esim *s, const unsigned char *dead)
         alive += !dead[i];
     if (alive <= 1)
         return -1;
-    k = esim_below(s, alive);
+    k = simnet_below(&s->net, alive);
     for (i = 0; i < s->n; i++)
         if (!dead[i] && k-- == 0)
             return (int)i;
@@ -245,7 +245,7 @@ static int random_victim(struct esim *s, const unsigned char *dead)
 static uint64_t random_fault(struct esim *s, uint64_t t, unsigned char *dead)
 {
     unsigned char comp[EVSSIM_MAX_DAEMONS];
-    unsigned r = esim_below(s, 6), i;
+    unsigned r = simnet_below(&s->net, 6), i;
     int v;
 
     if (r == 0 && (v = random_victim(s, dead)) >= 0) {
@@ -264,7 +264,7 @@ static uint64_t random_fault(struct esim *s, uint64_t t, unsigned char *dead)
     } else if (r == 4) {
         add(s, t, ESIM_HEAL, 0, NULL);
     } else {
-        uint64_t len = 1500 + esim_below(s, 1500);
+        uint64_t len = 1500 + simnet_below(&s->net, 1500);
 
         add(s, t, ESIM_BLACK_ON, 0, NULL);
         add(s, t + len, ESIM_BLACK_OFF, 0, NULL);
@@ -275,7 +275,7 @@ static uint64_t random_fault(struct esim *s, uint64_t t, unsigned char *dead)
 int esim_script(struct esim *s)
 {
     unsigned char comp[EVSSIM_MAX_DAEMONS], dead[EVSSIM_MAX_DAEMONS];
-    uint64_t t0 = (s->o.segments > 1 ? 7000 : 3000) + esim_below(s, 2000);
+    uint64_t t0 = (s->o.segments > 1 ? 7000 : 3000) + simnet_below(&s->net, 2000);
     uint64_t t;
     unsigned i, k;
     int v;
@@ -286,33 +286,33 @@ int esim_script(struct esim *s)
     case EVSSIM_STEADY:
         break;
     case EVSSIM_CRASH:
-        k = 1 + esim_below(s, s->n / 2 ? s->n / 2 : 1);
+        k = 1 + simnet_below(&s->net, s->n / 2 ? s->n / 2 : 1);
         for (i = 0; i < k && (v = random_victim(s, dead)) >= 0; i++) {
-            add(s, t0 + esim_below(s, 300), ESIM_KILL, v, NULL);
+            add(s, t0 + simnet_below(&s->net, 300), ESIM_KILL, v, NULL);
             dead[v] = 1;
         }
         break;
     case EVSSIM_RESTART:
-        k = s->n >= 4 ? 1 + esim_below(s, 2) : 1;
+        k = s->n >= 4 ? 1 + simnet_below(&s->net, 2) : 1;
         for (i = 0; i < k && (v = random_victim(s, dead)) >= 0; i++) {
-            t = t0 + esim_below(s, 1000);
+            t = t0 + simnet_below(&s->net, 1000);
             add(s, t, ESIM_KILL, v, NULL);
-            add(s, t + 200 + esim_below(s, 4000), ESIM_RESTART, v, NULL);
+            add(s, t + 200 + simnet_below(&s->net, 4000), ESIM_RESTART, v, NULL);
             dead[v] = 1;
         }
         break;
     case EVSSIM_PARTITION:
         random_split(s, comp);
         add(s, t0, ESIM_SPLIT, 0, comp);
-        add(s, t0 + 4000 + esim_below(s, 4000), ESIM_HEAL, 0, NULL);
+        add(s, t0 + 4000 + simnet_below(&s->net, 4000), ESIM_HEAL, 0, NULL);
         break;
     case EVSSIM_CASCADE:
         random_split(s, comp);
         add(s, t0, ESIM_SPLIT, 0, comp);
         /* Token loss is seen after ~1.25 s, then SEG, GATHER, FORM and
          * EVS follow within ~3.5 s: hit them. */
-        t = t0 + 800 + esim_below(s, 3200);
-        k = esim_below(s, 3);
+        t = t0 + 800 + simnet_below(&s->net, 3200);
+        k = simnet_below(&s->net, 3);
         if (k == 0 && (v = random_victim(s, dead)) >= 0) {
             add(s, t, ESIM_KILL, v, NULL);
         } else if (k == 1) {
@@ -321,16 +321,16 @@ int esim_script(struct esim *s)
         } else {
             add(s, t, ESIM_HEAL, 0, NULL);
         }
-        add(s, t + 2000 + esim_below(s, 3000), ESIM_HEAL, 0, NULL);
+        add(s, t + 2000 + simnet_below(&s->net, 3000), ESIM_HEAL, 0, NULL);
         break;
     case EVSSIM_TOKEN:
         add(s, t0, ESIM_BLACK_ON, 0, NULL);
-        add(s, t0 + 1500 + esim_below(s, 1500), ESIM_BLACK_OFF, 0, NULL);
+        add(s, t0 + 1500 + simnet_below(&s->net, 1500), ESIM_BLACK_OFF, 0, NULL);
         break;
     default:
-        k = 2 + esim_below(s, 4);
+        k = 2 + simnet_below(&s->net, 4);
         for (i = 0, t = t0; i < k; i++)
-            t = random_fault(s, t, dead) + 200 + esim_below(s, 3500);
+            t = random_fault(s, t, dead) + 200 + simnet_below(&s->net, 3500);
         add(s, t, ESIM_HEAL, 0, NULL);
         break;
     }
@@ -340,9 +340,9 @@ int esim_script(struct esim *s)
     return s->failed ? -ENOMEM : 0;
 }
 
-void esim_act(struct esim *s, const struct esim_ev *e)
+void esim_act(struct esim *s, const struct simnet_ev *e)
 {
-    const struct esim_act *a = &s->acts[e->act];
+    const struct esim_act *a = &s->acts[e->arg];
     unsigned i, alive = 0;
 
     for (i = 0; i < s->n; i++)

@@ -36,67 +36,24 @@ static int msm_ids_has_id(const uint32_t *ids, unsigned n, uint32_t id)
 
 /* ---- the network ------------------------------------------------------- */
 
-static int msg_before(const struct sim_msg *a, const struct sim_msg *b)
-{
-    return a->at < b->at || (a->at == b->at && a->seq < b->seq);
-}
-
-static void q_push(struct sim *s, struct sim_msg m)
-{
-    size_t i;
-
-    if (s->nq == s->capq) {
-        s->capq = s->capq ? 2 * s->capq : 256;
-        s->q = realloc(s->q, s->capq * sizeof *s->q);
-        if (!s->q)
-            abort();
-    }
-    i = s->nq++;
-    while (i > 0 && msg_before(&m, &s->q[(i - 1) / 2])) {
-        s->q[i] = s->q[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    s->q[i] = m;
-}
-
-static struct sim_msg q_pop(struct sim *s)
-{
-    struct sim_msg top = s->q[0], last = s->q[--s->nq];
-    size_t i = 0;
-
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= s->nq)
-            break;
-        if (c + 1 < s->nq && msg_before(&s->q[c + 1], &s->q[c]))
-            c++;
-        if (!msg_before(&s->q[c], &last))
-            break;
-        s->q[i] = s->q[c];
-        i = c;
-    }
-    if (s->nq)
-        s->q[i] = last;
-    return top;
-}
-
 static void net_put(struct sim *s, int from, int to, const unsigned char *b,
                     size_t len)
 {
-    struct sim_msg m;
+    struct simnet_ev m;
 
     if (to < 0 || to >= s->n || s->cut[from][to])
         return;
-    m.at = s->now + 1;
-    m.seq = s->seq++;
+    memset(&m, 0, sizeof m);
+    m.t = s->now + 1;
     m.from = from;
     m.to = to;
     m.len = len;
-    m.b = malloc(len);
-    if (!m.b)
+    m.bytes = malloc(len);
+    if (!m.bytes)
         abort();
-    memcpy(m.b, b, len);
-    q_push(s, m);
+    memcpy(m.bytes, b, len);
+    if (simnet_push(&s->net, m) < 0)
+        abort();
 }
 
 static void net_send(struct sim *s, int from, enum msm_dest how, uint32_t to,
@@ -336,6 +293,7 @@ struct sim *sim_new(const int *per_seg, int nseg, int wide)
     if (!s)
         abort();
     s->now = 1000;
+    simnet_init(&s->net, 0, 0, 0, 0);     /* no draws: a lossless network */
     s->trace = getenv("MSM_TRACE") != NULL;
     s->conf.hash = 0x1234abcd;
     s->conf.wall_offset_ms = 1700000000000LL;
@@ -361,9 +319,7 @@ void sim_free(struct sim *s)
     for (i = 0; i < s->n; i++)
         if (s->nd[i].m.out)
             msm_fini(&s->nd[i].m);
-    while (s->nq)
-        free(q_pop(s).b);
-    free(s->q);
+    simnet_fini(&s->net);
     free(s->rings);
     free(s);
 }
@@ -416,7 +372,7 @@ void sim_mark(struct sim *s)
         s->nd[i].t_loss = 0;
 }
 
-static void deliver(struct sim *s, struct sim_msg *m)
+static void deliver(struct sim *s, const struct simnet_ev *m)
 {
     struct sim_node *d = &s->nd[m->to];
     static struct pkt p;
@@ -428,7 +384,7 @@ static void deliver(struct sim *s, struct sim_msg *m)
             msm_unreachable(&s->nd[m->from].m, sim_id(m->to), s->now);
         return;
     }
-    if (pkt_decode(m->b, m->len, &p) != 0)
+    if (pkt_decode(m->bytes, m->len, &p) != 0)
         abort();
     msm_heard(&d->m, sim_id(m->from));
     if (p.kind == PKT_KIND_TOKEN)
@@ -450,10 +406,8 @@ static uint64_t node_next(const struct sim_node *d)
 void sim_run(struct sim *s, uint64_t until)
 {
     for (;;) {
-        uint64_t t = UINT64_MAX;
+        uint64_t t = simnet_next_time(&s->net);
         int i;
-        if (s->nq)
-            t = s->q[0].at;
         for (i = 0; i < s->n; i++)
             if (s->nd[i].up && node_next(&s->nd[i]) < t)
                 t = node_next(&s->nd[i]);
@@ -463,10 +417,10 @@ void sim_run(struct sim *s, uint64_t until)
         }
         if (t > s->now)
             s->now = t;
-        if (s->nq && s->q[0].at <= s->now) {
-            struct sim_msg m = q_pop(s);
+        if (simnet_next_time(&s->net) <= s->now) {
+            struct simnet_ev m = simnet_pop(&s->net);
             deliver(s, &m);
-            free(m.b);
+            free(m.bytes);
             continue;
         }
         for (i = 0; i < s->n; i++) {

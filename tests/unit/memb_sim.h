@@ -18,6 +18,7 @@
 
 #include "ring/memb_sm.h"
 #include "ring/pkt.h"
+#include "simnet.h"
 
 #define SIM_MAX 24
 #define SIM_TOKEN_MS 1250
@@ -65,13 +66,6 @@ struct sim_node {
     unsigned changes;
 };
 
-struct sim_msg {
-    uint64_t at, seq;
-    int from, to;
-    size_t len;
-    unsigned char *b;
-};
-
 /* Every ring id installed, with its members: ids are unique and all who
  * install one agree on its members (ring.md §14 items 1, 2). */
 struct sim_ring {
@@ -86,9 +80,7 @@ struct sim {
     struct sim_node nd[SIM_MAX];
     struct msm_conf conf;        /* my_id set per daemon */
     int cut[SIM_MAX][SIM_MAX];   /* 1: nothing from a reaches b */
-    struct sim_msg *q;           /* binary heap on (at, seq) */
-    size_t nq, capq;
-    uint64_t seq;
+    struct simnet net;           /* datagrams, 1 ms each, in order */
     uint64_t sent[PKT_KIND_FORM2 + 1];
     int trace;
     /* conf.fast (memb_fast.c): the daemons in fast_mask run it (set

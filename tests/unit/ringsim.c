@@ -3,9 +3,9 @@
  *
  * ringsim: N ring cores over a seeded fake network (see ringsim.h).
  * Time is simulated in milliseconds; the next step is always the earliest
- * of the pending datagrams and submissions (a heap ordered by time, then
- * by insertion) and the cores' deadlines (ring_next_deadline()), so a run
- * depends on its options only.
+ * of the pending datagrams and submissions (ordered by time, then by
+ * insertion: simnet.h) and the cores' deadlines (ring_next_deadline()),
+ * so a run depends on its options only.
  */
 #include "config.h"
 
@@ -19,24 +19,17 @@
 #include "ring/core.h"
 #include "sp.h"
 #include "ringsim.h"
+#include "simnet.h"
 
 #define SIM_MAGIC 0x4d495352u       /* "RSIM" */
 #define SIM_RETRY_MS 5              /* a client blocked by back-pressure */
-#define SIM_REORDER_MS 20
 #define SIM_MAX_MSG 143200
 /* Header, one group name, the 8 bytes that name the message. */
 #define SIM_MIN_MSG (PKT_MSG_HEADER_LEN + PKT_GROUP_NAME + 8)
 
+/* Events (struct simnet_ev): datagrams, and a client's submissions
+ * (to = its daemon). */
 enum ev_kind { EV_DGRAM = 1, EV_SUBMIT };
-
-struct ev {
-    uint64_t t, n;              /* time, then insertion order */
-    int kind;
-    int to;                     /* daemon index */
-    int token_port;
-    unsigned char *bytes;
-    size_t len;
-};
 
 struct msgdesc {
     int sender;
@@ -67,10 +60,8 @@ struct simd {
 struct sim {
     struct ringsim_opts o;
     struct ringsim_result *res;
-    uint64_t rng;
-    uint64_t now, evn;
-    struct ev *heap;
-    size_t nheap, capheap;
+    struct simnet net;          /* every random draw, the events */
+    uint64_t now;
     unsigned n;
     struct simd d[RINGSIM_MAX_DAEMONS];
     uint32_t ids[RINGSIM_MAX_DAEMONS];
@@ -83,27 +74,6 @@ struct sim {
     unsigned char *expect;
     unsigned char *data;        /* message data being built */
 };
-
-/* ---- PRNG (splitmix64) ----------------------------------------------- */
-
-static uint64_t rnd(struct sim *s)
-{
-    uint64_t z = (s->rng += 0x9e3779b97f4a7c15ull);
-
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static double rnd01(struct sim *s)
-{
-    return (double)(rnd(s) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-static unsigned rnd_below(struct sim *s, unsigned n)
-{
-    return n ? (unsigned)(rnd(s) % n) : 0;
-}
 
 /* ---- failures and tracing ---------------------------------------------- */
 
@@ -141,56 +111,13 @@ static void trace(struct sim *s, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-/* ---- event heap ------------------------------------------------------------ */
-
-static int ev_before(const struct ev *a, const struct ev *b)
+static int push(struct sim *s, struct simnet_ev e)
 {
-    return a->t < b->t || (a->t == b->t && a->n < b->n);
-}
-
-static int push(struct sim *s, struct ev e)
-{
-    size_t i;
-
-    if (s->nheap == s->capheap) {
-        size_t cap = s->capheap ? 2 * s->capheap : 1024;
-        struct ev *h = realloc(s->heap, cap * sizeof(*h));
-
-        if (!h)
-            return -ENOMEM;
-        s->heap = h;
-        s->capheap = cap;
+    if (simnet_push(&s->net, e) < 0) {
+        fail(s, "out of memory");
+        return -ENOMEM;
     }
-    e.n = s->evn++;
-    i = s->nheap++;
-    while (i > 0 && ev_before(&e, &s->heap[(i - 1) / 2])) {
-        s->heap[i] = s->heap[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    s->heap[i] = e;
     return 0;
-}
-
-static struct ev pop(struct sim *s)
-{
-    struct ev top = s->heap[0], last = s->heap[--s->nheap];
-    size_t i = 0;
-
-    for (;;) {
-        size_t c = 2 * i + 1;
-
-        if (c >= s->nheap)
-            break;
-        if (c + 1 < s->nheap && ev_before(&s->heap[c + 1], &s->heap[c]))
-            c++;
-        if (!ev_before(&s->heap[c], &last))
-            break;
-        s->heap[i] = s->heap[c];
-        i = c;
-    }
-    if (s->nheap)
-        s->heap[i] = last;
-    return top;
 }
 
 /* ---- network --------------------------------------------------------------- */
@@ -201,41 +128,21 @@ static int in_blackout(const struct sim *s)
            s->now < (uint64_t)s->o.blackout_at_ms + s->o.blackout_ms;
 }
 
-static void net_send(struct sim *s, int to, const unsigned char *b,
-                     size_t len, int token_port)
+static void net_send(struct sim *s, int from, int to,
+                     const unsigned char *b, size_t len, int token_port)
 {
-    unsigned copies, c;
+    int rc = 1;
 
     s->res->datagrams++;
-    if ((token_port && in_blackout(s)) ||
-        rnd01(s) < (token_port ? s->o.token_loss : s->o.loss)) {
+    if (!(token_port && in_blackout(s)))
+        rc = simnet_send(&s->net, s->now, EV_DGRAM, from, to, token_port,
+                         token_port ? s->o.token_loss : s->o.loss, b, len);
+    if (rc < 0) {
+        fail(s, "out of memory");
+    } else if (rc > 0) {
         if (token_port)
             trace(s, "drop token -> n%d", to);
         s->res->dropped++;
-        return;
-    }
-    copies = rnd01(s) < s->o.dup ? 2 : 1;
-    for (c = 0; c < copies; c++) {
-        struct ev e;
-
-        memset(&e, 0, sizeof(e));
-        e.t = s->now + rnd_below(s, s->o.delay_max_ms + 1);
-        if (rnd01(s) < s->o.reorder)
-            e.t += 1 + rnd_below(s, SIM_REORDER_MS);
-        e.kind = EV_DGRAM;
-        e.to = to;
-        e.token_port = token_port;
-        e.len = len;
-        e.bytes = malloc(len);
-        if (!e.bytes) {
-            fail(s, "out of memory");
-            return;
-        }
-        memcpy(e.bytes, b, len);
-        if (push(s, e) < 0) {
-            free(e.bytes);
-            fail(s, "out of memory");
-        }
     }
 }
 
@@ -269,7 +176,7 @@ static void op_send_data(void *ctx, enum ring_dest how, uint32_t to,
         if (k < 0 || k == sd->idx)
             fail(s, "n%d: retransmission to %u", sd->idx, (unsigned)to);
         else
-            net_send(s, k, s->scratch, (size_t)len, 0);
+            net_send(s, sd->idx, k, s->scratch, (size_t)len, 0);
         return;
     }
     trace(s, "n%d %s seq %d round %d nfrags %u", sd->idx,
@@ -278,7 +185,7 @@ static void op_send_data(void *ctx, enum ring_dest how, uint32_t to,
           d->nfrags);
     for (i = 0; i < s->n; i++)
         if ((int)i != sd->idx)
-            net_send(s, (int)i, s->scratch, (size_t)len, 0);
+            net_send(s, sd->idx, (int)i, s->scratch, (size_t)len, 0);
 }
 
 static void op_send_token(void *ctx, uint32_t to, const struct pkt_token *t,
@@ -301,7 +208,7 @@ static void op_send_token(void *ctx, uint32_t to, const struct pkt_token *t,
           pkt_type_resend(t->h.type), t->h.seq, t->h.aru,
           t->h.flow_control, (unsigned)t->rtr.len, copies);
     for (c = 0; c < copies; c++)
-        net_send(s, k, s->scratch, (size_t)len, 1);
+        net_send(s, sd->idx, k, s->scratch, (size_t)len, 1);
 }
 
 static void op_send_hurry(void *ctx, uint32_t to, const struct pkt_head *h)
@@ -316,7 +223,7 @@ static void op_send_hurry(void *ctx, uint32_t to, const struct pkt_head *h)
         return;
     }
     trace(s, "n%d hurry -> n%d", sd->idx, k);
-    net_send(s, k, s->scratch, (size_t)len, 0);
+    net_send(s, sd->idx, k, s->scratch, (size_t)len, 0);
 }
 
 /* ---- messages --------------------------------------------------------------- */
@@ -487,17 +394,17 @@ static const struct ring_ops sim_ops = {
 
 static size_t pick_size(struct sim *s)
 {
-    unsigned r = rnd_below(s, 100);
+    unsigned r = simnet_below(&s->net, 100);
     size_t len;
 
     if (r < 60)
-        len = SIM_MIN_MSG + rnd_below(s, 321);
+        len = SIM_MIN_MSG + simnet_below(&s->net, 321);
     else if (r < 85)
-        len = 401 + rnd_below(s, 4600);
+        len = 401 + simnet_below(&s->net, 4600);
     else if (r < 95)
-        len = 5001 + rnd_below(s, 25000);
+        len = 5001 + simnet_below(&s->net, 25000);
     else
-        len = s->o.max_size / 2 + rnd_below(s, s->o.max_size / 2 + 1);
+        len = s->o.max_size / 2 + simnet_below(&s->net, s->o.max_size / 2 + 1);
     if (len > s->o.max_size)
         len = s->o.max_size;
     return len < SIM_MIN_MSG ? SIM_MIN_MSG : len;
@@ -528,15 +435,15 @@ static int make_msgs(struct sim *s)
     }
     for (i = 0; i < s->n; i++) {
         for (k = 0; k < s->o.msgs; k++)
-            times[k] = rnd_below(s, s->o.duration_ms ? s->o.duration_ms : 1);
+            times[k] = simnet_below(&s->net, s->o.duration_ms ? s->o.duration_ms : 1);
         qsort(times, s->o.msgs, sizeof(*times), cmp_u64);
         for (k = 0; k < s->o.msgs; k++) {
             struct msgdesc *m = &s->msgs[i * s->o.msgs + k];
-            struct ev e;
+            struct simnet_ev e;
 
             m->sender = (int)i;
             m->ctr = k;
-            m->service = services[rnd_below(s, 4)];
+            m->service = services[simnet_below(&s->net, 4)];
             m->len = pick_size(s);
             m->at = times[k];
             memset(&e, 0, sizeof(e));
@@ -567,7 +474,7 @@ static void client_run(struct sim *s, int i)
         if (m->at > s->now)
             return;
         if (ring_send_space(&sd->core) == 0) {
-            struct ev e;
+            struct simnet_ev e;
 
             s->res->blocked++;
             if (sd->retry_pending)
@@ -577,8 +484,7 @@ static void client_run(struct sim *s, int i)
             e.kind = EV_SUBMIT;
             e.to = i;
             sd->retry_pending = 1;
-            if (push(s, e) < 0)
-                fail(s, "out of memory");
+            push(s, e);
             return;
         }
         if (build_msg(s, g, s->scratch) != m->len) {
@@ -599,7 +505,7 @@ static void client_run(struct sim *s, int i)
 
 /* ---- the run ------------------------------------------------------------------ */
 
-static void receive(struct sim *s, const struct ev *e)
+static void receive(struct sim *s, const struct simnet_ev *e)
 {
     struct simd *sd = &s->d[e->to];
     static const struct pkt zero;
@@ -642,7 +548,7 @@ static int sim_setup(struct sim *s)
     c.accelerated = s->o.accelerated;
     for (i = 0; i < s->n; i++) {
         /* Ids as the hash of names gives them: unordered. */
-        s->ids[i] = (uint32_t)(rnd(s) | 1u);
+        s->ids[i] = (uint32_t)(simnet_rnd(&s->net) | 1u);
         if (s->ids[i] == PKT_ID_NONE)
             s->ids[i] = 3;
         c.ids[i] = s->ids[i];
@@ -680,9 +586,7 @@ static void sim_free(struct sim *s)
         free(s->d[i].got);
         free(s->d[i].last_ctr);
     }
-    while (s->nheap)
-        free(pop(s).bytes);
-    free(s->heap);
+    simnet_fini(&s->net);
     free(s->msgs);
     free(s->ref);
     free(s->scratch);
@@ -726,23 +630,20 @@ static int all_delivered(const struct sim *s)
 
 static void step(struct sim *s, uint64_t end)
 {
-    uint64_t te = s->nheap ? s->heap[0].t : UINT64_MAX;
-    uint64_t tt = next_deadline(s);
+    enum simnet_next next = simnet_next(&s->net, next_deadline(s), end,
+                                        &s->now);
     unsigned i;
 
-    s->now = te < tt ? te : tt;
-    if (s->now == UINT64_MAX || s->now > end) {
-        s->now = end;
+    if (next == SIMNET_END)
         return;
-    }
-    if (tt <= te) {
+    if (next == SIMNET_TIMERS) {
         for (i = 0; i < s->n; i++)
             if (ring_next_deadline(&s->d[i].core) <= s->now)
                 ring_tick(&s->d[i].core, s->now);
         return;
     }
     {
-        struct ev e = pop(s);
+        struct simnet_ev e = simnet_pop(&s->net);
 
         if (e.kind == EV_DGRAM)
             receive(s, &e);
@@ -760,7 +661,7 @@ static void final_checks(struct sim *s)
     unsigned i;
     uint64_t lo = s->o.blackout_at_ms;
     uint64_t hi = lo + s->d[0].core.conf.token_timeout_ms +
-                  2 * (s->o.delay_max_ms + SIM_REORDER_MS + 1);
+                  2 * (s->o.delay_max_ms + SIMNET_REORDER_MS + 1);
 
     for (i = 0; i < s->n && !s->failed; i++) {
         const struct simd *sd = &s->d[i];
@@ -802,7 +703,8 @@ int ringsim_run(const struct ringsim_opts *o, struct ringsim_result *res)
     }
     s->o = *o;
     s->res = res;
-    s->rng = o->seed * 0x2545f4914f6cdd1dull + 1;
+    simnet_init(&s->net, o->seed * 0x2545f4914f6cdd1dull + 1, o->dup,
+                o->reorder, o->delay_max_ms);
     s->n = o->daemons;
     if (s->n < 1 || s->n > RINGSIM_MAX_DAEMONS || o->max_size < SIM_MIN_MSG ||
         o->max_size > SIM_MAX_MSG) {
@@ -822,7 +724,8 @@ int ringsim_run(const struct ringsim_opts *o, struct ringsim_result *res)
             ring_start(&s->d[i].core, 0);
         while (!s->failed && s->now < end) {
             step(s, end);
-            if (all_lost(s) || (all_delivered(s) && !s->nheap))
+            if (all_lost(s) ||
+                (all_delivered(s) && simnet_next_time(&s->net) == UINT64_MAX))
                 break;
         }
         if (!s->failed)
