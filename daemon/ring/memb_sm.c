@@ -411,8 +411,26 @@ static void contact_add(struct msm *m, uint32_t id)
     }
 }
 
+/* The first of ids[0..n) in segment s, or 0. */
+static uint32_t first_in_seg(const struct msm *m, const uint32_t *ids,
+                             unsigned n, int16_t s)
+{
+    unsigned j;
+
+    for (j = 0; j < n; j++)
+        if (seg_of(m, ids[j]) == s)
+            return ids[j];
+    return 0;
+}
+
 /* Rule 49: potential representatives of every other segment, the first
- * member of my ring there or else its first configured daemon. */
+ * member I knew there: of my ring, else of the last ring I processed a
+ * FORM2 for, else the segment's first configured daemon. The FORM2 ring
+ * matters when a merge of two rings, one per segment, broke in FORM or
+ * EVS: my old ring has nobody there and the first configured daemon may
+ * be down, while the other ring's daemons were alive a moment ago;
+ * without them the two rings stayed apart until the next LookupTimeout
+ * (45 s). */
 static void contacts_initial(struct msm *m)
 {
     unsigned i, j;
@@ -420,7 +438,7 @@ static void contacts_initial(struct msm *m)
     m->ncontacts = 0;
     for (i = 0; i < m->conf.n; i++) {
         int16_t s = m->conf.segs[i];
-        uint32_t pick = m->conf.ids[i];
+        uint32_t pick;
         int seen = 0;
         if (s == m->my_seg)
             continue;
@@ -428,11 +446,11 @@ static void contacts_initial(struct msm *m)
             seen |= m->conf.segs[j] == s;
         if (seen)
             continue;
-        for (j = 0; j < m->ring_n; j++)
-            if (seg_of(m, m->ring_ids[j]) == s) {
-                pick = m->ring_ids[j];
-                break;
-            }
+        pick = first_in_seg(m, m->ring_ids, m->ring_n, s);
+        if (!pick)
+            pick = first_in_seg(m, m->next_ids, m->next_n, s);
+        if (!pick)
+            pick = m->conf.ids[i];
         m->contact_guess[m->ncontacts] = 1;
         m->contacts[m->ncontacts++] = pick;
     }

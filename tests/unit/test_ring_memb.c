@@ -536,6 +536,53 @@ START_TEST(three_segments_crash)
 }
 END_TEST
 
+static int lost_token(const struct sim_node *d)
+{
+    enum msm_state st = msm_state(&d->m);
+
+    return st == MSM_SEG || st == MSM_REPRESENTED || st == MSM_GATHER;
+}
+
+/* Rule 49: after a failed merge of two rings, one per segment, their
+ * daemons still know the daemons of the other segment that the attempt
+ * had; JOINs to those bring them together again at once. They used to
+ * fall back to the first daemon of their old ring there (none) or the
+ * segment's first configured daemon (down here), and stayed two rings
+ * until the next LookupTimeout, 45 s later (evssim seed 968). */
+START_TEST(two_segments_failed_merge)
+{
+    int per[2] = {3, 3};
+    struct sim *s = sim_new(per, 2, 1);
+    uint32_t sets[2] = {0x06, 0x30};
+    int guard;
+
+    /* The first daemon of each segment never runs; the segments form
+     * a ring each, then see each other again. */
+    sim_cut(s, 0x07, 0x38, 1);
+    sim_start(s, 1);
+    sim_start(s, 2);
+    sim_start(s, 4);
+    sim_start(s, 5);
+    ck_assert(sim_run_until(s, sets, 2, s->now + 10000));
+    sim_cut(s, 0x07, 0x38, 0);
+    /* The lookup merges them: break the attempt once every daemon has
+     * processed its FORM2, then heal while they gather again. */
+    for (guard = 0; guard < 60000 &&
+         !(s->nd[1].m.next_n == 4 && s->nd[2].m.next_n == 4 &&
+           s->nd[4].m.next_n == 4 && s->nd[5].m.next_n == 4); guard++)
+        sim_run(s, s->now + 1);
+    ck_assert_int_lt(guard, 60000);
+    sim_cut(s, 0x07, 0x38, 1);
+    for (guard = 0; guard < 20000 &&
+         !(lost_token(&s->nd[1]) && lost_token(&s->nd[4])); guard++)
+        sim_run(s, s->now + 1);
+    ck_assert_int_lt(guard, 20000);
+    sim_cut(s, 0x07, 0x38, 0);
+    converge(s, 0x36, 500 + 2500 + 2500 + 2500);
+    sim_free(s);
+}
+END_TEST
+
 /* Rule 65: a non-leader leading its segment forwards the first foreign
  * data packet to the ring leader, twice. */
 START_TEST(foreign_forwarded_once)
@@ -850,6 +897,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, one_after_another_slow, 2, 9);
     tcase_add_test(tc, two_segments_at_once);
     tcase_add_test(tc, two_segments_staggered);
+    tcase_add_test(tc, two_segments_failed_merge);
     tcase_add_test(tc, init_checks);
     suite_add_tcase(s, tc);
     tcase_add_test(tf, crash_member);
