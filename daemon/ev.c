@@ -420,17 +420,34 @@ static void dispatch(struct ev *ev, const struct epoll_event *evs, int n)
     }
 }
 
+/* Whether the high-priority set may have something ready: the main
+ * wait reported it, or its batch was full and might have left it out.
+ * Otherwise the set had nothing when the wait returned, and asking it
+ * again would be a system call for nothing, once per pass. */
+static int high_may_be_ready(const struct epoll_event *evs, int n)
+{
+    int i;
+
+    if (n >= EV_BATCH)
+        return 1;
+    for (i = 0; i < n; i++)
+        if (evs[i].data.ptr == NULL)
+            return 1;
+    return 0;
+}
+
 /* High priority first: its fed watchers, then what its own set reports
  * now. That set is asked directly rather than through the main batch, so
  * no crowd of ready or fed clients can push the token out of the pass. */
-static void run_high(struct ev *ev)
+static void run_high(struct ev *ev, int ask)
 {
     struct epoll_event evs[EV_BATCH_HIGH];
     int n;
 
     run_fed(ev, EV_PRIO_HIGH);
-    if (ev->n_active_high == 0)
+    if (ev->n_active_high == 0 || !ask)
         return;
+    ev->n_polls++;
     n = epoll_wait(ev->epfd_high, evs, EV_BATCH_HIGH, 0);
     if (n > 0)
         dispatch(ev, evs, n);
@@ -443,12 +460,14 @@ static int poll_io(struct ev *ev, int timeout)
 
     /* Without watchers a zero wait has nothing to ask the kernel; a loop
      * stepped on a fake clock with a fake transport never enters it. */
-    if (timeout != 0 || ev->n_active > 0)
+    if (timeout != 0 || ev->n_active > 0) {
+        ev->n_polls++;
         n = epoll_pwait(ev->epfd, evs, EV_BATCH, timeout, &ev->wait_mask);
+    }
     if (n < 0)
         return errno == EINTR ? 0 : -errno;
     ev_update_time(ev);
-    run_high(ev);
+    run_high(ev, high_may_be_ready(evs, n));
     run_fed(ev, EV_PRIO_NORMAL);
     dispatch(ev, evs, n);
     return 0;

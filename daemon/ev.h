@@ -24,9 +24,11 @@
  * - Watchers have a priority (ev_io_set_priority()). In every pass all
  *   high-priority watchers (fed, then ready) are dispatched before any
  *   normal one, and the ready ones are found through a separate epoll set,
- *   so however many client sockets are ready or fed, a ready
- *   high-priority watcher (the ring's sockets) runs in that pass, first.
- *   Normal watchers run after: fed ones, then the ready ones.
+ *   so however many client sockets are ready or fed, a high-priority
+ *   watcher (the ring's sockets) that was ready when the pass's wait
+ *   returned runs in that pass, first. (That set is asked only when the
+ *   wait reported it or returned a full batch: one system call less per
+ *   pass.) Normal watchers run after: fed ones, then the ready ones.
  * - Within one pass and priority, fd events are dispatched in the order
  *   the kernel queued them. With EV_EDGE that is the order in which the
  *   descriptors became ready, i.e. the arrival order of requests written
@@ -142,6 +144,7 @@ struct ev {
     unsigned n_active_high; /* of which high priority */
     uint64_t passes;
     uint64_t n_io_calls, n_timer_calls; /* callbacks run, ever */
+    uint64_t n_polls;       /* epoll_pwait/epoll_wait calls, ever */
 };
 
 /* A loop on the real clock; ev_init_clock(ev, clock_real()). */

@@ -6,7 +6,8 @@
  * a busy phase keeps the poll from blocking, an end of stream that comes
  * with the last bytes is reported with them, a loop on a fake clock sees
  * only the time it is given, and ev_step() moves that clock from deadline
- * to deadline but never past work that is due now.
+ * to deadline but never past work that is due now, and the high-priority
+ * set is asked on its own only when the wait saw it ready.
  */
 #include <check.h>
 #include <errno.h>
@@ -463,6 +464,49 @@ START_TEST(high_priority_first_in_pass)
 }
 END_TEST
 
+/* The high-priority set is asked on its own only when the pass's wait
+ * saw it ready: a pass woken by a client alone makes one epoll call, not
+ * two (the old code made two in every pass). */
+START_TEST(high_set_asked_only_when_ready)
+{
+    struct crowd c;
+    struct ev ev;
+    struct ev_io hw, nw;
+    int hs[2], ns[2];
+    uint64_t polls;
+
+    memset(&c, 0, sizeof c);
+    ck_assert_int_eq(ev_init(&ev), 0);
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, hs), 0);
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, ns), 0);
+    ev_io_init(&hw, hs[0], high_cb, &c);
+    ck_assert_int_eq(ev_io_set_priority(&hw, EV_PRIO_HIGH), 0);
+    ck_assert_int_eq(ev_io_set(&ev, &hw, EV_READ), 0);
+    ev_io_init(&nw, ns[0], client_cb, &c);
+    ck_assert_int_eq(ev_io_set(&ev, &nw, EV_READ), 0);
+
+    ck_assert_int_eq(write(ns[1], "c", 1), 1);
+    polls = ev.n_polls;
+    ck_assert_int_eq(ev_run_once(&ev, 100), 0);
+    ck_assert_int_eq(c.client_calls, 1);
+    ck_assert_uint_eq(ev.n_polls - polls, 1);
+
+    ck_assert_int_eq(write(hs[1], "t", 1), 1);
+    polls = ev.n_polls;
+    ck_assert_int_eq(ev_run_once(&ev, 100), 0);
+    ck_assert_int_eq(c.n_high, 1);
+    ck_assert_uint_eq(ev.n_polls - polls, 2);
+
+    ev_io_stop(&ev, &hw);
+    ev_io_stop(&ev, &nw);
+    ev_fini(&ev);
+    close(hs[0]);
+    close(hs[1]);
+    close(ns[0]);
+    close(ns[1]);
+}
+END_TEST
+
 /* Fed watchers: a high-priority one fed last still runs first. */
 static void order_cb(struct ev *ev, struct ev_io *w, unsigned re)
 {
@@ -634,6 +678,7 @@ int main(void)
     tcase_add_test(tc, step_finishes_work_before_time_passes);
     tcase_add_test(tc, equal_deadlines_fire_in_start_order);
     tcase_add_test(tc, high_priority_first_in_pass);
+    tcase_add_test(tc, high_set_asked_only_when_ready);
     tcase_add_test(tc, fed_high_priority_first);
     tcase_add_test(tc, phases_of_many_daemons);
     tcase_add_test(tc, rearmed_timer_waits_a_pass);
