@@ -24,6 +24,10 @@
  *   negative -errno is returned for a datagram the network refused at
  *   once (-EMSGSIZE, -ENOBUFS, -EAGAIN, ...); the ring treats it like a
  *   loss. Nothing here logs: errors come back to the caller.
+ * - What a receive callback sends may be held until the callback's batch
+ *   of datagrams is over (net_udp then sends it all in one system call),
+ *   in the order sent; 0 then means queued, and a later refusal is only
+ *   counted in tx_failed. Sends made anywhere else leave at once.
  * - The receive callback runs from the event loop, never from inside
  *   net_send(). The bytes are valid only during the call. The callback may
  *   send, and may close the transport of another daemon, but not its own.

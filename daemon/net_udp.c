@@ -12,6 +12,7 @@
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
+#include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,41 +36,94 @@ static int fail(char *err, size_t errlen, const char *what,
     return -e;
 }
 
+/* What one recvmmsg() fills: NET_RECV_VEC datagrams, each with a slot
+ * of NET_MAX_DGRAM bytes in net_udp.buf. */
+struct net_udp_slot {
+    struct mmsghdr mm[NET_RECV_VEC];
+    struct iovec iov[NET_RECV_VEC];
+    struct sockaddr_storage from[NET_RECV_VEC];
+};
+
+/* Datagrams on their way out: copies of their bytes and destinations, in
+ * the order they were sent, handed to sendmmsg() together. */
+struct net_udp_txq {
+    int hold;                   /* in a receive callback: keep until its end */
+    int no_gso;                 /* the kernel refused a train: none again */
+    int n;                      /* datagrams queued */
+    size_t used;                /* bytes of buf in use */
+    struct iovec iov[NET_TX_VEC];           /* the queue, in send order */
+    struct sockaddr_storage to[NET_TX_VEC];
+    /* One sendmmsg() message per train (txq_trains()). */
+    struct mmsghdr mm[NET_TX_VEC];
+    struct iovec out[NET_TX_VEC];           /* the queue in train order */
+    const struct sockaddr_storage *out_to[NET_TX_VEC];
+    union {                                 /* UDP_SEGMENT of each train */
+        struct cmsghdr align;
+        unsigned char bytes[CMSG_SPACE(sizeof(uint16_t))];
+    } seg[NET_TX_VEC];
+    unsigned char buf[NET_TX_BYTES];
+};
+
+static void txq_flush(struct net_udp *u);
+
 /* ---- receiving ---- */
 
-/* Read until EAGAIN or the per-pass bound. The callback may send (on the
- * send socket) but never reads, so one buffer serves every socket. */
+/* Up to NET_RECV_VEC datagrams in one recvmmsg(): returns how many, 0
+ * when none was waiting, or -errno. Each slot gets a whole NET_MAX_DGRAM
+ * buffer, so no datagram is ever cut. */
+static int recv_vec(struct net_udp *u, int fd)
+{
+    struct net_udp_slot *sl = u->slots;
+    int i, n;
+
+    for (i = 0; i < NET_RECV_VEC; i++) {
+        struct msghdr *mh = &sl->mm[i].msg_hdr;
+        sl->iov[i].iov_base = u->buf + (size_t)i * NET_MAX_DGRAM;
+        sl->iov[i].iov_len = NET_MAX_DGRAM;
+        memset(mh, 0, sizeof *mh);
+        mh->msg_name = &sl->from[i];
+        mh->msg_namelen = sizeof sl->from[i];
+        mh->msg_iov = &sl->iov[i];
+        mh->msg_iovlen = 1;
+    }
+    do {
+        n = recvmmsg(fd, sl->mm, NET_RECV_VEC, MSG_DONTWAIT, NULL);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+    return n;
+}
+
+/* Read until the socket is empty or the per-pass bound, NET_RECV_VEC
+ * datagrams per system call: on a virtual machine a call costs more than
+ * copying a datagram. A short batch means the queue was empty at that
+ * moment, so no further call is made to hear EAGAIN. The callback may
+ * send (on the send socket) but never reads, so one set of buffers
+ * serves every socket. */
 static void recv_batch(struct net_udp_rx *rx)
 {
     struct net_udp *u = rx->u;
-    int i;
+    int got = 0;
 
-    for (i = 0; i < NET_RECV_BATCH; i++) {
-        struct sockaddr_storage from;
-        struct iovec iov = { u->buf, NET_MAX_DGRAM };
-        struct msghdr mh;
-        ssize_t r;
-
-        memset(&mh, 0, sizeof mh);
-        memset(&from, 0, sizeof from);
-        mh.msg_name = &from;
-        mh.msg_namelen = sizeof from;
-        mh.msg_iov = &iov;
-        mh.msg_iovlen = 1;
-        r = recvmsg(rx->io.fd, &mh, 0);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                u->net.stats.rx_dropped++;
-            return;
-        }
-        if (mh.msg_flags & MSG_TRUNC) {
+    while (got < NET_RECV_BATCH) {
+        int i, n = recv_vec(u, rx->io.fd);
+        if (n < 0)
             u->net.stats.rx_dropped++;
-            continue;
+        if (n <= 0)
+            return;
+        for (i = 0; i < n; i++) {
+            const struct mmsghdr *m = &u->slots->mm[i];
+            if (m->msg_hdr.msg_flags & MSG_TRUNC) {
+                u->net.stats.rx_dropped++;
+                continue;
+            }
+            u->net.stats.rx++;
+            u->net.recv(u->net.recv_ctx, rx->port, &u->slots->from[i],
+                        u->slots->iov[i].iov_base, m->msg_len);
         }
-        u->net.stats.rx++;
-        u->net.recv(u->net.recv_ctx, rx->port, &from, u->buf, (size_t)r);
+        got += n;
+        if (n < NET_RECV_VEC)
+            return;
     }
 }
 
@@ -81,12 +135,16 @@ static void rx_cb(struct ev *ev, struct ev_io *w, unsigned revents)
 
     (void)ev;
     (void)revents;
+    /* What the callbacks send goes out together at the end (net_udp.h). */
+    u->txq->hold = 1;
     /* Data that came before the token first (net_udp.h). */
     if (rx->port == NET_PORT_TOKEN)
         for (i = 0; i < u->n_rx; i++)
             if (u->rx[i].port == NET_PORT_DATA)
                 recv_batch(&u->rx[i]);
     recv_batch(rx);
+    u->txq->hold = 0;
+    txq_flush(u);
 }
 
 /* ---- the send socket's errors ---- */
@@ -160,39 +218,204 @@ static void send_cb(struct ev *ev, struct ev_io *w, unsigned revents)
 
 /* ---- sending ---- */
 
+/* A train: datagrams of one destination and one size (the last may be
+ * shorter) that the kernel takes as one buffer and cuts into those same
+ * datagrams (UDP generic segmentation offload): one trip through the IP
+ * stack, and on loopback one wake-up of the receiver, for them all. The
+ * datagrams on the wire are the ones sendto() would have sent. */
+static int same_dest(const struct sockaddr_storage *a,
+                     const struct sockaddr_storage *b)
+{
+    return net_addr_equal(a, b) && net_addr_port(a) == net_addr_port(b);
+}
+
+static void txq_msg(struct net_udp_txq *q, int m, int first, int cnt)
+{
+    struct msghdr *h = &q->mm[m].msg_hdr;
+
+    memset(h, 0, sizeof *h);
+    h->msg_name = (void *)q->out_to[first];
+    h->msg_namelen = net_addr_len(q->out_to[first]);
+    h->msg_iov = &q->out[first];
+    h->msg_iovlen = (size_t)cnt;
+    if (cnt > 1) {
+        struct cmsghdr *c = &q->seg[m].align;
+        uint16_t size = (uint16_t)q->out[first].iov_len;
+        c->cmsg_level = SOL_UDP;
+        c->cmsg_type = UDP_SEGMENT;
+        c->cmsg_len = CMSG_LEN(sizeof size);
+        memcpy(CMSG_DATA(c), &size, sizeof size);
+        h->msg_control = q->seg[m].bytes;
+        h->msg_controllen = sizeof q->seg[m].bytes;
+    }
+}
+
+/* Order the queue into trains, one message each; returns how many.
+ * Datagrams to one host (any port) keep their order: the data packets
+ * sent before a token stay before it. Datagrams to different hosts may
+ * pass each other, as they may on any network. */
+static int txq_trains(struct net_udp_txq *q)
+{
+    unsigned char taken[NET_TX_VEC];
+    int i, j, k = 0, m = 0;
+
+    memset(taken, 0, sizeof taken);
+    for (i = 0; i < q->n; i++) {
+        size_t seg = q->iov[i].iov_len, total = seg;
+        int first = k, open = !q->no_gso && seg <= NET_GSO_SEG_MAX;
+
+        if (taken[i])
+            continue;
+        q->out[k] = q->iov[i];
+        q->out_to[k++] = &q->to[i];
+        for (j = i + 1; j < q->n && open; j++) {
+            size_t len = q->iov[j].iov_len;
+            if (taken[j] || !net_addr_equal(&q->to[j], &q->to[i]))
+                continue;
+            if (!same_dest(&q->to[j], &q->to[i]) || len > seg ||
+                k - first == NET_GSO_SEGS || total + len > NET_GSO_BYTES)
+                break;          /* same host: nothing may pass it */
+            taken[j] = 1;
+            total += len;
+            q->out[k] = q->iov[j];
+            q->out_to[k++] = &q->to[j];
+            open = len == seg;
+        }
+        txq_msg(q, m++, first, k - first);
+    }
+    return m;
+}
+
+/* The errors of a kernel or device without UDP segmentation offload
+ * (or with an MTU too small for a train's datagrams). */
+static int no_offload(int e)
+{
+    return e == EIO || e == EINVAL || e == ENOPROTOOPT || e == EOPNOTSUPP;
+}
+
+/* The kernel refused train `m` (no segmentation offload there): from it
+ * on, one message per datagram, and no trains again. Returns the new
+ * number of messages. */
+static int txq_untrain(struct net_udp_txq *q, int m)
+{
+    int t, first = (int)(q->mm[m].msg_hdr.msg_iov - q->out);
+
+    q->no_gso = 1;
+    for (t = first; t < q->n; t++)
+        txq_msg(q, m + t - first, t, 1);
+    return m + q->n - first;
+}
+
+/* Errors that an ICMP message left on the socket (IP_RECVERR): the
+ * next send reports them and fails, but they belong to an earlier
+ * datagram, so the one refused is worth one more try. */
+static int stale_error(int e)
+{
+    return e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH ||
+           e == EHOSTDOWN || e == EPROTO;
+}
+
+/* Send everything queued, in as few calls as the kernel allows. A
+ * datagram (or train) the kernel refuses is counted and skipped, and the
+ * ones after it still go. Returns 0 or the first error. */
+static int txq_send(struct net_udp *u)
+{
+    struct net_udp_txq *q = u->txq;
+    int off = 0, rc = 0, nm = txq_trains(q), retried = -1;
+
+    while (off < nm) {
+        int r = sendmmsg(u->send_fd, q->mm + off, (unsigned)(nm - off), 0);
+        size_t cnt = q->mm[off].msg_hdr.msg_iovlen;
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && cnt > 1 && no_offload(errno)) {
+            nm = txq_untrain(q, off);
+            continue;
+        }
+        if (r < 0 && stale_error(errno) && retried != off) {
+            retried = off;
+            continue;
+        }
+        if (r < 0) {
+            if (rc == 0)
+                rc = -errno;
+            u->net.stats.tx_failed += cnt;
+            r = 1;
+        } else {
+            int i;
+            for (i = off; i < off + r; i++) {
+                u->net.stats.tx += q->mm[i].msg_hdr.msg_iovlen;
+                u->tx_trains += q->mm[i].msg_hdr.msg_iovlen > 1;
+            }
+        }
+        off += r;
+    }
+    q->n = 0;
+    q->used = 0;
+    return rc;
+}
+
+/* Errors of held datagrams are only counted: their senders were told 0
+ * (net.h: a datagram the network refused is a loss for the ring). */
+static void txq_flush(struct net_udp *u)
+{
+    if (u->txq != NULL && u->txq->n > 0)
+        (void)txq_send(u);
+}
+
+/* Queue len bytes for each of the n addresses (one copy of the bytes),
+ * and send now unless held. */
+static int txq_add(struct net_udp *u, const struct sockaddr_storage *to,
+                   int n, const void *buf, size_t len)
+{
+    struct net_udp_txq *q = u->txq;
+    unsigned char *copy;
+    int i;
+
+    if (q->n + n > NET_TX_VEC || q->used + len > NET_TX_BYTES)
+        txq_flush(u);
+    copy = q->buf + q->used;
+    memcpy(copy, buf, len);
+    q->used += len;
+    for (i = 0; i < n; i++) {
+        q->to[q->n] = to[i];
+        q->iov[q->n].iov_base = copy;
+        q->iov[q->n].iov_len = len;
+        q->n++;
+    }
+    return q->hold ? 0 : txq_send(u);
+}
+
 static int udp_send(struct net *n, const struct sockaddr_storage *to,
                     const void *buf, size_t len)
 {
     struct net_udp *u = (struct net_udp *)n;
-    socklen_t sl = net_addr_len(to);
-    int retried = 0;
-    ssize_t r;
 
-    if (sl == 0 || to->ss_family != u->family) {
+    if (net_addr_len(to) == 0 || to->ss_family != u->family) {
         n->stats.tx_failed++;
         return -EAFNOSUPPORT;
     }
-    do {
-        r = sendto(u->send_fd, buf, len, 0, (const struct sockaddr *)to, sl);
-        /* An earlier datagram's ICMP error, reported here instead of in
-         * send_cb (it consumed the error, not this datagram). */
-    } while (r < 0 && (errno == EINTR ||
-                       (errno == ECONNREFUSED && !retried++)));
-    if (r < 0) {
+    if (len > NET_TX_BYTES) {
         n->stats.tx_failed++;
-        return -errno;
+        return -EMSGSIZE;
     }
-    n->stats.tx++;
-    return 0;
+    return txq_add(u, to, 1, buf, len);
 }
 
+/* The copies of a segment broadcast share one buffer and, unless held,
+ * leave in one call. */
 static int udp_send_segment(struct net *n, const void *buf, size_t len)
 {
     struct net_udp *u = (struct net_udp *)n;
     int i, rc = 0;
 
-    for (i = 0; i < u->n_dst; i++) {
-        int r = udp_send(n, &u->dst[i], buf, len);
+    if (len > NET_TX_BYTES) {
+        n->stats.tx_failed += (uint64_t)u->n_dst;
+        return u->n_dst > 0 ? -EMSGSIZE : 0;
+    }
+    for (i = 0; i < u->n_dst; i += NET_TX_VEC) {
+        int k = u->n_dst - i < NET_TX_VEC ? u->n_dst - i : NET_TX_VEC;
+        int r = txq_add(u, &u->dst[i], k, buf, len);
         if (r < 0 && rc == 0)
             rc = r;
     }
@@ -209,6 +432,7 @@ static void udp_close(struct net *n)
         close(u->rx[i].io.fd);
     }
     u->n_rx = 0;
+    txq_flush(u);
     if (u->send_watched)
         ev_io_stop(u->ev, &u->send_io);
     u->send_watched = 0;
@@ -217,6 +441,10 @@ static void udp_close(struct net *n)
     u->send_fd = -1;
     free(u->buf);
     u->buf = NULL;
+    free(u->slots);
+    u->slots = NULL;
+    free(u->txq);
+    u->txq = NULL;
 }
 
 static const struct net_ops udp_ops = { udp_send, udp_send_segment, udp_close };
@@ -458,8 +686,10 @@ static int open_all(struct net_udp *u, const struct net_udp_cfg *cfg,
     unsigned ifindex = u->family == AF_INET6 ? ifindex_of(&cfg->self) : 0;
     int fd, rc, k;
 
-    u->buf = malloc(NET_MAX_DGRAM);
-    if (u->buf == NULL)
+    u->buf = malloc((size_t)NET_RECV_VEC * NET_MAX_DGRAM);
+    u->slots = malloc(sizeof *u->slots);
+    u->txq = calloc(1, sizeof *u->txq);
+    if (u->buf == NULL || u->slots == NULL || u->txq == NULL)
         return fail(err, errlen, "receive buffer", NULL, ENOMEM);
     for (k = 0; k < 2; k++) {
         rc = bound_socket(u, &cfg->self, (uint16_t)(cfg->port + k), 0, &fd,

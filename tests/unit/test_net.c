@@ -7,7 +7,10 @@
  *   address and port kind reported, daemons of one host sharing port P,
  *   a unicast segment broadcast reaching each configured peer, broadcast
  *   on lo's 127.255.255.255, data read before a token, the per-pass read
- *   bound, IPv6 on ::1, a bind error for an address the host lacks.
+ *   bound, sends of a receive callback held and sent together in order,
+ *   and as GSO trains where they share a destination and a size, a
+ *   send after an ICMP error (IP_RECVERR) tried again,
+ *   IPv6 on ::1, a bind error for an address the host lacks.
  * - fake: the in-memory network on a fake clock: delays, segment
  *   broadcast, drop/duplicate/reorder hooks, unreachable daemons, and a
  *   ping-pong that runs identically twice.
@@ -17,9 +20,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "net_fake.h"
@@ -28,6 +34,7 @@
 #include "../lib/harness.h"
 
 #define MAX_GOT 256
+#define PKT_MAX_DATAGRAM_TEST 65507     /* the largest UDP datagram */
 
 struct got {
     enum net_port port;
@@ -416,6 +423,223 @@ START_TEST(udp_read_bound_per_pass)
     first = sb.n;
     ck_assert_int_le(first, NET_RECV_BATCH);
     pump_until(&ev, &sb, NET_RECV_BATCH + 36);
+    net_close(&a.net);
+    net_close(&b.net);
+    ev_fini(&ev);
+}
+END_TEST
+
+/* A daemon that answers from inside its receive callback. */
+struct echo {
+    struct sink sink;               /* first: sink_recv's context */
+    struct net_udp *u;
+    struct sockaddr_storage to;     /* the peer's address and port P */
+    size_t big_len;
+    uint64_t tx_in_cb;              /* stats.tx after the callback's sends */
+};
+
+static void echo_recv(void *ctx, enum net_port port,
+                      const struct sockaddr_storage *from, const void *buf,
+                      size_t len)
+{
+    struct echo *e = ctx;
+    struct sockaddr_storage tok = e->to;
+    unsigned char *big = calloc(1, e->big_len);
+
+    sink_recv(&e->sink, port, from, buf, len);
+    ck_assert_ptr_nonnull(big);
+    net_addr_set_port(&tok, (uint16_t)(net_addr_port(&e->to) + 1));
+    ck_assert_int_eq(net_send(&e->u->net, &e->to, "1", 1), 0);
+    ck_assert_int_eq(net_send_segment(&e->u->net, "2", 1), 0);
+    ck_assert_int_eq(net_send(&e->u->net, &e->to, big, e->big_len), 0);
+    ck_assert_int_eq(net_send(&e->u->net, &tok, "3", 1), 0);
+    free(big);
+    e->tx_in_cb = e->u->net.stats.tx;
+}
+
+/* What a receive callback sends is held until the callback's batch is
+ * over and then leaves in one sendmmsg(), in the order it was sent; the
+ * largest datagram passes whole. On the old code, where each send was a
+ * sendto() of its own, tx_in_cb was 4. */
+START_TEST(udp_callback_sends_held)
+{
+    struct net_udp a, b;
+    struct net_udp_cfg ca = cfg_for("127.0.0.1", 0), cb = cfg_for("127.0.0.2", 0);
+    struct sink sa;
+    struct echo eb;
+    struct ev ev;
+    uint16_t pa;
+    char err[256];
+
+    memset(&sa, 0, sizeof sa);
+    memset(&eb, 0, sizeof eb);
+    ck_assert_int_eq(ev_init(&ev), 0);
+    pa = open_free(&a, &ev, &ca, &sa);
+    cb.port = pa;               /* one segment: b's broadcast reaches a */
+    cb.n_peers = 2;
+    cb.peers[0] = ca.self;
+    cb.peers[1] = cb.self;
+    ck_assert_msg(net_udp_open(&b, &ev, &cb, echo_recv, &eb, err,
+                               sizeof err) == 0, "%s", err);
+    eb.u = &b;
+    eb.to = addr("127.0.0.1", pa);
+    eb.big_len = PKT_MAX_DATAGRAM_TEST;
+    send_ok(&a.net, "127.0.0.2", pa, "go");
+    pump_until(&ev, &sa, 4);
+    ck_assert_int_eq(eb.sink.n, 1);
+    ck_assert_uint_eq(eb.tx_in_cb, 0);
+    ck_assert_uint_eq(b.net.stats.tx, 4);
+    ck_assert_uint_eq(b.net.stats.tx_failed, 0);
+    ck_assert_str_eq(sa.g[0].data, "1");
+    ck_assert_str_eq(sa.g[1].data, "2");
+    ck_assert_uint_eq(sa.g[2].len, PKT_MAX_DATAGRAM_TEST);
+    ck_assert_int_eq(sa.g[3].port, NET_PORT_TOKEN);
+    ck_assert_str_eq(sa.g[3].data, "3");
+    /* Outside a callback a send goes at once. */
+    send_ok(&b.net, "127.0.0.1", pa, "now");
+    ck_assert_uint_eq(b.net.stats.tx, 5);
+    pump_until(&ev, &sa, 5);
+    net_close(&a.net);
+    net_close(&b.net);
+    ev_fini(&ev);
+}
+END_TEST
+
+/* Whether this kernel takes UDP_SEGMENT (Linux 4.18 and later). */
+static int udp_has_gso(void)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0), zero = 0, ok;
+
+    ck_assert_int_ge(fd, 0);
+    ok = setsockopt(fd, SOL_UDP, UDP_SEGMENT, &zero, sizeof zero) == 0;
+    close(fd);
+    return ok;
+}
+
+/* A callback that sends a run of segment broadcasts (sizes[i] bytes,
+ * starting "d<i>") and then a token to `to`'s P+1. */
+struct trainer {
+    struct sink sink;               /* first: sink_recv's context */
+    struct net_udp *u;
+    struct sockaddr_storage to;
+    const size_t *sizes;
+    int n;
+};
+
+static void trainer_recv(void *ctx, enum net_port port,
+                         const struct sockaddr_storage *from,
+                         const void *buf, size_t len)
+{
+    struct trainer *t = ctx;
+    struct sockaddr_storage tok = t->to;
+    char d[200];
+    int i;
+
+    sink_recv(&t->sink, port, from, buf, len);
+    for (i = 0; i < t->n; i++) {
+        memset(d, 'x', sizeof d);
+        snprintf(d, sizeof d, "d%d", i);
+        ck_assert_int_eq(net_send_segment(&t->u->net, d, t->sizes[i]), 0);
+    }
+    net_addr_set_port(&tok, (uint16_t)(net_addr_port(&t->to) + 1));
+    ck_assert_int_eq(net_send(&t->u->net, &tok, "tok", 3), 0);
+}
+
+/* Held datagrams of one destination and size leave as trains (one UDP
+ * GSO buffer each, cut by the kernel into the same datagrams): a shorter
+ * one ends a train, a longer one starts the next. Each receiver gets
+ * every datagram whole and in order, and the token after the data. The
+ * old code sent 17 datagrams in 17 messages (tx_trains did not exist). */
+START_TEST(udp_trains)
+{
+    static const char *const who[3] = { "127.0.0.1", "127.0.0.2", "127.0.0.3" };
+    static const size_t sizes[8] = { 100, 100, 100, 100, 100, 60, 100, 100 };
+    struct net_udp u[3];
+    struct net_udp_cfg c[3];
+    struct sink s[3];
+    struct trainer t;
+    struct ev ev;
+    char err[256];
+    uint16_t port;
+    int i, j;
+
+    memset(s, 0, sizeof s);
+    memset(&t, 0, sizeof t);
+    ck_assert_int_eq(ev_init(&ev), 0);
+    for (i = 0; i < 3; i++) {
+        c[i] = cfg_for(who[i], 0);
+        c[i].n_peers = 3;
+        for (j = 0; j < 3; j++)
+            c[i].peers[j] = addr(who[j], 0);
+    }
+    port = open_free(&u[0], &ev, &c[0], &s[0]);
+    c[1].port = c[2].port = port;
+    ck_assert_msg(net_udp_open(&u[1], &ev, &c[1], trainer_recv, &t, err,
+                               sizeof err) == 0, "%s", err);
+    ck_assert_msg(net_udp_open(&u[2], &ev, &c[2], sink_recv, &s[2], err,
+                               sizeof err) == 0, "%s", err);
+    t.u = &u[1];
+    t.to = addr(who[0], port);
+    t.sizes = sizes;
+    t.n = 8;
+    send_ok(&u[0].net, who[1], port, "go");
+    pump_until(&ev, &s[0], 9);
+    pump_until(&ev, &s[2], 8);
+    for (i = 0; i < 8; i++) {
+        char want[8];
+        snprintf(want, sizeof want, "d%d", i);
+        for (j = 0; j < 3; j += 2) {
+            ck_assert_int_eq(s[j].g[i].port, NET_PORT_DATA);
+            ck_assert_uint_eq(s[j].g[i].len, sizes[i]);
+            ck_assert_int_eq(strncmp(s[j].g[i].data, want, strlen(want)), 0);
+            ck_assert(net_addr_equal(&s[j].g[i].from, &c[1].self));
+        }
+    }
+    ck_assert_int_eq(s[0].g[8].port, NET_PORT_TOKEN);
+    ck_assert_str_eq(s[0].g[8].data, "tok");
+    ck_assert_uint_eq(u[1].net.stats.tx, 17);
+    ck_assert_uint_eq(u[1].net.stats.tx_failed, 0);
+    /* Two trains per receiver, unless this kernel has no UDP_SEGMENT. */
+    ck_assert_uint_eq(u[1].tx_trains, udp_has_gso() ? 4 : 0);
+    for (i = 0; i < 3; i++)
+        net_close(&u[i].net);
+    ev_fini(&ev);
+}
+END_TEST
+
+/* With IP_RECVERR on (how a daemon hears of a dead peer), an ICMP port
+ * unreachable makes the next send on the socket fail, whatever its
+ * destination. That datagram is tried once more and arrives. On the
+ * code without the retry the second send returned -ECONNREFUSED. */
+START_TEST(udp_stale_icmp_error_retried)
+{
+    struct net_udp a, b;
+    struct net_udp_cfg ca = cfg_for("127.0.0.1", 0), cb = cfg_for("127.0.0.2", 0);
+    struct sink sa, sb;
+    struct ev ev;
+    struct pollfd pf;
+    uint16_t pa;
+    int one = 1;
+
+    memset(&sa, 0, sizeof sa);
+    memset(&sb, 0, sizeof sb);
+    ck_assert_int_eq(ev_init(&ev), 0);
+    pa = open_free(&a, &ev, &ca, &sa);
+    open_free(&b, &ev, &cb, &sb);
+    ck_assert_int_eq(setsockopt(b.send_fd, IPPROTO_IP, IP_RECVERR, &one,
+                                sizeof one), 0);
+    send_ok(&b.net, "127.0.0.3", pa, "void");   /* nobody there */
+    pf.fd = b.send_fd;
+    pf.events = 0;
+    if (poll(&pf, 1, 2000) != 1 || !(pf.revents & POLLERR)) {
+        fprintf(stderr, "udp_stale_icmp_error_retried: no ICMP error "
+                "came back, skipped\n");
+    } else {
+        send_ok(&b.net, "127.0.0.1", pa, "after");
+        pump_until(&ev, &sa, 1);
+        ck_assert_str_eq(sa.g[0].data, "after");
+        ck_assert_uint_eq(b.net.stats.tx_failed, 0);
+    }
     net_close(&a.net);
     net_close(&b.net);
     ev_fini(&ev);
@@ -826,6 +1050,9 @@ int main(void)
     tcase_add_test(udp, udp_multicast_segment);
     tcase_add_test(udp, udp_data_before_token);
     tcase_add_test(udp, udp_read_bound_per_pass);
+    tcase_add_test(udp, udp_callback_sends_held);
+    tcase_add_test(udp, udp_trains);
+    tcase_add_test(udp, udp_stale_icmp_error_retried);
     tcase_add_test(udp, udp_ipv6);
     tcase_add_test(udp, udp_foreign_address_refused);
     tcase_add_test(udp, udp_cfg_from_conf);
