@@ -66,6 +66,24 @@ static struct net_fake *resolve(struct net_fake_hub *h,
     return NULL;
 }
 
+/* The sender of d, if it is still open, hears that nothing listens at
+ * d's destination. */
+static void answer_unreachable(struct net_fake_hub *h,
+                               const struct net_fake_dgram *d)
+{
+    struct net_fake *f;
+
+    for (f = h->nets; f != NULL; f = f->next)
+        if (f->open && net_addr_equal(&f->addr, &d->from) &&
+            net_addr_port(&d->from) == f->src_port) {
+            if (f->net.unreach != NULL) {
+                f->net.stats.unreach++;
+                f->net.unreach(f->net.recv_ctx, &d->to);
+            }
+            return;
+        }
+}
+
 static void deliver_cb(struct ev *ev, struct ev_timer *t)
 {
     struct net_fake_hub *h = t->data;
@@ -82,6 +100,8 @@ static void deliver_cb(struct ev *ev, struct ev_timer *t)
         f = resolve(h, &d->to, &port);
         if (f == NULL) {
             h->unreachable++;
+            if (h->icmp)
+                answer_unreachable(h, d);
         } else {
             h->delivered++;
             f->net.stats.rx++;

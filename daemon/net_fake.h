@@ -18,7 +18,10 @@
  *   send port (net_fake.src_port), as with net_udp. The destination is
  *   resolved at delivery: an open net_fake with that address whose port P
  *   or P+1 is the destination port; none means the copy is lost
- *   (`unreachable`), as a datagram to a stopped daemon is.
+ *   (`unreachable`), as a datagram to a stopped daemon is. With `icmp`
+ *   set, the sender is then told as a host answers for a dead process:
+ *   its net.unreach (if set, and the sender still open) with the
+ *   destination, at that delivery.
  * - A segment broadcast queues one copy for every other open net_fake of
  *   the same segment number (in open order), addressed to its port P.
  * - The fate hook, when set, decides every copy before it is queued: how
@@ -58,6 +61,7 @@ struct net_fake_hub {
                                     * answers at once then never lets a
                                     * stepped clock move: use >= 1) */
     net_fake_fate_fn fate;         /* NULL: every copy arrives */
+    int icmp;                      /* report unreachable copies (above) */
     void *fate_ctx;
     uint64_t in_flight, delivered, dropped, unreachable;
     uint16_t next_port;            /* next "ephemeral" send port */

@@ -7,8 +7,8 @@
  * them; thousands are a matter of N). Prints the result, and for every
  * failure the command line that repeats it. `--logs DIR` also writes the
  * client logs and the fault timeline of the run to DIR, for
- * `tests/evscheck DIR`; `--services` with `--sweep` replaces the sweep's
- * choice of services. Exit 0 when every run passed.
+ * `tests/evscheck DIR`; `--services` and `--icmp 1` with `--sweep`
+ * replace the sweep's choice of services and its silent crashes. Exit 0 when every run passed.
  */
 #include "config.h"
 
@@ -57,6 +57,7 @@ int main(int argc, char **argv)
     uint64_t sweep = 0, from = 0, k;
     unsigned failed = 0;
     unsigned services;
+    int icmp;
     int i = 1, verbose;
     const char *logs;
     double t0;
@@ -77,11 +78,12 @@ int main(int argc, char **argv)
                     "[--loss P] [--dup P] [--reorder P] [--delay MS] "
                     "[--rate MS] [--max-size B] [--services S,S...] "
                     "[--settle MS] [--logs DIR] "
-                    "[-v] | --sweep N [--from K]\n");
+                    "[--icmp 0|1] [-v] | --sweep N [--from K]\n");
             return 2;
         }
     }
     services = o.services;
+    icmp = o.icmp;
     if (!sweep) {
         if (!o.services)
             o.services = DSIM_SVC_ALL;
@@ -96,6 +98,7 @@ int main(int argc, char **argv)
         o.logs_dir = logs;
         if (services)
             o.services = services;
+        o.icmp = icmp;
         if (one(&o, 1) != 0)
             failed++;
     }

@@ -385,6 +385,7 @@ static int setup(struct dsim *s)
     s->hub.latency_ms = 1;
     s->hub.fate = fate;
     s->hub.fate_ctx = s;
+    s->hub.icmp = s->o.icmp;
     s->hub_up = 1;
     log_init(&s->log);
     if (s->o.verbose) {

@@ -90,6 +90,8 @@ struct dsim_opts {
     unsigned settle_ms;         /* liveness bound after the last fault; 0:
                                    40 s, 70 s with several segments */
     int kill_clients;           /* one run in three kills a client */
+    int icmp;                   /* a crashed daemon's host answers
+                                   "port unreachable" (net_fake.h) */
     int timely;                 /* check §15 property 16's LAN bounds
                                    (one segment, loss below 5 %, no
                                    token loss) */

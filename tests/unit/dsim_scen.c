@@ -314,11 +314,11 @@ void dsim_command(const struct dsim_opts *o, char *buf, size_t len)
              "tests/dsim --seed %" PRIu64 " --daemons %u --scenario %s "
              "--segments %u --clients %u --loss %g --dup %g --reorder %g "
              "--delay %u --rate %u --max-size %u --services %s --settle %u "
-             "--timely %d --kill-clients %d",
+             "--timely %d --kill-clients %d --icmp %d",
              o->seed, o->daemons, dsim_scenario_name(o->scenario),
              o->segments, o->clients, o->loss, o->dup, o->reorder,
              o->delay_max_ms, o->rate_ms, o->max_size, svcs, o->settle_ms,
-             o->timely, o->kill_clients);
+             o->timely, o->kill_clients, o->icmp);
 }
 
 static int parse_services(const char *v, unsigned *out)
@@ -366,7 +366,7 @@ int dsim_parse_opt(struct dsim_opts *o, int argc, char **argv, int *i)
         { "--delay", 0, 1000 }, { "--rate", 1, 1e6 },
         { "--max-size", 32, SPW_MAX_MESSAGE_BODY_LEN - 64 },
         { "--settle", 0, 1e9 }, { "--timely", 0, 1 },
-        { "--kill-clients", 0, 1 },
+        { "--kill-clients", 0, 1 }, { "--icmp", 0, 1 },
     };
     const char *a = argv[*i];
     const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
@@ -419,7 +419,8 @@ int dsim_parse_opt(struct dsim_opts *o, int argc, char **argv, int *i)
     case 9: o->max_size = (unsigned)x; break;
     case 10: o->settle_ms = (unsigned)x; break;
     case 11: o->timely = (int)x; break;
-    default: o->kill_clients = (int)x; break;
+    case 12: o->kill_clients = (int)x; break;
+    default: o->icmp = (int)x; break;
     }
     *i += 2;
     return 0;

@@ -844,6 +844,18 @@ START_TEST(fake_delivery)
     send_ok(&r.n[0].net, "10.0.0.2", 4805, "void");
     drain(&r);
     ck_assert_uint_eq(r.hub.unreachable, 2);
+    ck_assert_int_eq(r.s[0].n_unreach, 0);      /* silent without icmp */
+
+    /* With icmp, the sender hears of each, with the destination. */
+    r.hub.icmp = 1;
+    r.n[0].net.unreach = sink_unreach;
+    send_ok(&r.n[0].net, "10.0.0.9", 4804, "void");
+    drain(&r);
+    ck_assert_int_eq(r.s[0].n_unreach, 1);
+    same = addr("10.0.0.9", 4804);
+    ck_assert(net_addr_equal(&r.s[0].unreach_to, &same));
+    ck_assert_uint_eq(net_addr_port(&r.s[0].unreach_to), 4804);
+    ck_assert_uint_eq(r.n[0].net.stats.unreach, 1);
     fake_down(&r, 3);
 }
 END_TEST
