@@ -4,7 +4,8 @@
 # ring.md §15 by evscheck (tests/unit/dsim.h); tests/dsim is its command
 # line.
 DSIM_SOURCES = tests/unit/dsim.c tests/unit/dsim_client.c \
-	tests/unit/dsim_scen.c tests/unit/dsim.h tests/unit/dsim_int.h
+	tests/unit/dsim_scen.c tests/unit/dsim.h tests/unit/dsim_int.h \
+	tests/unit/simopt.c tests/unit/simopt.h
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/test_dsim tests/dsim
 TESTS += tests/unit/test_dsim

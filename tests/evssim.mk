@@ -16,6 +16,7 @@ endif
 # evslog (tests/unit/evssim.c); tests/evssim is its command line.
 EVSSIM_SOURCES = tests/unit/evssim.c tests/unit/evssim_scen.c \
 	tests/unit/simnet.c tests/unit/simnet.h \
+	tests/unit/simopt.c tests/unit/simopt.h \
 	tests/unit/evssim.h tests/unit/evssim_int.h \
 	tests/unit/evslog.c tests/unit/evslog.h
 if HAVE_CHECK

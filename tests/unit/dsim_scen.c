@@ -10,9 +10,11 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "dsim_int.h"
+#include "simopt.h"
 
 static const char *const scen_names[DSIM_NSCENARIOS] = {
     "steady", "crash", "restart", "partition", "cascade", "token", "random"
@@ -343,35 +345,32 @@ static int parse_services(const char *v, unsigned *out)
     return 0;
 }
 
-static int num(const char *v, double lo, double hi, double *out)
-{
-    char *end;
-    double x;
-
-    if (!v)
-        return -1;
-    x = strtod(v, &end);
-    if (end == v || *end || x < lo || x > hi)
-        return -1;
-    *out = x;
-    return 0;
-}
+#define DSIM_OPT(name, lo, hi, type, field) \
+    { name, lo, hi, type, offsetof(struct dsim_opts, field), scen_names }
 
 int dsim_parse_opt(struct dsim_opts *o, int argc, char **argv, int *i)
 {
-    static const struct { const char *name; double lo, hi; } t[] = {
-        { "--seed", 0, 1e18 }, { "--daemons", 2, DSIM_MAX_DAEMONS },
-        { "--segments", 1, 3 }, { "--clients", 1, DSIM_MAX_CLIENTS },
-        { "--loss", 0, 1 }, { "--dup", 0, 1 }, { "--reorder", 0, 1 },
-        { "--delay", 0, 1000 }, { "--rate", 1, 1e6 },
-        { "--max-size", 32, SPW_MAX_MESSAGE_BODY_LEN - 64 },
-        { "--settle", 0, 1e9 }, { "--timely", 0, 1 },
-        { "--kill-clients", 0, 1 }, { "--icmp", 0, 1 },
+    static const struct simopt t[] = {
+        DSIM_OPT("--seed", 0, 1e18, SIMOPT_U64, seed),
+        DSIM_OPT("--daemons", 2, DSIM_MAX_DAEMONS, SIMOPT_UNSIGNED, daemons),
+        DSIM_OPT("--segments", 1, 3, SIMOPT_UNSIGNED, segments),
+        DSIM_OPT("--clients", 1, DSIM_MAX_CLIENTS, SIMOPT_UNSIGNED, clients),
+        DSIM_OPT("--loss", 0, 1, SIMOPT_DOUBLE, loss),
+        DSIM_OPT("--dup", 0, 1, SIMOPT_DOUBLE, dup),
+        DSIM_OPT("--reorder", 0, 1, SIMOPT_DOUBLE, reorder),
+        DSIM_OPT("--delay", 0, 1000, SIMOPT_UNSIGNED, delay_max_ms),
+        DSIM_OPT("--rate", 1, 1e6, SIMOPT_UNSIGNED, rate_ms),
+        DSIM_OPT("--max-size", 32, SPW_MAX_MESSAGE_BODY_LEN - 64,
+                 SIMOPT_UNSIGNED, max_size),
+        DSIM_OPT("--settle", 0, 1e9, SIMOPT_UNSIGNED, settle_ms),
+        DSIM_OPT("--timely", 0, 1, SIMOPT_INT, timely),
+        DSIM_OPT("--kill-clients", 0, 1, SIMOPT_INT, kill_clients),
+        DSIM_OPT("--icmp", 0, 1, SIMOPT_INT, icmp),
+        DSIM_OPT("--scenario", 0, DSIM_NSCENARIOS - 1, SIMOPT_CHOICE,
+                 scenario),
     };
     const char *a = argv[*i];
     const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
-    size_t k;
-    double x;
 
     if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
         o->verbose = 1;
@@ -389,41 +388,8 @@ int dsim_parse_opt(struct dsim_opts *o, int argc, char **argv, int *i)
         *i += 2;
         return 0;
     }
-    if (!strcmp(a, "--scenario")) {
-        int sc;
-
-        for (sc = 0; sc < DSIM_NSCENARIOS; sc++)
-            if (v && !strcmp(v, scen_names[sc]))
-                break;
-        if (sc == DSIM_NSCENARIOS)
-            return -1;
-        o->scenario = sc;
-        *i += 2;
-        return 0;
-    }
-    for (k = 0; k < sizeof t / sizeof t[0]; k++)
-        if (!strcmp(a, t[k].name))
-            break;
-    if (k == sizeof t / sizeof t[0] || num(v, t[k].lo, t[k].hi, &x))
-        return -1;
-    switch (k) {
-    case 0: o->seed = (uint64_t)x; break;
-    case 1: o->daemons = (unsigned)x; break;
-    case 2: o->segments = (unsigned)x; break;
-    case 3: o->clients = (unsigned)x; break;
-    case 4: o->loss = x; break;
-    case 5: o->dup = x; break;
-    case 6: o->reorder = x; break;
-    case 7: o->delay_max_ms = (unsigned)x; break;
-    case 8: o->rate_ms = (unsigned)x; break;
-    case 9: o->max_size = (unsigned)x; break;
-    case 10: o->settle_ms = (unsigned)x; break;
-    case 11: o->timely = (int)x; break;
-    case 12: o->kill_clients = (int)x; break;
-    default: o->icmp = (int)x; break;
-    }
-    *i += 2;
-    return 0;
+    return simopt_number(t, sizeof t / sizeof t[0], o, argc, argv, i) == 1
+               ? 0 : -1;
 }
 
 void dsim_opts_sweep(struct dsim_opts *o, uint64_t k)

@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "ring/node.h"
@@ -18,6 +19,7 @@
 #include "sp.h"
 #include "evslog.h"
 #include "evssim.h"
+#include "simopt.h"
 #include "evssim_int.h"
 
 static const char *const scen_names[EVSSIM_NSCENARIOS] = {
@@ -402,33 +404,29 @@ void evssim_command(const struct evssim_opts *o, char *buf, size_t len)
              o->lenient_reliable ? " --lenient-reliable" : "");
 }
 
-static int num(const char *v, double lo, double hi, double *out)
-{
-    char *end;
-    double x;
-
-    if (!v)
-        return -1;
-    x = strtod(v, &end);
-    if (end == v || *end || x < lo || x > hi)
-        return -1;
-    *out = x;
-    return 0;
-}
+#define EVSSIM_OPT(name, lo, hi, type, field) \
+    { name, lo, hi, type, offsetof(struct evssim_opts, field), scen_names }
 
 int evssim_parse_opt(struct evssim_opts *o, int argc, char **argv, int *i)
 {
-    static const struct { const char *name; double lo, hi; } t[] = {
-        { "--seed", 0, 1e18 }, { "--daemons", 2, EVSSIM_MAX_DAEMONS },
-        { "--segments", 1, 3 }, { "--loss", 0, 1 }, { "--dup", 0, 1 },
-        { "--reorder", 0, 1 }, { "--delay", 0, 1000 },
-        { "--rate", 1, 1e6 }, { "--max-size", ESIM_MIN_MSG, ESIM_MAX_MSG },
-        { "--settle", 0, 1e9 }, { "--window", 0, 1e6 },
+    static const struct simopt t[] = {
+        EVSSIM_OPT("--seed", 0, 1e18, SIMOPT_U64, seed),
+        EVSSIM_OPT("--daemons", 2, EVSSIM_MAX_DAEMONS, SIMOPT_UNSIGNED,
+                   daemons),
+        EVSSIM_OPT("--segments", 1, 3, SIMOPT_UNSIGNED, segments),
+        EVSSIM_OPT("--loss", 0, 1, SIMOPT_DOUBLE, loss),
+        EVSSIM_OPT("--dup", 0, 1, SIMOPT_DOUBLE, dup),
+        EVSSIM_OPT("--reorder", 0, 1, SIMOPT_DOUBLE, reorder),
+        EVSSIM_OPT("--delay", 0, 1000, SIMOPT_UNSIGNED, delay_max_ms),
+        EVSSIM_OPT("--rate", 1, 1e6, SIMOPT_UNSIGNED, rate_ms),
+        EVSSIM_OPT("--max-size", ESIM_MIN_MSG, ESIM_MAX_MSG,
+                   SIMOPT_UNSIGNED, max_size),
+        EVSSIM_OPT("--settle", 0, 1e9, SIMOPT_UNSIGNED, settle_ms),
+        EVSSIM_OPT("--window", 0, 1e6, SIMOPT_UNSIGNED, window),
+        EVSSIM_OPT("--scenario", 0, EVSSIM_NSCENARIOS - 1, SIMOPT_CHOICE,
+                   scenario),
     };
     const char *a = argv[*i];
-    const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
-    size_t k;
-    double x;
 
     if (!strcmp(a, "--lenient-reliable")) {
         o->lenient_reliable = 1;
@@ -440,38 +438,8 @@ int evssim_parse_opt(struct evssim_opts *o, int argc, char **argv, int *i)
         (*i)++;
         return 0;
     }
-    if (!strcmp(a, "--scenario")) {
-        int sc;
-
-        for (sc = 0; sc < EVSSIM_NSCENARIOS; sc++)
-            if (v && !strcmp(v, scen_names[sc]))
-                break;
-        if (sc == EVSSIM_NSCENARIOS)
-            return -1;
-        o->scenario = sc;
-        *i += 2;
-        return 0;
-    }
-    for (k = 0; k < sizeof(t) / sizeof(t[0]); k++)
-        if (!strcmp(a, t[k].name))
-            break;
-    if (k == sizeof(t) / sizeof(t[0]) || num(v, t[k].lo, t[k].hi, &x))
-        return -1;
-    switch (k) {
-    case 0: o->seed = (uint64_t)x; break;
-    case 1: o->daemons = (unsigned)x; break;
-    case 2: o->segments = (unsigned)x; break;
-    case 3: o->loss = x; break;
-    case 4: o->dup = x; break;
-    case 5: o->reorder = x; break;
-    case 6: o->delay_max_ms = (unsigned)x; break;
-    case 7: o->rate_ms = (unsigned)x; break;
-    case 8: o->max_size = (unsigned)x; break;
-    case 9: o->settle_ms = (unsigned)x; break;
-    default: o->window = (unsigned)x; break;
-    }
-    *i += 2;
-    return 0;
+    return simopt_number(t, sizeof t / sizeof t[0], o, argc, argv, i) == 1
+               ? 0 : -1;
 }
 
 void evssim_opts_sweep(struct evssim_opts *o, uint64_t k)
