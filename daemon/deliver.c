@@ -116,6 +116,25 @@ static void to_group_members(struct deliver *d, const struct group *g,
     }
 }
 
+static int dset_keep(void *ctx, int daemon);
+
+/* Whether a message of a client of `origin` to g was sent in a view of
+ * g that g's local members do not have. From an exchange's start until
+ * its merged views are shown (or the next regular configuration), the
+ * views shown before it are those of this daemon's synced set only: a
+ * client elsewhere sends in its own side's views, and delivering its
+ * message here puts it in another view than at its sender (§15
+ * properties 6, 14). Its side delivers it. A view shown since from the
+ * merged (or common) table is the same on every side. */
+static int other_views(struct deliver *d, const struct group *g, int origin)
+{
+    if (!d->split || !(g->flags & GROUP_SPLIT) ||
+        dset_keep(&d->xsynced, origin))
+        return 0;
+    d->n_split_dropped++;
+    return 1;
+}
+
 static void deliver_data(struct deliver *d, const struct order_req *r)
 {
     struct msg *m = r->msg;
@@ -150,7 +169,7 @@ static void deliver_data(struct deliver *d, const struct order_req *r)
             struct group *g;
             groups_name_key(key, dst);
             g = groups_find(d->gs, key);
-            if (g != NULL)
+            if (g != NULL && !other_views(d, g, r->origin))
                 to_group_members(d, g, m, stamp, &flow);
         }
     }
@@ -179,7 +198,7 @@ static const char **member_names(const struct group *g, const char **buf,
  * `origin` (the joining or leaving session, NULL for a disconnect) made;
  * an origin that floods congested members is held back like a sender of
  * data. */
-static void notify(struct deliver *d, const struct group *g, uint32_t cause,
+static void notify(struct deliver *d, struct group *g, uint32_t cause,
                    const char *changed, struct sess *origin)
 {
     const char *buf[64] = {NULL};
@@ -200,6 +219,7 @@ static void notify(struct deliver *d, const struct group *g, uint32_t cause,
     gid.memb_id = g->gid.memb_id;
     gid.memb_time = g->gid.memb_time;
     gid.index = g->gid.index;
+    g->flags &= ~GROUP_SPLIT;  /* a view of the (common) table */
     m = memb_change(g->name, cause, &gid, names, g->n_members, changed);
     if (names != buf)
         free((void *)names);
@@ -292,7 +312,7 @@ static void signal_changed(struct deliver *d)
 /* The REG_MEMB_MESS | CAUSED_BY_NETWORK view of g to its local members:
  * one message per virtual-synchrony set that holds local members, since
  * only the own-set offset differs (client-protocol.md §9.3). */
-static void notify_network(struct deliver *d, const struct group *g,
+static void notify_network(struct deliver *d, struct group *g,
                            enum groups_vs_class (*cls)(
                                void *, const struct gmember *),
                            void *cls_ctx)
@@ -307,6 +327,7 @@ static void notify_network(struct deliver *d, const struct group *g,
 
     if (n == 0)
         return;
+    g->flags &= ~GROUP_SPLIT;  /* a view of the (common) table */
     order = malloc(n * sizeof *order);
     names = malloc(n * sizeof *names);
     list = malloc(n * sizeof *list);
@@ -660,6 +681,26 @@ static int hold(struct deliver *d, const struct order_req *r)
     return 0;
 }
 
+static void mark_split(struct hmap_node *n, void *ctx)
+{
+    struct group *g = hmap_entry(n, struct group, hnode);
+
+    if (ctx != NULL)
+        g->flags |= GROUP_SPLIT;
+    else
+        g->flags &= ~GROUP_SPLIT;
+}
+
+/* Whether the views shown are this daemon's synced set's only (see
+ * other_views): from an exchange's start, for every group there is. */
+static void set_split(struct deliver *d, int on)
+{
+    if (!on && !d->split)
+        return;
+    d->split = on;
+    hmap_each(&d->gs->groups, mark_split, on ? d : NULL);
+}
+
 /* Apply the held requests in their order (the exchange has ended). */
 static void replay(struct deliver *d)
 {
@@ -674,6 +715,16 @@ static void replay(struct deliver *d)
             msg_unref(v[i].msg);
     }
     free(v);
+}
+
+/* The exchange of the previous configuration is given up: apply what
+ * its synced set held. */
+static void give_up(struct deliver *d)
+{
+    log_msg(d->log, LOG_C_GROUPS, LOG_INFO, "groups: exchange of the "
+            "previous configuration given up");
+    gstate_end(&d->xchg);
+    replay(d);
 }
 
 static int dset_first(const struct deliver_dset *s)
@@ -742,13 +793,15 @@ static void exchange_done(struct deliver *d)
         dset_of_view(&d->synced, &d->conf);
         settle(d);
         deliver_set_phase(d, DELIVER_SETTLED, "group states merged");
-    } else {
-        dset_of_view(&d->synced, &d->trans);
-        groups_mark_daemons(d->gs, dset_keep, &d->synced);
-        signal_changed(d);
-        log_msg(d->log, LOG_C_GROUPS, LOG_INFO, "groups: exchange of the "
-                "previous configuration completed in its transitional part");
+        set_split(d, 0);
+        replay(d);
+        return;
     }
+    dset_of_view(&d->synced, &d->trans);
+    groups_mark_daemons(d->gs, dset_keep, &d->synced);
+    signal_changed(d);
+    log_msg(d->log, LOG_C_GROUPS, LOG_INFO, "groups: exchange of the "
+            "previous configuration completed in its transitional part");
     replay(d);
 }
 
@@ -799,12 +852,9 @@ static void regular_view(struct deliver *d, const struct order_view *v)
                 t.members[t.n_members++] = v->members[i];
         transitional_view(d, &t);
     }
-    if (d->xchg.active) {
-        log_msg(d->log, LOG_C_GROUPS, LOG_INFO, "groups: exchange of the "
-                "previous configuration given up");
-        gstate_end(&d->xchg);
-        replay(d);
-    }
+    if (d->xchg.active)
+        give_up(d);
+    set_split(d, 0);
     groups_set_view(d->gs, v->memb_id, v->memb_time);
     /* Only the state of the daemons this one is synchronised with goes
      * on; members elsewhere are gone, or come back by the exchange. */
@@ -816,6 +866,8 @@ static void regular_view(struct deliver *d, const struct order_view *v)
         return;
     }
     dset_of_view(&keep, v);
+    d->xsynced = d->synced;
+    set_split(d, 1);
     gstate_begin(&d->xchg, v->memb_id, v->memb_time, keep.in);
     deliver_set_phase(d, DELIVER_EXCHANGE, "daemons joined");
     if (dset_first(&d->synced) == d->my_index)

@@ -50,6 +50,15 @@
  *   applied in order once it ends (completed or given up), after the
  *   views it causes. The ordering layer is expected to hold client
  *   traffic during the exchange (rule 77), so normally none arrive.
+ * - Until an exchange's merged views are shown (or, if it is given up
+ *   or completes in the transitional part, until the next regular
+ *   configuration), each side's clients are in their own side's views:
+ *   a data message of a client of a daemon outside this one's synced set
+ *   at the exchange's start, held or not, is not given to the local
+ *   members of a group still in a view shown before the exchange (§15
+ *   properties 6, 14); its own side delivers it. Joins, leaves and kills
+ *   apply as usual, and a view shown from the table since (a join's) is
+ *   the same on every side: data to that group is delivered again.
  * - With one daemon (order.c today) the regular configuration is always
  *   the synced set: no exchange, no GROUPS message.
  * - Phases (deliver_set_phase is their only writer): "settled" (groups
@@ -126,6 +135,14 @@ struct deliver {
                                 * msg reference moves to the callee */
     size_t chunk;              /* GROUPS body bytes: GSTATE_CHUNK */
     struct gstate_xchg xchg;   /* the running exchange */
+    struct deliver_dset xsynced;   /* the synced set when the running
+                                    * exchange began: whose held requests
+                                    * were made in the same group views
+                                    * as this daemon's */
+    int split;                 /* from an exchange's start to its merged
+                                * views (or the next regular
+                                * configuration): clients outside xsynced
+                                * are in other group views */
     struct order_req *held;    /* requests held during the exchange */
     size_t n_held, cap_held;
     struct log_limit bad_limit;    /* lines about refused daemon input */
@@ -133,6 +150,7 @@ struct deliver {
     uint64_t n_network;        /* NETWORK views built (one per own set) */
     uint64_t n_bad;            /* daemon messages refused */
     uint64_t n_held_total;     /* requests held by exchanges */
+    uint64_t n_split_dropped;  /* requests made in other group views */
 };
 
 void deliver_init(struct deliver *d, struct groups *gs, struct sessions *ss,

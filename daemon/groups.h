@@ -90,6 +90,9 @@ struct gmember {
 #define GROUP_CHANGED 0x1u      /* a NETWORK view is due (on the list) */
 #define GROUP_SIGNALLED 0x2u    /* its local members got TRANSITION_MESS
                                  * since their last regular view */
+#define GROUP_SPLIT 0x4u        /* its local members' view is one the
+                                 * other side of an unfinished group-state
+                                 * exchange does not have (deliver.c) */
 
 struct group {
     struct hmap_node hnode;

@@ -1065,6 +1065,133 @@ START_TEST(cascade_gives_up)
 }
 END_TEST
 
+/* {n1,n2} and {n3} merge; their exchange completes only in the
+ * transitional part of the merged configuration, so no merged view is
+ * shown before the next one. Until then a's view of g is {n1,n2}'s and
+ * c's is n3's: a message of c, held or not, is c's side's only, and one
+ * of a is not c's (§15 properties 6 and 14, dsim seed 47). */
+START_TEST(cascade_data_stays_in_its_views)
+{
+    struct fake *a, *b, *c;
+
+    sims_new(3);
+    regular(10, 100, 0x3);
+    regular(30, 300, 0x4);
+    a = client(0, "#a#n1");
+    b = client(1, "#b#n2");
+    c = client(2, "#c#n3");
+    request(0x3, ORDER_JOIN, 0, "#a#n1", "g");
+    request(0x3, ORDER_JOIN, 1, "#b#n2", "g");
+    request(0x4, ORDER_JOIN, 2, "#c#n3", "g");
+    drain(a);
+    drain(b);
+    drain(c);
+    view_to(0x3, 1, 10, 399, 0x3);
+    view_to(0x4, 1, 30, 399, 0x4);
+    view_to(0x7, 0, 10, 400, 0x7);
+    data(0x7, 2, "#c#n3", "g", "held from c");
+    data(0x7, 0, "#a#n1", "g", "held from a");
+    view_to(0x7, 1, 10, 410, 0x7);   /* the merged ring changes again */
+    pump(0x7);                       /* completes in its transitional part */
+    data(0x7, 2, "#c#n3", "g", "late from c");
+    data(0x7, 1, "#b#n2", "g", "late from b");
+    expect_trans(a, "g", 10, 100, 2);
+    expect_data(a, "held from a");
+    expect_data(a, "late from b");
+    expect_none(a);
+    expect_trans(b, "g", 10, 100, 2);
+    expect_data(b, "held from a");
+    expect_data(b, "late from b");
+    expect_none(b);
+    expect_trans(c, "g", 30, 300, 1);
+    expect_data(c, "held from c");
+    expect_data(c, "late from c");
+    expect_none(c);
+    regular(10, 411, 0x7);
+    expect_reg(a, "g", CAUSED_BY_NETWORK, 10, 411, 1,
+               "#a#n1 #b#n2 #c#n3", "#a#n1 #b#n2|#c#n3", 0);
+    expect_reg(c, "g", CAUSED_BY_NETWORK, 10, 411, 1,
+               "#a#n1 #b#n2 #c#n3", "#a#n1 #b#n2|#c#n3", 1);
+    data(0x7, 2, "#c#n3", "g", "merged");
+    expect_data(a, "merged");
+    expect_data(c, "merged");
+    free(same_tables(0x7));
+}
+END_TEST
+
+/* The same merge, but n3's state never comes: the exchange is given up
+ * at the next configuration. What n3's client sent meanwhile was sent in
+ * n3's views, which a never had: not delivered to it. */
+START_TEST(given_up_data_stays_in_its_views)
+{
+    struct fake *a, *c;
+
+    sims_new(3);
+    regular(10, 100, 0x3);
+    regular(30, 300, 0x4);
+    a = client(0, "#a#n1");
+    c = client(2, "#c#n3");
+    request(0x3, ORDER_JOIN, 0, "#a#n1", "g");
+    request(0x4, ORDER_JOIN, 2, "#c#n3", "g");
+    drain(a);
+    drain(c);
+    view_to(0x3, 1, 10, 399, 0x3);
+    view_to(0x4, 1, 30, 399, 0x4);
+    view_to(0x7, 0, 10, 400, 0x7);
+    ck_assert_int_eq(n_wire, 2);     /* n1's first, then n3's */
+    pump_n(0x7, 1);
+    data(0x7, 2, "#c#n3", "g", "from c");
+    data(0x7, 0, "#a#n1", "g", "from a");
+    view_to(0x7, 1, 10, 410, 0x7);
+    pump_n(0x0, 1);                  /* n3's state is lost */
+    view_to(0x7, 0, 10, 411, 0x7);
+    expect_data(a, "from a");
+    expect_none(a);
+    expect_data(c, "from c");
+    expect_none(c);
+    pump(0x7);
+    expect_reg(a, "g", CAUSED_BY_NETWORK, 10, 411, 1, "#a#n1 #c#n3",
+               "#a#n1|#c#n3", 0);
+    expect_reg(c, "g", CAUSED_BY_NETWORK, 10, 411, 1, "#a#n1 #c#n3",
+               "#a#n1|#c#n3", 1);
+    free(same_tables(0x7));
+}
+END_TEST
+
+/* n2 comes back empty while n1 holds g; its client joins during the
+ * exchange, which completes in the transitional part: the joins are
+ * shown from the merged table, the same view on both sides, so what is
+ * sent to g then reaches both (dsim seed 178). */
+START_TEST(joined_view_is_shared)
+{
+    struct fake *a, *b;
+
+    sims_new(2);
+    regular(10, 100, 0x1);
+    regular(20, 200, 0x2);
+    a = client(0, "#a#n1");
+    b = client(1, "#b#n2");
+    request(0x1, ORDER_JOIN, 0, "#a#n1", "g");
+    drain(a);
+    view_to(0x1, 1, 10, 399, 0x1);
+    view_to(0x2, 1, 20, 399, 0x2);
+    view_to(0x3, 0, 10, 400, 0x3);
+    request(0x3, ORDER_JOIN, 1, "#b#n2", "g");
+    data(0x3, 0, "#a#n1", "g", "after the join");
+    view_to(0x3, 1, 10, 410, 0x3);
+    pump(0x3);
+    expect_reg(a, "g", CAUSED_BY_JOIN, 10, 100, 2, "#a#n1 #b#n2", "#b#n2",
+               0);
+    expect_data(a, "after the join");
+    expect_none(a);
+    expect_reg(b, "g", CAUSED_BY_JOIN, 10, 100, 2, "#a#n1 #b#n2", "#b#n2",
+               0);
+    expect_data(b, "after the join");
+    expect_none(b);
+    free(same_tables(0x3));
+}
+END_TEST
+
 /* One daemon (order.c today): its configuration is always its synced
  * set, nothing is sent. */
 START_TEST(one_daemon_no_exchange)
@@ -1186,6 +1313,9 @@ int main(void)
     tcase_add_test(tc, requests_wait_for_exchange);
     tcase_add_test(tc, cascade_completes_in_transitional);
     tcase_add_test(tc, cascade_gives_up);
+    tcase_add_test(tc, cascade_data_stays_in_its_views);
+    tcase_add_test(tc, given_up_data_stays_in_its_views);
+    tcase_add_test(tc, joined_view_is_shared);
     tcase_add_test(tc, one_daemon_no_exchange);
     tcase_add_test(tc, hostile_requests);
     suite_add_tcase(s, tc);

@@ -72,6 +72,28 @@ static const char *const regressions[] = {
     "--seed 110 --daemons 14 --scenario cascade --segments 2 --clients 1 "
     "--loss 0 --dup 0 --reorder 0.05 --delay 2 --rate 300 --max-size 4000 "
     "--services FIFO,CAUSAL,AGREED,SAFE --settle 0",
+    /* A configuration change interrupted a group-state exchange. Until
+     * the merged views are shown, each side's clients are in their own
+     * side's views of a group; a message of the other side, held during
+     * the exchange or delivered after a merge in the transitional part,
+     * reached them in a view that was not its sender's (properties 6,
+     * 9, 14). It is now delivered on its sender's side only
+     * (deliver.c other_views). */
+    "--seed 47 --daemons 8 --scenario cascade --segments 1 --clients 1 "
+    "--loss 0.08 --dup 0 --reorder 0 --delay 2 --rate 150 "
+    "--max-size 4000 --settle 0",
+    "--seed 154 --daemons 10 --scenario random --segments 1 --clients 1 "
+    "--loss 0.08 --dup 0 --reorder 0.05 --delay 1 --rate 250 "
+    "--max-size 60000 --settle 0",
+    "--seed 430 --daemons 7 --scenario restart --segments 1 --clients 2 "
+    "--loss 0.08 --dup 0 --reorder 0.05 --delay 1 --rate 300 "
+    "--max-size 4000 --settle 0",
+    "--seed 490 --daemons 8 --scenario random --segments 1 --clients 2 "
+    "--loss 0.08 --dup 0 --reorder 0.05 --delay 1 --rate 300 "
+    "--max-size 4000 --settle 0",
+    "--seed 516 --daemons 5 --scenario cascade --segments 1 --clients 2 "
+    "--loss 0.08 --dup 0.02 --reorder 0 --delay 3 --rate 100 "
+    "--max-size 4000 --settle 0",
 };
 
 START_TEST(regression)
@@ -90,27 +112,11 @@ END_TEST
 static const struct {
     const char *line, *expect;
 } known[] = {
-    /* A change that interrupts a group-state exchange (cascades under 8 %
-     * loss): requests held during it are applied afterwards in each
-     * daemon's old group views, so a message reaches clients of another
-     * component, or in another view than at its sender (properties 6,
-     * 10, 14). The class of the first dsim report (deliver.c, gstate.c);
-     * the faster membership makes such cascades more frequent. */
-    { "--seed 47 --daemons 8 --scenario cascade --segments 1 --clients 1 "
-      "--loss 0.08 --dup 0 --reorder 0 --delay 2 --rate 150 "
-      "--max-size 4000 --settle 0", "P6:" },
-    { "--seed 154 --daemons 10 --scenario random --segments 1 --clients 1 "
-      "--loss 0.08 --dup 0 --reorder 0.05 --delay 1 --rate 250 "
-      "--max-size 60000 --settle 0", "P14:" },
-    { "--seed 430 --daemons 7 --scenario restart --segments 1 --clients 2 "
-      "--loss 0.08 --dup 0 --reorder 0.05 --delay 1 --rate 300 "
-      "--max-size 4000 --settle 0", "P6:" },
-    { "--seed 490 --daemons 8 --scenario random --segments 1 --clients 2 "
-      "--loss 0.08 --dup 0 --reorder 0.05 --delay 1 --rate 300 "
-      "--max-size 4000 --settle 0", "P6:" },
-    { "--seed 516 --daemons 5 --scenario cascade --segments 1 --clients 2 "
-      "--loss 0.08 --dup 0.02 --reorder 0 --delay 3 --rate 100 "
-      "--max-size 4000 --settle 0", "P6:" },
+    /* After a given-up exchange, a daemon's clients delivered (in
+     * their old views) what was held, which clients of daemons that
+     * were synchronised with it before but not in that configuration
+     * never had; both still shared a virtual-synchrony set in the next
+     * NETWORK view (property 10). */
     { "--seed 550 --daemons 14 --scenario partition --segments 1 "
       "--clients 1 --loss 0.08 --dup 0 --reorder 0.05 --delay 1 "
       "--rate 300 --max-size 60000 --settle 0", "P10:" },
