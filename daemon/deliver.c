@@ -717,14 +717,33 @@ static void replay(struct deliver *d)
     free(v);
 }
 
-/* The exchange of the previous configuration is given up: apply what
- * its synced set held. */
+static int dset_first(const struct deliver_dset *s);
+
+/* The exchange of the previous configuration (d->conf) is given up:
+ * apply what it held. Its clients then delivered, in their old views,
+ * messages that daemons synchronised with it before but not in that
+ * configuration never had: they must not share a virtual-synchrony set
+ * with them in the next NETWORK view (§15 properties 8, 10). So the
+ * memberships count as synchronised from now on under a key of their
+ * own: the configuration's time with the id of the first daemon of the
+ * synced set that went through it together (each such set replays the
+ * same requests; another set of the same configuration gets another
+ * key, as its clients had other views). */
 static void give_up(struct deliver *d)
 {
+    struct groups_key key;
+    size_t n = d->n_held;
+    int first = dset_first(&d->synced);
+
     log_msg(d->log, LOG_C_GROUPS, LOG_INFO, "groups: exchange of the "
             "previous configuration given up");
     gstate_end(&d->xchg);
     replay(d);
+    if (n == 0 || first < 0 || first >= d->dir.n)
+        return;
+    key.memb_id = d->dir.d[first].id;
+    key.memb_time = d->conf.memb_time;
+    groups_stamp_keys(d->gs, &key);
 }
 
 static int dset_first(const struct deliver_dset *s)

@@ -1158,6 +1158,55 @@ START_TEST(given_up_data_stays_in_its_views)
 }
 END_TEST
 
+/* n1 and n2 were synchronised in (10,100); n1 then goes through a
+ * configuration with n3 whose exchange is given up, and its client a
+ * delivers what it sent there, which b never gets. In the merged view
+ * a and b must not share a virtual-synchrony set (§15 properties 8,
+ * 10; dsim seeds 550, 1643): n1's memberships are synchronised in the
+ * given-up configuration now, under n1's id and its time. */
+START_TEST(given_up_splits_vs_sets)
+{
+    struct fake *a, *b, *c;
+
+    sims_new(3);
+    regular(10, 100, 0x3);
+    regular(30, 300, 0x4);
+    a = client(0, "#a#n1");
+    b = client(1, "#b#n2");
+    c = client(2, "#c#n3");
+    request(0x3, ORDER_JOIN, 0, "#a#n1", "g");
+    request(0x3, ORDER_JOIN, 1, "#b#n2", "g");
+    request(0x4, ORDER_JOIN, 2, "#c#n3", "g");
+    drain(a);
+    drain(b);
+    drain(c);
+    view_to(0x1, 1, 10, 150, 0x1);
+    view_to(0x2, 1, 10, 150, 0x2);
+    view_to(0x4, 1, 30, 150, 0x4);
+    view_to(0x5, 0, 10, 200, 0x5);
+    ck_assert_int_eq(n_wire, 2);     /* n1's first, then n3's */
+    data(0x5, 0, "#a#n1", "g", "from a");
+    view_to(0x5, 1, 10, 210, 0x5);
+    pump_n(0x5, 1);
+    pump_n(0x0, 1);                  /* n3's state is lost */
+    view_to(0x7, 0, 10, 220, 0x7);
+    expect_trans(a, "g", 10, 100, 2);
+    expect_data(a, "from a");
+    expect_none(a);
+    expect_trans(b, "g", 10, 100, 2);
+    expect_none(b);
+    expect_none(c);
+    pump(0x7);
+    expect_reg(a, "g", CAUSED_BY_NETWORK, 10, 220, 1, "#a#n1 #b#n2 #c#n3",
+               "#b#n2|#a#n1|#c#n3", 1);
+    expect_reg(b, "g", CAUSED_BY_NETWORK, 10, 220, 1, "#a#n1 #b#n2 #c#n3",
+               "#b#n2|#a#n1|#c#n3", 0);
+    expect_reg(c, "g", CAUSED_BY_NETWORK, 10, 220, 1, "#a#n1 #b#n2 #c#n3",
+               "#b#n2|#a#n1|#c#n3", 2);
+    free(same_tables(0x7));
+}
+END_TEST
+
 /* n2 comes back empty while n1 holds g; its client joins during the
  * exchange, which completes in the transitional part: the joins are
  * shown from the merged table, the same view on both sides, so what is
@@ -1316,6 +1365,7 @@ int main(void)
     tcase_add_test(tc, cascade_data_stays_in_its_views);
     tcase_add_test(tc, given_up_data_stays_in_its_views);
     tcase_add_test(tc, joined_view_is_shared);
+    tcase_add_test(tc, given_up_splits_vs_sets);
     tcase_add_test(tc, one_daemon_no_exchange);
     tcase_add_test(tc, hostile_requests);
     suite_add_tcase(s, tc);

@@ -94,6 +94,21 @@ static const char *const regressions[] = {
     "--seed 516 --daemons 5 --scenario cascade --segments 1 --clients 2 "
     "--loss 0.08 --dup 0.02 --reorder 0 --delay 3 --rate 100 "
     "--max-size 4000 --settle 0",
+    /* After a given-up exchange, a daemon's clients delivered (in their
+     * old views) what it held, which clients of daemons synchronised
+     * with it before but not in that configuration never had; both
+     * still shared a virtual-synchrony set in the next NETWORK view
+     * (property 10). The memberships are now synchronised under a key
+     * of the given-up configuration (deliver.c give_up). */
+    "--seed 550 --daemons 14 --scenario partition --segments 1 "
+    "--clients 1 --loss 0.08 --dup 0 --reorder 0.05 --delay 1 "
+    "--rate 300 --max-size 60000 --settle 0",
+    "--seed 1643 --daemons 5 --scenario cascade --segments 1 --clients 1 "
+    "--loss 0.08 --dup 0 --reorder 0 --delay 2 --rate 200 "
+    "--max-size 4000 --settle 0",
+    "--seed 1270 --daemons 8 --scenario restart --segments 1 --clients 2 "
+    "--loss 0.08 --dup 0 --reorder 0.05 --delay 1 --rate 300 "
+    "--max-size 60000 --settle 0",
 };
 
 START_TEST(regression)
@@ -112,14 +127,18 @@ END_TEST
 static const struct {
     const char *line, *expect;
 } known[] = {
-    /* After a given-up exchange, a daemon's clients delivered (in
-     * their old views) what was held, which clients of daemons that
-     * were synchronised with it before but not in that configuration
-     * never had; both still shared a virtual-synchrony set in the next
-     * NETWORK view (property 10). */
-    { "--seed 550 --daemons 14 --scenario partition --segments 1 "
+    /* Not analysed yet: failures of tests/dsim --sweep 2000 past the
+     * runs make check sweeps (all failed before the exchange fixes
+     * too). */
+    { "--seed 756 --daemons 4 --scenario random --segments 1 --clients 2 "
+      "--loss 0.08 --dup 0.02 --reorder 0 --delay 3 --rate 100 "
+      "--max-size 4000 --settle 0", "P10:" },
+    { "--seed 1342 --daemons 14 --scenario cascade --segments 1 "
       "--clients 1 --loss 0.08 --dup 0 --reorder 0.05 --delay 1 "
-      "--rate 300 --max-size 60000 --settle 0", "P10:" },
+      "--rate 150 --max-size 60000 --settle 0", "P6:" },
+    { "--seed 1764 --daemons 8 --scenario random --segments 1 --clients 2 "
+      "--loss 0.08 --dup 0 --reorder 0 --delay 3 --rate 250 "
+      "--max-size 4000 --settle 0", "P10:" },
 };
 
 /* A sweep run that is a known issue is left to known_issue. */
