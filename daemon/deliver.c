@@ -717,35 +717,6 @@ static void replay(struct deliver *d)
     free(v);
 }
 
-static int dset_first(const struct deliver_dset *s);
-
-/* The exchange of the previous configuration (d->conf) is given up:
- * apply what it held. Its clients then delivered, in their old views,
- * messages that daemons synchronised with it before but not in that
- * configuration never had: they must not share a virtual-synchrony set
- * with them in the next NETWORK view (§15 properties 8, 10). So the
- * memberships count as synchronised from now on under a key of their
- * own: the configuration's time with the id of the first daemon of the
- * synced set that went through it together (each such set replays the
- * same requests; another set of the same configuration gets another
- * key, as its clients had other views). */
-static void give_up(struct deliver *d)
-{
-    struct groups_key key;
-    size_t n = d->n_held;
-    int first = dset_first(&d->synced);
-
-    log_msg(d->log, LOG_C_GROUPS, LOG_INFO, "groups: exchange of the "
-            "previous configuration given up");
-    gstate_end(&d->xchg);
-    replay(d);
-    if (n == 0 || first < 0 || first >= d->dir.n)
-        return;
-    key.memb_id = d->dir.d[first].id;
-    key.memb_time = d->conf.memb_time;
-    groups_stamp_keys(d->gs, &key);
-}
-
 static int dset_first(const struct deliver_dset *s)
 {
     int i;
@@ -754,6 +725,33 @@ static int dset_first(const struct deliver_dset *s)
         if (s->in[i])
             return i;
     return -1;
+}
+
+/* The exchange of the previous configuration (d->conf) is given up:
+ * apply what it held. This daemon's synced set went through that
+ * configuration (and the transitional one that cut it down) without the
+ * daemons it was synchronised with before: its clients may have
+ * delivered messages (held ones, or in the transitional part of their
+ * old views) that those never had, and must not share a
+ * virtual-synchrony set with theirs in the next NETWORK view (§15
+ * properties 6, 8, 10). So the memberships are synchronised from now on
+ * under a key of their own: the configuration's time with the id of the
+ * first daemon of the synced set that went through it together (another
+ * synced set of the same configuration had other views: another key). */
+static void give_up(struct deliver *d)
+{
+    struct groups_key key;
+    int first = dset_first(&d->synced);
+
+    log_msg(d->log, LOG_C_GROUPS, LOG_INFO, "groups: exchange of the "
+            "previous configuration given up");
+    gstate_end(&d->xchg);
+    replay(d);
+    if (first < 0 || first >= d->dir.n)
+        return;
+    key.memb_id = d->dir.d[first].id;
+    key.memb_time = d->conf.memb_time;
+    groups_stamp_keys(d->gs, &key);
 }
 
 /* As the first daemon of its synced set, send the table (rule 76). */

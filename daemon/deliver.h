@@ -59,11 +59,11 @@
  *   properties 6, 14); its own side delivers it. Joins, leaves and kills
  *   apply as usual, and a view shown from the table since (a join's) is
  *   the same on every side: data to that group is delivered again.
- * - An exchange given up after its held requests were applied leaves the
- *   memberships synchronised under a key of their own (the given-up
- *   configuration's time, the id of the first daemon of the synced set
- *   that went through it), so that clients that delivered them are not
- *   put in one virtual-synchrony set with clients that did not.
+ * - A given-up exchange leaves the memberships synchronised under a key
+ *   of their own (the given-up configuration's time, the id of the first
+ *   daemon of the synced set that went through it), so that its clients
+ *   are not put in one virtual-synchrony set with clients of daemons
+ *   they were synchronised with before, which did not deliver the same.
  * - With one daemon (order.c today) the regular configuration is always
  *   the synced set: no exchange, no GROUPS message.
  * - Phases (deliver_set_phase is their only writer): "settled" (groups

@@ -1207,6 +1207,50 @@ START_TEST(given_up_splits_vs_sets)
 }
 END_TEST
 
+/* The same without anything held: a delivers its message in the
+ * transitional part of (10,100) that n1 went through alone, then n1's
+ * exchange with n3 is given up. a and b are still in separate sets in
+ * the merged view (dsim seed 1342: property 6, one side of the TRANS
+ * each). */
+START_TEST(given_up_without_held_splits_vs_sets)
+{
+    struct fake *a, *b, *c;
+
+    sims_new(3);
+    regular(10, 100, 0x3);
+    regular(30, 300, 0x4);
+    a = client(0, "#a#n1");
+    b = client(1, "#b#n2");
+    c = client(2, "#c#n3");
+    request(0x3, ORDER_JOIN, 0, "#a#n1", "g");
+    request(0x3, ORDER_JOIN, 1, "#b#n2", "g");
+    request(0x4, ORDER_JOIN, 2, "#c#n3", "g");
+    drain(a);
+    drain(b);
+    drain(c);
+    view_to(0x1, 1, 10, 150, 0x1);
+    view_to(0x2, 1, 10, 150, 0x2);
+    view_to(0x4, 1, 30, 150, 0x4);
+    data(0x1, 0, "#a#n1", "g", "from a");
+    view_to(0x5, 0, 10, 200, 0x5);
+    ck_assert_int_eq(n_wire, 2);
+    view_to(0x5, 1, 10, 210, 0x5);
+    pump_n(0x0, 2);                  /* both states are lost */
+    view_to(0x7, 0, 10, 220, 0x7);
+    expect_trans(a, "g", 10, 100, 2);
+    expect_data(a, "from a");
+    expect_none(a);
+    expect_trans(b, "g", 10, 100, 2);
+    expect_none(b);
+    pump(0x7);
+    expect_reg(a, "g", CAUSED_BY_NETWORK, 10, 220, 1, "#a#n1 #b#n2 #c#n3",
+               "#b#n2|#a#n1|#c#n3", 1);
+    expect_reg(b, "g", CAUSED_BY_NETWORK, 10, 220, 1, "#a#n1 #b#n2 #c#n3",
+               "#b#n2|#a#n1|#c#n3", 0);
+    free(same_tables(0x7));
+}
+END_TEST
+
 /* n2 comes back empty while n1 holds g; its client joins during the
  * exchange, which completes in the transitional part: the joins are
  * shown from the merged table, the same view on both sides, so what is
@@ -1366,6 +1410,7 @@ int main(void)
     tcase_add_test(tc, given_up_data_stays_in_its_views);
     tcase_add_test(tc, joined_view_is_shared);
     tcase_add_test(tc, given_up_splits_vs_sets);
+    tcase_add_test(tc, given_up_without_held_splits_vs_sets);
     tcase_add_test(tc, one_daemon_no_exchange);
     tcase_add_test(tc, hostile_requests);
     suite_add_tcase(s, tc);

@@ -109,6 +109,14 @@ static const char *const regressions[] = {
     "--seed 1270 --daemons 8 --scenario restart --segments 1 --clients 2 "
     "--loss 0.08 --dup 0 --reorder 0.05 --delay 1 --rate 300 "
     "--max-size 60000 --settle 0",
+    /* The same when nothing was held: n4 and n7 went through different
+     * transitional configurations of one view, n4 then through a
+     * given-up exchange; #c4#n4 and #c7#n7 delivered the transitional
+     * part's messages on different sides of the TRANS and still shared
+     * a set (property 6). The key now changes at every give-up. */
+    "--seed 1342 --daemons 14 --scenario cascade --segments 1 "
+    "--clients 1 --loss 0.08 --dup 0 --reorder 0.05 --delay 1 "
+    "--rate 150 --max-size 60000 --settle 0",
 };
 
 START_TEST(regression)
@@ -133,9 +141,6 @@ static const struct {
     { "--seed 756 --daemons 4 --scenario random --segments 1 --clients 2 "
       "--loss 0.08 --dup 0.02 --reorder 0 --delay 3 --rate 100 "
       "--max-size 4000 --settle 0", "P10:" },
-    { "--seed 1342 --daemons 14 --scenario cascade --segments 1 "
-      "--clients 1 --loss 0.08 --dup 0 --reorder 0.05 --delay 1 "
-      "--rate 150 --max-size 60000 --settle 0", "P6:" },
     { "--seed 1764 --daemons 8 --scenario random --segments 1 --clients 2 "
       "--loss 0.08 --dup 0 --reorder 0 --delay 3 --rate 250 "
       "--max-size 4000 --settle 0", "P10:" },
