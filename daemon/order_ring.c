@@ -198,7 +198,6 @@ static void node_view(void *ctx, const struct node_view *nv)
     order_enqueue_view(r->o, &v);
 }
 
-
 static void node_event(void *ctx, int level, const char *text)
 {
     struct order_ring *r = ctx;
