@@ -48,6 +48,9 @@ void deliver_fini(struct deliver *d)
     size_t i;
 
     gstate_end(&d->xchg);
+    free(d->gens);
+    d->gens = NULL;
+    d->n_gens = d->cap_gens = 0;
     for (i = 0; i < d->n_held; i++)
         if (d->held[i].msg != NULL)
             msg_unref(d->held[i].msg);
@@ -118,18 +121,77 @@ static void to_group_members(struct deliver *d, const struct group *g,
 
 static int dset_keep(void *ctx, int daemon);
 
+/* ---- view generations (deliver.h, gens) ---- */
+
+static const struct deliver_dset *gen_of(const struct deliver *d,
+                                         const struct group *g)
+{
+    return g->vgen < d->n_gens ? &d->gens[g->vgen] : &d->synced;
+}
+
+static unsigned gen_now(const struct deliver *d)
+{
+    return d->n_gens > 0 ? (unsigned)(d->n_gens - 1) : 0;
+}
+
+static int gens_add(struct deliver *d, const struct deliver_dset *s)
+{
+    if (d->n_gens == d->cap_gens) {
+        size_t cap = d->cap_gens ? d->cap_gens * 2 : 4;
+        struct deliver_dset *v = realloc(d->gens, cap * sizeof *v);
+        if (v == NULL)
+            return -ENOMEM;
+        d->gens = v;
+        d->cap_gens = cap;
+    }
+    d->gens[d->n_gens++] = *s;
+    return 0;
+}
+
+/* The synced set becomes `next`: views shown from now on are common with
+ * it, the ones shown before keep their generation. Short of memory, the
+ * current generation is widened instead (logged). */
+static void gens_next(struct deliver *d, const struct deliver_dset *next)
+{
+    if ((d->n_gens == 0 && gens_add(d, &d->synced) < 0) ||
+        gens_add(d, next) < 0) {
+        d->n_nomem++;
+        log_msg(d->log, LOG_C_GROUPS | LOG_C_PRINT, LOG_ERROR,
+                "groups: out of memory for a view generation: messages "
+                "of daemons merged in may reach views they do not share");
+        if (d->n_gens > 0)
+            d->gens[d->n_gens - 1] = *next;
+    }
+    d->synced = *next;
+}
+
+static void vgen_zero(struct hmap_node *n, void *ctx)
+{
+    (void)ctx;
+    hmap_entry(n, struct group, hnode)->vgen = 0;
+}
+
+/* A settled configuration: every view is common with the synced set. */
+static void gens_reset(struct deliver *d)
+{
+    d->n_gens = 0;
+    hmap_each(&d->gs->groups, vgen_zero, NULL);
+}
+
 /* Whether a message of a client of `origin` to g was sent in a view of
  * g that g's local members do not have. From an exchange's start until
- * its merged views are shown (or the next regular configuration), the
- * views shown before it are those of this daemon's synced set only: a
+ * its merged views are shown (or the next regular configuration), a
+ * view is common only with the daemons of its generation (gens): a
  * client elsewhere sends in its own side's views, and delivering its
  * message here puts it in another view than at its sender (§15
- * properties 6, 14). Its side delivers it. A view shown since from the
- * merged (or common) table is the same on every side. */
+ * properties 6, 9, 14). Its side delivers it. A view shown after an
+ * exchange completed in a transitional part comes from the merged
+ * table, the same on every side of it; one shown while a given-up
+ * exchange's requests are applied, from this synced set's table only. */
 static int other_views(struct deliver *d, const struct group *g, int origin)
 {
     if (!d->split || !(g->flags & GROUP_SPLIT) ||
-        dset_keep(&d->xsynced, origin))
+        dset_keep((void *)gen_of(d, g), origin))
         return 0;
     d->n_split_dropped++;
     return 1;
@@ -219,7 +281,9 @@ static void notify(struct deliver *d, struct group *g, uint32_t cause,
     gid.memb_id = g->gid.memb_id;
     gid.memb_time = g->gid.memb_time;
     gid.index = g->gid.index;
-    g->flags &= ~GROUP_SPLIT;  /* a view of the (common) table */
+    g->vgen = gen_now(d);
+    if (!d->own_table)  /* a view of the common table */
+        g->flags &= ~GROUP_SPLIT;
     m = memb_change(g->name, cause, &gid, names, g->n_members, changed);
     if (names != buf)
         free((void *)names);
@@ -256,6 +320,7 @@ static int dset_keep(void *ctx, int daemon)
     const struct deliver_dset *s = ctx;
     return daemon >= 0 && daemon < ORDER_MAX_DAEMONS && s->in[daemon];
 }
+
 
 /* Give m to every local member of g that wants membership notices. */
 static void to_watchers(struct deliver *d, const struct group *g,
@@ -327,7 +392,9 @@ static void notify_network(struct deliver *d, struct group *g,
 
     if (n == 0)
         return;
-    g->flags &= ~GROUP_SPLIT;  /* a view of the (common) table */
+    g->vgen = gen_now(d);
+    if (!d->own_table)  /* a view of the common table */
+        g->flags &= ~GROUP_SPLIT;
     order = malloc(n * sizeof *order);
     names = malloc(n * sizeof *names);
     list = malloc(n * sizeof *list);
@@ -588,6 +655,7 @@ static void settle(struct deliver *d)
     }
     free(v);
     groups_stamp_keys(d->gs, &key);
+    gens_reset(d);
 }
 
 static int view_valid(const struct deliver *d, const struct order_view *v)
@@ -634,13 +702,17 @@ static void deliver_set_phase(struct deliver *d, enum deliver_phase p,
 static void transitional_view(struct deliver *d, const struct order_view *v)
 {
     struct deliver_dset keep;
+    size_t k;
     int i;
 
     dset_of_view(&keep, v);
     groups_mark_daemons(d->gs, dset_keep, &keep);
     signal_changed(d);
-    for (i = 0; i < ORDER_MAX_DAEMONS; i++)
+    for (i = 0; i < ORDER_MAX_DAEMONS; i++) {
         d->synced.in[i] &= keep.in[i];
+        for (k = 0; k < d->n_gens; k++)
+            d->gens[k].in[i] &= keep.in[i];
+    }
     d->trans = *v;
     deliver_set_phase(d, DELIVER_TRANS, "transitional configuration");
 }
@@ -727,31 +799,172 @@ static int dset_first(const struct deliver_dset *s)
     return -1;
 }
 
+/* ---- keys after an exchange whose merged views were not shown ----
+ *
+ * The exchange of configuration d->conf was given up, or completed in
+ * its transitional part. Each synced set that came to it went through
+ * that configuration (and the transitional one that cut it down)
+ * without the daemons it was synchronised with before, and its clients
+ * stayed in the views of their own side: they may have delivered
+ * messages (held ones, or in the transitional part of their old views)
+ * that the others never had, and must not share a virtual-synchrony set
+ * with theirs in the next NETWORK view (§15 properties 6, 8, 10, 12).
+ *
+ * So the memberships of every such set (a "part") take new keys: the
+ * configuration's time with the id of the part's first daemon that
+ * holds a membership of the old key. Two memberships keep sharing a key
+ * exactly when they shared it before and are in one part: within a
+ * part, a merged table can still hold keys of sides whose views were
+ * never merged (an exchange that completed in a transitional part
+ * merges the tables, not the views). Every daemon that went through the
+ * configuration together computes the same keys from the same table. */
+struct rekey_ent {
+    int part;                  /* the part's first daemon */
+    struct groups_key old;
+    int first;                 /* its first daemon holding `old` */
+};
+
+struct rekey {
+    const struct deliver *d;
+    int part[ORDER_MAX_DAEMONS];    /* -1: keeps its keys */
+    struct rekey_ent *e;
+    size_t n, cap;
+    int nomem;
+};
+
+static struct rekey_ent *rekey_find(struct rekey *r, int part,
+                                    const struct groups_key *old)
+{
+    size_t i;
+
+    for (i = 0; i < r->n; i++)
+        if (r->e[i].part == part && r->e[i].old.memb_id == old->memb_id &&
+            r->e[i].old.memb_time == old->memb_time)
+            return &r->e[i];
+    return NULL;
+}
+
+static int in_part(const struct rekey *r, int daemon)
+{
+    return daemon >= 0 && daemon < ORDER_MAX_DAEMONS && r->part[daemon] >= 0;
+}
+
+/* First pass: the first holder of every (part, old key); changes none. */
+static int rekey_collect(void *ctx, int daemon, struct groups_key *key)
+{
+    struct rekey *r = ctx;
+    struct rekey_ent *e;
+
+    if (!in_part(r, daemon) || r->nomem)
+        return 0;
+    e = rekey_find(r, r->part[daemon], key);
+    if (e != NULL) {
+        if (daemon < e->first)
+            e->first = daemon;
+        return 0;
+    }
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 8;
+        struct rekey_ent *v = realloc(r->e, cap * sizeof *v);
+        if (v == NULL) {
+            r->nomem = 1;
+            return 0;
+        }
+        r->e = v;
+        r->cap = cap;
+    }
+    e = &r->e[r->n++];
+    e->part = r->part[daemon];
+    e->old = *key;
+    e->first = daemon;
+    return 0;
+}
+
+/* Second pass: the new keys. Short of memory, a part's key only. */
+static int rekey_apply(void *ctx, int daemon, struct groups_key *key)
+{
+    struct rekey *r = ctx;
+    const struct rekey_ent *e;
+    int first;
+
+    if (!in_part(r, daemon))
+        return 0;
+    e = r->nomem ? NULL : rekey_find(r, r->part[daemon], key);
+    first = e != NULL ? e->first : r->part[daemon];
+    key->memb_id = r->d->dir.d[first].id;
+    key->memb_time = r->d->conf.memb_time;
+    return 1;
+}
+
+static void rekey_run(struct deliver *d, struct rekey *r)
+{
+    r->d = d;
+    groups_stamp_keys_of(d->gs, rekey_collect, r);
+    if (r->nomem)
+        d->n_nomem++;
+    groups_stamp_keys_of(d->gs, rekey_apply, r);
+    free(r->e);
+}
+
+static void rekey_init(struct rekey *r)
+{
+    int i;
+
+    memset(r, 0, sizeof *r);
+    for (i = 0; i < ORDER_MAX_DAEMONS; i++)
+        r->part[i] = -1;
+}
+
+/* Given up: the table holds this daemon's synced set's state only (and
+ * members of daemons that left, about to be removed): one part. */
+static void rekey_given_up(struct deliver *d)
+{
+    struct rekey r;
+    int first = dset_first(&d->synced), k;
+
+    if (first < 0 || first >= d->dir.n)
+        return;
+    rekey_init(&r);
+    for (k = 0; k < d->dir.n && k < ORDER_MAX_DAEMONS; k++)
+        if (d->synced.in[k])
+            r.part[k] = first;
+    rekey_run(d, &r);
+}
+
+/* Completed in the transitional part: the table is merged; a part is
+ * the daemons of the transitional configuration that came to the
+ * exchange in one synced set (as its GROUPS messages named it). */
+static void rekey_completed_in_trans(struct deliver *d)
+{
+    struct rekey r;
+    struct deliver_dset trans;
+    int k, i;
+
+    rekey_init(&r);
+    dset_of_view(&trans, &d->trans);
+    for (k = 0; k < d->dir.n && k < ORDER_MAX_DAEMONS; k++) {
+        const unsigned char *set = gstate_set_of(&d->xchg, k);
+        if (!trans.in[k] || set == NULL)
+            continue;
+        for (i = 0; i < k && !(set[i] && trans.in[i]); i++)
+            ;
+        r.part[k] = i;      /* k itself at the latest */
+    }
+    rekey_run(d, &r);
+}
+
 /* The exchange of the previous configuration (d->conf) is given up:
- * apply what it held. This daemon's synced set went through that
- * configuration (and the transitional one that cut it down) without the
- * daemons it was synchronised with before: its clients may have
- * delivered messages (held ones, or in the transitional part of their
- * old views) that those never had, and must not share a
- * virtual-synchrony set with theirs in the next NETWORK view (§15
- * properties 6, 8, 10). So the memberships are synchronised from now on
- * under a key of their own: the configuration's time with the id of the
- * first daemon of the synced set that went through it together (another
- * synced set of the same configuration had other views: another key). */
+ * new keys first, then what it held (a join among that is a set of its
+ * own, deliver_join). */
 static void give_up(struct deliver *d)
 {
-    struct groups_key key;
-    int first = dset_first(&d->synced);
-
     log_msg(d->log, LOG_C_GROUPS, LOG_INFO, "groups: exchange of the "
             "previous configuration given up");
     gstate_end(&d->xchg);
+    rekey_given_up(d);
+    d->own_table = 1;
     replay(d);
-    if (first < 0 || first >= d->dir.n)
-        return;
-    key.memb_id = d->dir.d[first].id;
-    key.memb_time = d->conf.memb_time;
-    groups_stamp_keys(d->gs, &key);
+    d->own_table = 0;
 }
 
 /* As the first daemon of its synced set, send the table (rule 76). */
@@ -805,8 +1018,8 @@ static void exchange_done(struct deliver *d)
                 "groups: out of memory merging the group states: this "
                 "daemon's groups may differ from the others'");
     }
-    gstate_end(&d->xchg);
     if (d->phase == DELIVER_EXCHANGE) {
+        gstate_end(&d->xchg);
         dset_of_view(&d->synced, &d->conf);
         settle(d);
         deliver_set_phase(d, DELIVER_SETTLED, "group states merged");
@@ -814,11 +1027,22 @@ static void exchange_done(struct deliver *d)
         replay(d);
         return;
     }
-    dset_of_view(&d->synced, &d->trans);
+    /* The tables are merged, the views not: a view shown from now on is
+     * common with the whole transitional configuration, one shown
+     * before is not. */
+    {
+        struct deliver_dset next;
+        dset_of_view(&next, &d->trans);
+        gens_next(d, &next);
+    }
     groups_mark_daemons(d->gs, dset_keep, &d->synced);
     signal_changed(d);
     log_msg(d->log, LOG_C_GROUPS, LOG_INFO, "groups: exchange of the "
             "previous configuration completed in its transitional part");
+    /* Before the replay: a join it applies in this transitional part is
+     * a set of its own (deliver_join), which a later stamp would undo. */
+    rekey_completed_in_trans(d);
+    gstate_end(&d->xchg);
     replay(d);
 }
 
@@ -883,7 +1107,6 @@ static void regular_view(struct deliver *d, const struct order_view *v)
         return;
     }
     dset_of_view(&keep, v);
-    d->xsynced = d->synced;
     set_split(d, 1);
     gstate_begin(&d->xchg, v->memb_id, v->memb_time, keep.in);
     deliver_set_phase(d, DELIVER_EXCHANGE, "daemons joined");

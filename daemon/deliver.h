@@ -140,14 +140,29 @@ struct deliver {
                                 * msg reference moves to the callee */
     size_t chunk;              /* GROUPS body bytes: GSTATE_CHUNK */
     struct gstate_xchg xchg;   /* the running exchange */
-    struct deliver_dset xsynced;   /* the synced set when the running
-                                    * exchange began: whose held requests
-                                    * were made in the same group views
-                                    * as this daemon's */
+    struct deliver_dset *gens; /* view generations since the last
+                                * settled configuration: an exchange
+                                * that completes in a transitional part
+                                * merges the tables, not the views, and
+                                * starts the next one. gens[k]: the
+                                * synced set of generation k, cut down
+                                * by each transitional configuration
+                                * since; the last is `synced`; none:
+                                * every view is common with `synced`. A
+                                * view of a group shown in generation k
+                                * (group.vgen) is common with gens[k] */
+    size_t n_gens, cap_gens;
+    int own_table;             /* while a given-up exchange's held
+                                * requests are applied: the table is this
+                                * synced set's alone, so a view shown
+                                * from it keeps GROUP_SPLIT (its
+                                * generation says with whom it is
+                                * common) */
     int split;                 /* from an exchange's start to its merged
                                 * views (or the next regular
-                                * configuration): clients outside xsynced
-                                * are in other group views */
+                                * configuration): clients outside the
+                                * generation of a group's view are in
+                                * other views of it */
     struct order_req *held;    /* requests held during the exchange */
     size_t n_held, cap_held;
     struct log_limit bad_limit;    /* lines about refused daemon input */

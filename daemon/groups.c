@@ -550,6 +550,32 @@ void groups_stamp_keys(struct groups *gs, const struct groups_key *key)
     hmap_each(&gs->groups, stamp_cb, (void *)key);
 }
 
+struct stamp_of {
+    groups_key_fn fn;
+    void *ctx;
+};
+
+static void stamp_of_cb(struct hmap_node *n, void *ctx)
+{
+    const struct stamp_of *s = ctx;
+    struct group *g = hmap_entry(n, struct group, hnode);
+    struct groups_key key;
+    int i;
+
+    for (i = 0; i < g->n_members; i++) {
+        key = g->members[i]->key;
+        if (s->fn(s->ctx, g->members[i]->owner->daemon, &key))
+            g->members[i]->key = key;
+    }
+}
+
+void groups_stamp_keys_of(struct groups *gs, groups_key_fn fn, void *ctx)
+{
+    struct stamp_of s = {fn, ctx};
+
+    hmap_each(&gs->groups, stamp_of_cb, &s);
+}
+
 void groups_forget_tombs(struct groups *gs)
 {
     tombs_clear(gs);

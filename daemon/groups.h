@@ -101,6 +101,8 @@ struct group {
     struct gmember **members;        /* sorted, see above */
     int n_members, cap_members;
     unsigned flags;                  /* GROUP_* */
+    unsigned vgen;                   /* deliver.c's generation of its last
+                                        view (0 when created) */
     struct group *chg_prev, *chg_next;   /* groups.changed, if CHANGED */
 };
 
@@ -205,6 +207,13 @@ size_t groups_remove_daemons(struct groups *gs, groups_keep_fn keep,
 
 /* Every membership is now synchronised in configuration `key`. */
 void groups_stamp_keys(struct groups *gs, const struct groups_key *key);
+
+/* Called with a membership's daemon and its key: 1 if *key now holds the
+ * key it is synchronised under, 0 to keep the one it has. */
+typedef int (*groups_key_fn)(void *ctx, int daemon, struct groups_key *key);
+
+/* Restamp every membership whose daemon `fn` gives a key for. */
+void groups_stamp_keys_of(struct groups *gs, groups_key_fn fn, void *ctx);
 
 /* Forget tombstones and the index floor (a settled configuration starts
  * from the same empty set on every daemon). */

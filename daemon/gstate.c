@@ -590,6 +590,18 @@ void gstate_end(struct gstate_xchg *x)
     memset(x, 0, sizeof *x);
 }
 
+const unsigned char *gstate_set_of(const struct gstate_xchg *x, int k)
+{
+    int i;
+
+    if (k < 0 || k >= ORDER_MAX_DAEMONS)
+        return NULL;
+    for (i = 0; i < ORDER_MAX_DAEMONS; i++)
+        if (x->src[i] != NULL && x->src[i]->set[k])
+            return x->src[i]->set;
+    return NULL;
+}
+
 static int xchg_done(const struct gstate_xchg *x)
 {
     int i;

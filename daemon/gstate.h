@@ -139,6 +139,11 @@ void gstate_begin(struct gstate_xchg *x, uint32_t memb_id, uint32_t memb_time,
 /* Forget the exchange and drop its messages. */
 void gstate_end(struct gstate_xchg *x);
 
+/* The synced set (flags, ORDER_MAX_DAEMONS of them) that daemon k came
+ * to the exchange with, as its set's first message named it; NULL if no
+ * accepted message names k. */
+const unsigned char *gstate_set_of(const struct gstate_xchg *x, int k);
+
 /* A GROUPS message delivered in order. Rules on top of gstate_check():
  * the membership id must be the exchange's; a daemon's first message
  * names a synced set inside the configuration, containing the sender and

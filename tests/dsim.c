@@ -78,7 +78,8 @@ int main(int argc, char **argv)
                     "[--loss P] [--dup P] [--reorder P] [--delay MS] "
                     "[--rate MS] [--max-size B] [--services S,S...] "
                     "[--settle MS] [--logs DIR] "
-                    "[--icmp 0|1] [-v] | --sweep N [--from K]\n");
+                    "[--icmp 0|1] [--personal-window N] [-v] "
+                    "| --sweep N [--from K]\n");
             return 2;
         }
     }

@@ -57,7 +57,8 @@ int main(int argc, char **argv)
                     "[--scenario steady|crash|restart|partition|cascade|"
                     "token|random] [--segments 1..3] [--loss P] [--dup P] "
                     "[--reorder P] [--delay MS] [--rate MS] [--max-size B] "
-                    "[--window N] [--settle MS] [--lenient-reliable] [-v] "
+                    "[--window N] [--personal-window N] [--settle MS] "
+                    "[--lenient-reliable] [-v] "
                     "| --sweep N [--from K]\n");
             return 2;
         }

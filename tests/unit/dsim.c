@@ -339,6 +339,9 @@ static int make_conf(struct dsim *s)
                                     "  n%u 10.9.%u.%u\n", i, seg, k + 1);
         len += (size_t)snprintf(text + len, sizeof text - len, "}\n");
     }
+    if (s->o.personal_window)
+        len += (size_t)snprintf(text + len, sizeof text - len,
+                                "PersonalWindow = %u\n", s->o.personal_window);
     if (conf_parse_text(text, len, "dsim.conf", &s->conf, &err, NULL,
                         NULL) < 0) {
         dsim_fail(s, "configuration: %s", err.reason);

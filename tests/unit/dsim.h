@@ -92,6 +92,8 @@ struct dsim_opts {
     int kill_clients;           /* one run in three kills a client */
     int icmp;                   /* a crashed daemon's host answers
                                    "port unreachable" (net_fake.h) */
+    unsigned personal_window;   /* PersonalWindow of every daemon; 0: the
+                                   configuration default */
     int timely;                 /* check §15 property 16's LAN bounds
                                    (one segment, loss below 5 %, no
                                    token loss) */

@@ -318,6 +318,9 @@ static int make_conf(struct esim *s)
                                     "  n%u 10.7.%u.%u\n", i, seg, k + 1);
         len += (size_t)snprintf(text + len, 8192 - len, "}\n");
     }
+    if (s->o.personal_window)
+        len += (size_t)snprintf(text + len, 8192 - len,
+                                "PersonalWindow = %u\n", s->o.personal_window);
     rc = conf_parse_text(text, len, "evssim.conf", &s->conf, &err, NULL,
                          NULL);
     if (rc < 0)

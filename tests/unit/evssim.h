@@ -68,6 +68,8 @@ struct evssim_opts {
     unsigned delay_max_ms;      /* one-way delay uniform in 0..max */
     unsigned rate_ms;           /* mean gap between a client's messages */
     unsigned max_size;          /* largest message, bytes */
+    unsigned personal_window;   /* PersonalWindow of every daemon; 0: the
+                                   configuration default */
     unsigned window;            /* a client's own messages accepted but
                                    not yet delivered back to it, at most
                                    (0: only node_send_space() bounds) */

@@ -394,14 +394,18 @@ void evssim_opts_default(struct evssim_opts *o)
 
 void evssim_command(const struct evssim_opts *o, char *buf, size_t len)
 {
+    char pw[40] = "";
+
+    if (o->personal_window)
+        snprintf(pw, sizeof pw, " --personal-window %u", o->personal_window);
     snprintf(buf, len,
              "tests/evssim --seed %" PRIu64 " --daemons %u --scenario %s "
              "--segments %u --loss %g --dup %g --reorder %g --delay %u "
-             "--rate %u --max-size %u --window %u --settle %u%s",
+             "--rate %u --max-size %u --window %u --settle %u%s%s",
              o->seed, o->daemons, evssim_scenario_name(o->scenario),
              o->segments, o->loss, o->dup, o->reorder, o->delay_max_ms,
              o->rate_ms, o->max_size, o->window, o->settle_ms,
-             o->lenient_reliable ? " --lenient-reliable" : "");
+             o->lenient_reliable ? " --lenient-reliable" : "", pw);
 }
 
 #define EVSSIM_OPT(name, lo, hi, type, field) \
@@ -423,6 +427,8 @@ int evssim_parse_opt(struct evssim_opts *o, int argc, char **argv, int *i)
                    SIMOPT_UNSIGNED, max_size),
         EVSSIM_OPT("--settle", 0, 1e9, SIMOPT_UNSIGNED, settle_ms),
         EVSSIM_OPT("--window", 0, 1e6, SIMOPT_UNSIGNED, window),
+        EVSSIM_OPT("--personal-window", 0, 32767, SIMOPT_UNSIGNED,
+                   personal_window),
         EVSSIM_OPT("--scenario", 0, EVSSIM_NSCENARIOS - 1, SIMOPT_CHOICE,
                    scenario),
     };
@@ -463,4 +469,6 @@ void evssim_opts_sweep(struct evssim_opts *o, uint64_t k)
     o->delay_max_ms = 1 + (unsigned)(k % 3);
     o->rate_ms = 60 + (unsigned)(k % 5) * 40;
     o->max_size = k % 9 == 0 ? 140000 : 12000;
+    /* Every third run with upstream's flow control (see dsim). */
+    o->personal_window = k % 3 == 2 ? 20 : 0;
 }

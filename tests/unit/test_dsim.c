@@ -61,17 +61,18 @@ static const char *const regressions[] = {
      * RELIABLE is now delivered in the total order (ring/node.c). */
     "--seed 38 --daemons 7 --scenario restart --segments 1 --clients 2 "
     "--loss 0 --dup 0 --reorder 0.05 --delay 2 --rate 200 "
-    "--max-size 4000 --settle 0",
+    "--max-size 4000 --settle 0 --personal-window 20",
     /* order_ring sent a retransmission meant for another segment
      * (node.h NODE_DEST_SEGMENT `to`) as a broadcast in its own: the
      * other segment never got it, and EVS recovery went round to its
      * limit again and again (liveness). */
     "--seed 578 --daemons 7 --scenario partition --segments 2 "
     "--clients 2 --loss 0 --dup 0 --reorder 0.05 --delay 2 --rate 200 "
-    "--max-size 4000 --services FIFO,CAUSAL,AGREED,SAFE --settle 0",
+    "--max-size 4000 --services FIFO,CAUSAL,AGREED,SAFE --settle 0 "
+    "--personal-window 20",
     "--seed 110 --daemons 14 --scenario cascade --segments 2 --clients 1 "
     "--loss 0 --dup 0 --reorder 0.05 --delay 2 --rate 300 --max-size 4000 "
-    "--services FIFO,CAUSAL,AGREED,SAFE --settle 0",
+    "--services FIFO,CAUSAL,AGREED,SAFE --settle 0 --personal-window 20",
     /* A configuration change interrupted a group-state exchange. Until
      * the merged views are shown, each side's clients are in their own
      * side's views of a group; a message of the other side, held during
@@ -81,19 +82,19 @@ static const char *const regressions[] = {
      * (deliver.c other_views). */
     "--seed 47 --daemons 8 --scenario cascade --segments 1 --clients 1 "
     "--loss 0.08 --dup 0 --reorder 0 --delay 2 --rate 150 "
-    "--max-size 4000 --settle 0",
+    "--max-size 4000 --settle 0 --personal-window 20",
     "--seed 154 --daemons 10 --scenario random --segments 1 --clients 1 "
     "--loss 0.08 --dup 0 --reorder 0.05 --delay 1 --rate 250 "
-    "--max-size 60000 --settle 0",
+    "--max-size 60000 --settle 0 --personal-window 20",
     "--seed 430 --daemons 7 --scenario restart --segments 1 --clients 2 "
     "--loss 0.08 --dup 0 --reorder 0.05 --delay 1 --rate 300 "
-    "--max-size 4000 --settle 0",
+    "--max-size 4000 --settle 0 --personal-window 20",
     "--seed 490 --daemons 8 --scenario random --segments 1 --clients 2 "
     "--loss 0.08 --dup 0 --reorder 0.05 --delay 1 --rate 300 "
-    "--max-size 4000 --settle 0",
+    "--max-size 4000 --settle 0 --personal-window 20",
     "--seed 516 --daemons 5 --scenario cascade --segments 1 --clients 2 "
     "--loss 0.08 --dup 0.02 --reorder 0 --delay 3 --rate 100 "
-    "--max-size 4000 --settle 0",
+    "--max-size 4000 --settle 0 --personal-window 20",
     /* After a given-up exchange, a daemon's clients delivered (in their
      * old views) what it held, which clients of daemons synchronised
      * with it before but not in that configuration never had; both
@@ -102,13 +103,13 @@ static const char *const regressions[] = {
      * of the given-up configuration (deliver.c give_up). */
     "--seed 550 --daemons 14 --scenario partition --segments 1 "
     "--clients 1 --loss 0.08 --dup 0 --reorder 0.05 --delay 1 "
-    "--rate 300 --max-size 60000 --settle 0",
+    "--rate 300 --max-size 60000 --settle 0 --personal-window 20",
     "--seed 1643 --daemons 5 --scenario cascade --segments 1 --clients 1 "
     "--loss 0.08 --dup 0 --reorder 0 --delay 2 --rate 200 "
-    "--max-size 4000 --settle 0",
+    "--max-size 4000 --settle 0 --personal-window 20",
     "--seed 1270 --daemons 8 --scenario restart --segments 1 --clients 2 "
     "--loss 0.08 --dup 0 --reorder 0.05 --delay 1 --rate 300 "
-    "--max-size 60000 --settle 0",
+    "--max-size 60000 --settle 0 --personal-window 20",
     /* The same when nothing was held: n4 and n7 went through different
      * transitional configurations of one view, n4 then through a
      * given-up exchange; #c4#n4 and #c7#n7 delivered the transitional
@@ -116,7 +117,35 @@ static const char *const regressions[] = {
      * a set (property 6). The key now changes at every give-up. */
     "--seed 1342 --daemons 14 --scenario cascade --segments 1 "
     "--clients 1 --loss 0.08 --dup 0 --reorder 0.05 --delay 1 "
-    "--rate 150 --max-size 60000 --settle 0",
+    "--rate 150 --max-size 60000 --settle 0 --personal-window 20",
+    /* An exchange completed in a transitional part: the tables were
+     * merged but each side's clients stayed in their own views, and
+     * what was held was delivered there. The two sides kept their old
+     * keys and shared a virtual-synchrony set in the next NETWORK view
+     * (property 10); once keyed apart, a next exchange took the merged
+     * table for one synced set and gave one side's messages to the
+     * other side's old views (property 6). Keys are now renewed per old
+     * key and part (deliver.c rekey_*), and a view is common only with
+     * the daemons of its generation (deliver.c gens). */
+    "--seed 756 --daemons 4 --scenario random --segments 1 --clients 2 "
+    "--loss 0.08 --dup 0.02 --reorder 0 --delay 3 --rate 100 "
+    "--max-size 4000 --settle 0 --personal-window 20",
+    "--seed 1764 --daemons 8 --scenario random --segments 1 --clients 2 "
+    "--loss 0.08 --dup 0 --reorder 0 --delay 3 --rate 250 "
+    "--max-size 4000 --settle 0 --personal-window 20",
+    /* A given-up exchange's held kill showed #c7#n7 a view from its own
+     * side's table, which had lost the members of daemons outside its
+     * synced set; showing a view lifted the split, and #c6#n6's held
+     * messages followed in a view without #c6#n6 (property 9). */
+    "--seed 2772 --daemons 12 --scenario random --segments 1 --clients 1 "
+    "--loss 0.08 --dup 0 --reorder 0 --delay 3 --rate 150 "
+    "--max-size 4000 --settle 0 --personal-window 20",
+    /* Views shown after a completed-in-transitional exchange are common
+     * with the merged daemons: a first try that judged by the daemon's
+     * own views dropped #c6#n3's message at n4 (property 8). */
+    "--seed 4534 --daemons 5 --scenario cascade --segments 1 --clients 2 "
+    "--loss 0.08 --dup 0 --reorder 0.05 --delay 1 --rate 250 "
+    "--max-size 4000 --settle 0",
 };
 
 START_TEST(regression)
@@ -128,40 +157,6 @@ START_TEST(regression)
     expect_ok(&o, &res);
 }
 END_TEST
-
-/* Known violations, not fixed yet: each must still fail with the
- * property named (so that it stays reproducible); one that passes
- * fails this test, to be moved to the regressions. */
-static const struct {
-    const char *line, *expect;
-} known[] = {
-    /* Not analysed yet: failures of tests/dsim --sweep 2000 past the
-     * runs make check sweeps (all failed before the exchange fixes
-     * too). */
-    { "--seed 756 --daemons 4 --scenario random --segments 1 --clients 2 "
-      "--loss 0.08 --dup 0.02 --reorder 0 --delay 3 --rate 100 "
-      "--max-size 4000 --settle 0", "P10:" },
-    { "--seed 1764 --daemons 8 --scenario random --segments 1 --clients 2 "
-      "--loss 0.08 --dup 0 --reorder 0 --delay 3 --rate 250 "
-      "--max-size 4000 --settle 0", "P10:" },
-};
-
-/* A sweep run that is a known issue is left to known_issue. */
-static int is_known(const struct dsim_opts *o)
-{
-    char a[512], b[512];
-    struct dsim_opts k;
-    size_t i;
-
-    dsim_command(o, a, sizeof a);
-    for (i = 0; i < sizeof known / sizeof known[0]; i++) {
-        parse_line(&k, known[i].line);
-        dsim_command(&k, b, sizeof b);
-        if (strcmp(a, b) == 0)
-            return 1;
-    }
-    return 0;
-}
 
 /* DSIM_SWEEP=N in the environment runs N sweep runs instead (the
  * sanitizer build of CI runs fewer: they cost about five times more
@@ -188,8 +183,7 @@ START_TEST(sweep)
         struct dsim_result res;
 
         dsim_opts_sweep(&o, k);
-        if (!is_known(&o))
-            expect_ok(&o, &res);
+        expect_ok(&o, &res);
     }
 }
 END_TEST
@@ -197,8 +191,7 @@ END_TEST
 /* The first sweep runs again with crashed daemons' hosts answering
  * "port unreachable" (net_fake icmp), as a live host does for a dead
  * process: the faster membership (ring/memb_fast.c) then takes a crash
- * for token loss at once and forms without waiting for its timeouts.
- * Runs whose silent version is a known issue are left out. */
+ * for token loss at once and forms without waiting for its timeouts. */
 START_TEST(sweep_icmp)
 {
     unsigned k, per = (sweep_runs() / 3 + SWEEP_PARTS - 1) / SWEEP_PARTS;
@@ -208,29 +201,12 @@ START_TEST(sweep_icmp)
         struct dsim_result res;
 
         dsim_opts_sweep(&o, k);
-        if (is_known(&o))
-            continue;
         o.icmp = 1;
         expect_ok(&o, &res);
     }
 }
 END_TEST
 
-START_TEST(known_issue)
-{
-    struct dsim_opts o;
-    struct dsim_result res;
-    char cmd[512];
-
-    parse_line(&o, known[_i].line);
-    dsim_command(&o, cmd, sizeof cmd);
-    ck_assert_msg(dsim_run(&o, &res) != 0, "known issue fixed? %s passes "
-                  "now: make it a regression", cmd);
-    ck_assert_msg(strstr(res.why, known[_i].expect) != NULL,
-                  "%s fails otherwise than known (%s): %s", cmd,
-                  known[_i].expect, res.why);
-}
-END_TEST
 
 /* One of every scenario on a clean network, 5 daemons, 2 clients each. */
 START_TEST(each_scenario)
@@ -280,8 +256,6 @@ static Suite *suite(void)
     tcase_add_test(tc, repeatable);
     tcase_add_loop_test(tc, regression, 0,
                         (int)(sizeof regressions / sizeof regressions[0]));
-    tcase_add_loop_test(tc, known_issue, 0,
-                        (int)(sizeof known / sizeof known[0]));
     tcase_add_loop_test(tc, sweep, 0, SWEEP_PARTS);
     tcase_add_loop_test(tc, sweep_icmp, 0, SWEEP_PARTS);
     suite_add_tcase(s, tc);

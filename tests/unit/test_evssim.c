@@ -86,13 +86,13 @@ static const char *const regressions[] = {
      * signal there (§14 item 3). */
     "--seed 56 --daemons 2 --scenario random --segments 1 --loss 0.03 "
     "--dup 0.02 --reorder 0 --delay 2 --rate 60 --max-size 12000 "
-    "--settle 0",
+    "--settle 0 --personal-window 20",
     /* n2 delivered n5's RELIABLE message early; n0 got it in recovery
      * behind a hole and dropped it as coming from outside its commit
      * set; both went on to the same configuration (§14 item 6). */
     "--seed 718 --daemons 6 --scenario partition --segments 1 "
     "--loss 0.08 --dup 0 --reorder 0.05 --delay 1 --rate 140 "
-    "--max-size 12000 --settle 0",
+    "--max-size 12000 --settle 0 --personal-window 20",
     /* 12 daemons in two segments, 8% loss: 63% of the token rotations
      * lose the token, each loss costs a HurryTimeout of 1.5 s, and the
      * ring carries about 25 messages/s. Clients without a window had
@@ -101,7 +101,7 @@ static const char *const regressions[] = {
      * liveness again. */
     "--seed 396 --daemons 12 --scenario partition --segments 2 "
     "--loss 0.08 --dup 0.02 --reorder 0 --delay 3 --rate 60 "
-    "--max-size 12000 --settle 0",
+    "--max-size 12000 --settle 0 --personal-window 20",
 };
 
 START_TEST(regression)
