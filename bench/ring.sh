@@ -17,7 +17,9 @@
 # Environment: RING_MESSAGES=20000 (per throughput run; 100 KB runs use a
 #              tenth), RING_SIZES="100 1000 10000 100000", RING_KEEP=1,
 #              RING_PARTS="throughput latency faults" (the parts to run),
-#              RING_NETNS=1 (namespaces instead of 127.0.0.x)
+#              RING_NETNS=1 (namespaces instead of 127.0.0.x),
+#              RING_CONF="PersonalWindow = 40" (lines added to each
+#              daemon's configuration file)
 set -u
 unset NOTIFY_SOCKET
 
@@ -85,6 +87,7 @@ for k in 1 2 3; do
         echo "}"
     fi > "$work/n$k.conf"
     echo "UnixSocketDir = \"$work/n$k\"" >> "$work/n$k.conf"
+    [ -n "${RING_CONF:-}" ] && printf '%s\n' "$RING_CONF" >> "$work/n$k.conf"
 done
 
 start() {

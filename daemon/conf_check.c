@@ -66,7 +66,7 @@ int conf_set_defaults(struct conf *c)
     c->max_groups = 1000000;
     c->max_group_members = 10000;
     c->window = 160;
-    c->personal_window = 20;
+    c->personal_window = 60;     /* not upstream's 20: ring/flow.h */
     c->accelerated_window = 15;
     c->accelerated_ring_explicit = -1;
     if (set_default(&c->runtime_dir, SP_RUNTIME_DIR) < 0 ||

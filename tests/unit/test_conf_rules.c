@@ -172,7 +172,7 @@ static const struct {
     {SEG "AllowedAuthMethods = \"NULL PWORD\"\n", 4,
      "unknown authentication method 'PWORD'"},
     {SEG "AllowedAuthMethods = PWORD\n", 4, "no known authentication"},
-    {SEG "AcceleratedWindow = 30\n", 4, "AcceleratedWindow (30) is larger"},
+    {SEG "AcceleratedWindow = 70\n", 4, "AcceleratedWindow (70) is larger"},
     {"Spread_Segment ff02::1 {\n a fe80::1%nosuchif0\n}\n", 2,
      "unknown on this host"},
 };
@@ -259,7 +259,7 @@ START_TEST(defaults)
     ck_assert_uint_eq(c->max_session_messages, 1000);
     ck_assert_int_eq(c->active_ip_version, AF_INET);
     ck_assert_int_eq(c->window, 160);
-    ck_assert_int_eq(c->personal_window, 20);
+    ck_assert_int_eq(c->personal_window, 60);
     ck_assert_int_eq(c->accelerated_window, 15);
     /* Upstream documents the accelerated ring as the default but runs the
      * original one unless "AcceleratedRing = true" is written (ring

@@ -42,6 +42,8 @@ static struct fix *setup(unsigned n, unsigned me, int accelerated)
 
     ck_assert_ptr_nonnull(f);
     ring_conf_default(&c);
+    /* The figures below are upstream's, as in the captures. */
+    c.flow.personal_window = FLOW_UPSTREAM_PERSONAL_WINDOW;
     c.my_id = ids[me];
     c.hash = HASH;
     c.ring_id = ring_id();

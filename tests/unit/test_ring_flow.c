@@ -24,7 +24,7 @@ START_TEST(flow_defaults)
 
     flow_params_default(&p);
     ck_assert_uint_eq(p.window, 160);
-    ck_assert_uint_eq(p.personal_window, 20);
+    ck_assert_uint_eq(p.personal_window, 60);
     ck_assert_uint_eq(p.accel_window, 15);
     ck_assert_uint_eq(p.max_gap, 1600);
 }
@@ -35,6 +35,7 @@ START_TEST(flow_allowed_rule_34)
     struct flow_params p;
 
     flow_params_default(&p);
+    p.personal_window = FLOW_UPSTREAM_PERSONAL_WINDOW;
     /* min(Window, PersonalWindow, Window + PersonalWindow - fc) */
     ck_assert_uint_eq(flow_allowed(&p, 0, 0, 0, 0), 20);
     ck_assert_uint_eq(flow_allowed(&p, 160, 0, 0, 0), 20);
@@ -47,6 +48,7 @@ START_TEST(flow_allowed_rule_34)
     ck_assert_uint_eq(flow_allowed(&p, 0, 0, 0, 0), 10);
     ck_assert_uint_eq(flow_allowed(&p, 25, 0, 0, 0), 5);
     flow_params_default(&p);
+    p.personal_window = FLOW_UPSTREAM_PERSONAL_WINDOW;
     /* Nothing new in EVS, nor while the unstable tail is too long. */
     ck_assert_uint_eq(flow_allowed(&p, 0, 0, 0, 1), 0);
     ck_assert_uint_eq(flow_allowed(&p, 0, 1700, 100, 0), 20);

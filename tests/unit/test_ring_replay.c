@@ -279,6 +279,8 @@ static void replay(const char *file, const char *name, int keep_rec,
     me = name_index(&v, name);
     ck_assert_int_gt(me, 0);
     ring_conf_default(&c);
+    /* The captured daemons ran with upstream's default. */
+    c.flow.personal_window = FLOW_UPSTREAM_PERSONAL_WINDOW;
     c.hash = v.hashes[0];
     c.n = (unsigned)v.nnames;
     for (k = 0; k < v.nnames; k++)
