@@ -31,6 +31,11 @@ EXTRA_DIST += tests/integration/test_evs.sh docs/evscheck.md
 TESTS += tests/integration/test_ring.sh
 EXTRA_DIST += tests/integration/test_ring.sh tests/lib/ring.sh
 
+# The same on a ring of five, with two daemons stopped together (a
+# partition of two against two) while the fifth is down.
+TESTS += tests/integration/test_ring5.sh
+EXTRA_DIST += tests/integration/test_ring5.sh
+
 # The same in network namespaces joined by a bridge, with a broadcast
 # segment and a partition by link (root and `ip netns`; skips otherwise).
 TESTS += tests/integration/test_ring_netns.sh
