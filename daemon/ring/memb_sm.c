@@ -974,6 +974,17 @@ int msm_receive(struct msm *m, const struct pkt *p, uint64_t now)
 
 void msm_start(struct msm *m, uint64_t now)
 {
+    /* Membership ids are (creator, second). A daemon restarted within the
+     * second its previous incarnation formed a ring in (a crash noticed
+     * in half a second, a restart: it happens) would give the new ring
+     * the old one's id, and clients would see group ids again (§15
+     * property 7). The first id is therefore past the current second;
+     * only an incarnation that formed rings ahead of the clock (several
+     * in one second, just before it died) can still collide. */
+    int64_t wall = ((int64_t)now + m->conf.wall_offset_ms) / 1000;
+
+    if (wall > m->last_time && wall < INT32_MAX)
+        m->last_time = (int32_t)wall;
     msm_go_seg(m, now, "start");
 }
 

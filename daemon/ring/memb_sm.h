@@ -258,7 +258,8 @@ int msm_init(struct msm *m, const struct msm_conf *conf,
              const struct msm_ops *ops, void *ctx);
 void msm_fini(struct msm *m);
 
-/* A starting daemon enters SEG at once (rule 49). */
+/* A starting daemon enters SEG at once (rule 49). Its first membership
+ * id is at least a second past `now`'s (see memb_sm.c). */
 void msm_start(struct msm *m, uint64_t now);
 
 /* The core declares token loss (rules 24, 48: TokenTimeout, EVS round

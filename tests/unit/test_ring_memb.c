@@ -847,6 +847,31 @@ START_TEST(reps_bounded)
 }
 END_TEST
 
+/* A restarted daemon does not reuse the membership id its previous
+ * incarnation gave a ring in the same second: the first id it can make
+ * is past the second it starts in (the old code started from 0 and used
+ * the current second). */
+START_TEST(first_id_past_start_second)
+{
+    static struct msm m;
+    static struct capture c;
+    struct msm_ops ops = {cap_send, cap_query, cap_install, NULL};
+    struct msm_conf conf;
+
+    memset(&conf, 0, sizeof conf);
+    conf.n = 2;
+    conf.ids[0] = 1;
+    conf.ids[1] = 2;
+    conf.my_id = 1;
+    conf.wall_offset_ms = 1700000000000LL;
+    msm_timeouts_default(&conf, 0);
+    ck_assert_int_eq(msm_init(&m, &conf, &ops, &c), 0);
+    msm_start(&m, 1500);
+    ck_assert_int_eq(m.last_time, 1700000001);
+    msm_fini(&m);
+}
+END_TEST
+
 /* Bad configurations and ops are refused; names and the default
  * timeouts. */
 START_TEST(init_checks)
@@ -924,6 +949,7 @@ static Suite *suite(void)
     tcase_add_test(tr, record_two_rings);
     tcase_add_test(tr, twenty_one_records);
     tcase_add_test(tr, reps_bounded);
+    tcase_add_test(tr, first_id_past_start_second);
     suite_add_tcase(s, tr);
     return s;
 }
