@@ -16,12 +16,7 @@ set -u
 . "${top_srcdir:-.}/tests/lib/daemon.sh"
 . "${top_srcdir:-.}/tests/lib/ring.sh"
 
-evsclient=$top_builddir/tests/lib/evsclient
-evscheck=$top_builddir/tests/evscheck
-logs=$work/logs
-mkdir -p "$logs"
-faults=$logs/run.faults
-: > "$faults"
+ring_evs_setup
 
 ring_pick_port || { echo "no free port"; exit 99; }
 ring_conf 3
@@ -31,15 +26,9 @@ for k in 1 2 3; do
 done
 [ $fails -eq 0 ] || exit 1
 
-# client NAME K: an evsclient on daemon nK, sending until told to stop.
-declare -A cpid
-client() {
-    "$evsclient" -s "$port@$(ring_addr "$2")" -u "$1" -o "$logs/$1.log" -g evs \
-        -t evs -n 100000 -S SAFE,AGREED,FIFO -r 100 -m "${3:-1}" \
-        -x "$work/stop" -w 15000 > "$work/$1.out" 2>&1 &
-    cpid[$1]=$!
-    pids+=($!)
-}
+# client NAME K [MEMBERS]: an evsclient on daemon nK, sending until told
+# to stop.
+client() { ring_client "$1" "$port@$(ring_addr "$2")" "${3:-1}" "$work"; }
 client c1 1 3; client c2 2 3; client c3 3 3
 for c in c1 c2 c3; do
     ring_wait_view $c 3 20 && ok "$c sees 3 members" || fail "$c view"

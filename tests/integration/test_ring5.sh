@@ -26,12 +26,7 @@ if [ -n "${RING_KEEP:-}" ]; then
         xargs -0 cp --parents -t "$RING_KEEP"); cleanup' EXIT
 fi
 
-evsclient=$top_builddir/tests/lib/evsclient
-evscheck=$top_builddir/tests/evscheck
-logs=$work/logs
-mkdir -p "$logs"
-faults=$logs/run.faults
-: > "$faults"
+ring_evs_setup
 t_start=$SECONDS
 
 ring_pick_port || { echo "no free port"; exit 99; }
@@ -44,14 +39,7 @@ done
 
 # client NAME K [MEMBERS]: an evsclient on daemon nK, sending (once the
 # group has MEMBERS) until told to stop.
-declare -A cpid
-client() {
-    "$evsclient" -s "$port@$(ring_addr "$2")" -u "$1" -o "$logs/$1.log" -g evs \
-        -t evs -n 100000 -S SAFE,AGREED,FIFO -r 100 -m "${3:-1}" \
-        -x "$work/stop" -w 15000 > "$work/$1.out" 2>&1 &
-    cpid[$1]=$!
-    pids+=($!)
-}
+client() { ring_client "$1" "$port@$(ring_addr "$2")" "${3:-1}" "$work"; }
 for k in 1 2 3 4 5; do client c$k $k 5; done
 for c in c1 c2 c3 c4 c5; do
     ring_wait_view $c 5 20 && ok "$c sees 5 members" || fail "$c view"

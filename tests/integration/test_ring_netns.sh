@@ -23,12 +23,7 @@ net=10.77.$(( $$ % 200 + 20 ))
 trap 'cleanup; netns_cleanup' EXIT
 netns_setup "$tag" "$net" 3 || skip "$netns_error"
 
-evsclient=$top_builddir/tests/lib/evsclient
-evscheck=$top_builddir/tests/evscheck
-logs=$work/logs
-mkdir -p "$logs"
-faults=$logs/run.faults
-: > "$faults"
+ring_evs_setup
 
 port=4803
 {
@@ -53,13 +48,8 @@ for k in 1 2 3; do
 done
 [ $fails -eq 0 ] || exit 1
 
-declare -A cpid
 client() { # NAME K
-    ip netns exec "$tag-$2" "$evsclient" -s "$port@$net.$2" -u "$1" \
-        -o "$logs/$1.log" -g evs -t evs -n 100000 -S SAFE,AGREED,FIFO -r 100 \
-        -m 3 -x "$work/stop" -w 15000 > "$work/$1.out" 2>&1 &
-    cpid[$1]=$!
-    pids+=($!)
+    ring_client "$1" "$port@$net.$2" 3 "$work" ip netns exec "$tag-$2"
 }
 client c1 1; client c2 2; client c3 3
 for c in c1 c2 c3; do ring_wait_view $c 3 20 || fail "$c view of 3"; done

@@ -19,16 +19,9 @@ set -u
 
 evsclient=$top_builddir/tests/lib/evsclient
 evscheck=$top_builddir/tests/evscheck
-declare -A cpid
 
 # client NAME K: an evsclient on daemon nK, sending until told to stop.
-client() {
-    "$evsclient" -s "$port@$(ring_addr "$2")" -u "$1" -o "$logs/$1.log" -g evs \
-        -t evs -n 100000 -S SAFE,AGREED,FIFO -r 100 -m 1 \
-        -x "$run/stop" -w 15000 > "$run/$1.out" 2>&1 &
-    cpid[$1]=$!
-    pids+=($!)
-}
+client() { ring_client "$1" "$port@$(ring_addr "$2")" 1 "$run"; }
 
 # variant NAME N SEGMENTS EXTRA: the scenario on a ring of N daemons.
 variant() {

@@ -122,3 +122,31 @@ ring_wait_view() {
         sleep 0.05
     done
 }
+
+# ring_evs_setup: the programs of a test whose clients' logs evscheck
+# reads (ring.md §15), the logs' directory $work/logs and an empty fault
+# timeline $faults in it.
+ring_evs_setup() {
+    evsclient=$top_builddir/tests/lib/evsclient
+    evscheck=$top_builddir/tests/evscheck
+    logs=$work/logs
+    mkdir -p "$logs"
+    faults=$logs/run.faults
+    : > "$faults"
+}
+
+# ring_client NAME SERVER MEMBERS DIR [WRAP...]: an evsclient NAME on
+# SERVER (port@address) in group evs, sending SAFE, AGREED and FIFO
+# messages once the group has MEMBERS members, until DIR/stop exists;
+# its log is $logs/NAME.log, its output DIR/NAME.out. WRAP, if given,
+# runs it (ip netns exec NS). Its pid goes to cpid[NAME] and pids.
+declare -A cpid
+ring_client() {
+    local name=$1 server=$2 members=$3 dir=$4
+    shift 4
+    "$@" "$evsclient" -s "$server" -u "$name" -o "$logs/$name.log" -g evs \
+        -t evs -n 100000 -S SAFE,AGREED,FIFO -r 100 -m "$members" \
+        -x "$dir/stop" -w 15000 > "$dir/$name.out" 2>&1 &
+    cpid[$name]=$!
+    pids+=($!)
+}
