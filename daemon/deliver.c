@@ -121,6 +121,13 @@ static void to_group_members(struct deliver *d, const struct group *g,
 
 static int dset_keep(void *ctx, int daemon);
 
+/* The top bit of a membership time, which no configuration's time has
+ * before 2038: marks keys and group ids this daemon makes up for a side
+ * of a configuration (rekey_*), so that they never equal one a
+ * configuration gave. */
+#define DELIVER_OWN_KEY 0x80000000u
+
+
 /* ---- view generations (deliver.h, gens) ---- */
 
 static const struct deliver_dset *gen_of(const struct deliver *d,
@@ -282,7 +289,9 @@ static void notify(struct deliver *d, struct group *g, uint32_t cause,
     gid.memb_time = g->gid.memb_time;
     gid.index = g->gid.index;
     g->vgen = gen_now(d);
-    if (!d->own_table)  /* a view of the common table */
+    if (d->own_table)   /* also a group it creates: not the others' */
+        g->flags |= GROUP_SPLIT;
+    else                /* a view of the common table */
         g->flags &= ~GROUP_SPLIT;
     m = memb_change(g->name, cause, &gid, names, g->n_members, changed);
     if (names != buf)
@@ -393,7 +402,9 @@ static void notify_network(struct deliver *d, struct group *g,
     if (n == 0)
         return;
     g->vgen = gen_now(d);
-    if (!d->own_table)  /* a view of the common table */
+    if (d->own_table)   /* also a group it creates: not the others' */
+        g->flags |= GROUP_SPLIT;
+    else                /* a view of the common table */
         g->flags &= ~GROUP_SPLIT;
     order = malloc(n * sizeof *order);
     names = malloc(n * sizeof *names);
@@ -812,7 +823,10 @@ static int dset_first(const struct deliver_dset *s)
  *
  * So the memberships of every such set (a "part") take new keys: the
  * configuration's time with the id of the part's first daemon that
- * holds a membership of the old key. Two memberships keep sharing a key
+ * holds a membership of the old key. The time carries DELIVER_OWN_KEY
+ * (the top bit, which no configuration's time has before 2038): that
+ * daemon may have formed a configuration in the same second, whose key
+ * this must not be. Two memberships keep sharing a key
  * exactly when they shared it before and are in one part: within a
  * part, a merged table can still hold keys of sides whose views were
  * never merged (an exchange that completed in a transitional part
@@ -892,7 +906,7 @@ static int rekey_apply(void *ctx, int daemon, struct groups_key *key)
     e = r->nomem ? NULL : rekey_find(r, r->part[daemon], key);
     first = e != NULL ? e->first : r->part[daemon];
     key->memb_id = r->d->dir.d[first].id;
-    key->memb_time = r->d->conf.memb_time;
+    key->memb_time = r->d->conf.memb_time | DELIVER_OWN_KEY;
     return 1;
 }
 

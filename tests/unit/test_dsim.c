@@ -146,6 +146,21 @@ static const char *const regressions[] = {
     "--seed 4534 --daemons 5 --scenario cascade --segments 1 --clients 2 "
     "--loss 0.08 --dup 0 --reorder 0.05 --delay 1 --rate 250 "
     "--max-size 4000 --settle 0",
+    /* Keys made up for a side equalled the key of a configuration its
+     * first daemon formed in the same second (property 12): made-up
+     * keys now carry the top bit of the time (deliver.c). */
+    "--seed 8844 --daemons 12 --scenario restart --segments 1 "
+    "--clients 1 --loss 0.08 --dup 0 --reorder 0 --delay 3 --rate 250 "
+    "--max-size 4000 --settle 0 --personal-window 20",
+    /* A group created by a join a given-up exchange held had no
+     * GROUP_SPLIT: another side's messages reached its one member
+     * (properties 6, 9). Runs 6660 and 6996 of the sweep. */
+    "--seed 6660 --daemons 8 --scenario restart --segments 1 --clients 2 "
+    "--loss 0.08 --dup 0 --reorder 0 --delay 3 --rate 300 "
+    "--max-size 4000 --settle 0 --personal-window 20",
+    "--seed 6996 --daemons 12 --scenario restart --segments 1 "
+    "--clients 1 --loss 0.08 --dup 0.02 --reorder 0 --delay 3 --rate 100 "
+    "--max-size 4000 --settle 0 --personal-window 20",
 };
 
 START_TEST(regression)
