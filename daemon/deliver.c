@@ -119,14 +119,16 @@ static void to_group_members(struct deliver *d, const struct group *g,
     }
 }
 
-static int dset_keep(void *ctx, int daemon);
-
 /* The top bit of a membership time, which no configuration's time has
  * before 2038: marks keys and group ids this daemon makes up for a side
  * of a configuration (rekey_*), so that they never equal one a
  * configuration gave. */
 #define DELIVER_OWN_KEY 0x80000000u
 
+static int dset_has(const struct deliver_dset *s, int daemon)
+{
+    return daemon >= 0 && daemon < ORDER_MAX_DAEMONS && s->in[daemon];
+}
 
 /* ---- view generations (deliver.h, gens) ---- */
 
@@ -185,6 +187,18 @@ static void gens_reset(struct deliver *d)
     hmap_each(&d->gs->groups, vgen_zero, NULL);
 }
 
+/* A view of g is shown now: it belongs to the current generation. One
+ * from the common table lifts the split; one from a given-up
+ * exchange's own table sets it, also on a group it creates. */
+static void view_shown(struct deliver *d, struct group *g)
+{
+    g->vgen = gen_now(d);
+    if (d->own_table)
+        g->flags |= GROUP_SPLIT;
+    else
+        g->flags &= ~GROUP_SPLIT;
+}
+
 /* Whether a message of a client of `origin` to g was sent in a view of
  * g that g's local members do not have. From an exchange's start until
  * its merged views are shown (or the next regular configuration), a
@@ -198,7 +212,7 @@ static void gens_reset(struct deliver *d)
 static int other_views(struct deliver *d, const struct group *g, int origin)
 {
     if (!d->split || !(g->flags & GROUP_SPLIT) ||
-        dset_keep((void *)gen_of(d, g), origin))
+        dset_has(gen_of(d, g), origin))
         return 0;
     d->n_split_dropped++;
     return 1;
@@ -288,11 +302,7 @@ static void notify(struct deliver *d, struct group *g, uint32_t cause,
     gid.memb_id = g->gid.memb_id;
     gid.memb_time = g->gid.memb_time;
     gid.index = g->gid.index;
-    g->vgen = gen_now(d);
-    if (d->own_table)   /* also a group it creates: not the others' */
-        g->flags |= GROUP_SPLIT;
-    else                /* a view of the common table */
-        g->flags &= ~GROUP_SPLIT;
+    view_shown(d, g);
     m = memb_change(g->name, cause, &gid, names, g->n_members, changed);
     if (names != buf)
         free((void *)names);
@@ -326,10 +336,8 @@ static void dset_of_view(struct deliver_dset *s, const struct order_view *v)
 
 static int dset_keep(void *ctx, int daemon)
 {
-    const struct deliver_dset *s = ctx;
-    return daemon >= 0 && daemon < ORDER_MAX_DAEMONS && s->in[daemon];
+    return dset_has(ctx, daemon);
 }
-
 
 /* Give m to every local member of g that wants membership notices. */
 static void to_watchers(struct deliver *d, const struct group *g,
@@ -401,11 +409,7 @@ static void notify_network(struct deliver *d, struct group *g,
 
     if (n == 0)
         return;
-    g->vgen = gen_now(d);
-    if (d->own_table)   /* also a group it creates: not the others' */
-        g->flags |= GROUP_SPLIT;
-    else                /* a view of the common table */
-        g->flags &= ~GROUP_SPLIT;
+    view_shown(d, g);
     order = malloc(n * sizeof *order);
     names = malloc(n * sizeof *names);
     list = malloc(n * sizeof *list);
@@ -1026,6 +1030,8 @@ static void send_state(struct deliver *d)
  * that will be reported (rule 78). */
 static void exchange_done(struct deliver *d)
 {
+    struct deliver_dset next;
+
     if (gstate_merge(&d->xchg, d->gs, &d->dir, d->my_index) < 0) {
         d->n_nomem++;
         log_msg(d->log, LOG_C_GROUPS | LOG_C_PRINT, LOG_ERROR,
@@ -1044,11 +1050,8 @@ static void exchange_done(struct deliver *d)
     /* The tables are merged, the views not: a view shown from now on is
      * common with the whole transitional configuration, one shown
      * before is not. */
-    {
-        struct deliver_dset next;
-        dset_of_view(&next, &d->trans);
-        gens_next(d, &next);
-    }
+    dset_of_view(&next, &d->trans);
+    gens_next(d, &next);
     groups_mark_daemons(d->gs, dset_keep, &d->synced);
     signal_changed(d);
     log_msg(d->log, LOG_C_GROUPS, LOG_INFO, "groups: exchange of the "

@@ -53,17 +53,18 @@
  * - Until an exchange's merged views are shown (or, if it is given up
  *   or completes in the transitional part, until the next regular
  *   configuration), each side's clients are in their own side's views:
- *   a data message of a client of a daemon outside this one's synced set
- *   at the exchange's start, held or not, is not given to the local
- *   members of a group still in a view shown before the exchange (§15
- *   properties 6, 14); its own side delivers it. Joins, leaves and kills
- *   apply as usual, and a view shown from the table since (a join's) is
- *   the same on every side: data to that group is delivered again.
- * - A given-up exchange leaves the memberships synchronised under a key
- *   of their own (the given-up configuration's time, the id of the first
- *   daemon of the synced set that went through it), so that its clients
- *   are not put in one virtual-synchrony set with clients of daemons
- *   they were synchronised with before, which did not deliver the same.
+ *   a data message of a client of a daemon outside the generation of a
+ *   group's view (gens below), held or not, is not given to the group's
+ *   local members (§15 properties 6, 9, 14); its own side delivers it.
+ *   Joins, leaves and kills apply as usual; a view shown from the
+ *   common table is the same on every side of it, and data to that
+ *   group is delivered again.
+ * - An exchange given up, or completed in the transitional part, leaves
+ *   each side's memberships synchronised under keys of their own (made
+ *   up from the old key, the side's first daemon and the configuration's
+ *   time, marked so as never to equal a configuration's key), so that
+ *   its clients are not put in one virtual-synchrony set with clients
+ *   of daemons that did not deliver the same.
  * - With one daemon (order.c today) the regular configuration is always
  *   the synced set: no exchange, no GROUPS message.
  * - Phases (deliver_set_phase is their only writer): "settled" (groups

@@ -66,19 +66,7 @@ client c4 3 1
 ring_wait_view c1 3 30 && ring_wait_view c4 3 30 && ok "c4 on the restarted n3 joined" || fail "c4 view"
 for c in c1 c2 c4; do ring_wait_more $c MSG 30 20 || fail "$c receives at the end"; done
 
-touch "$work/stop"
-for c in c1 c2 c4; do
-    if wait_exit "${cpid[$c]}" 40 && [ "$waited_status" -eq 0 ]; then
-        ok "$c quit"
-    else
-        fail "$c exit (${waited_status:-timeout})"; tail -n 5 "$work/$c.out"
-    fi
-done
-
-out=$("$evscheck" -f "$faults" -d 15000 "$logs"/*.log 2>&1); rc=$?
-echo "$out" | tail -n 20
-[ $rc -eq 0 ] && ok "evscheck: the clients' logs keep every property" ||
-    fail "evscheck: status $rc"
+ring_end_clients "$work" "" c1 c2 c4
 
 [ $fails -eq 0 ] || exit 1
 exit 0

@@ -96,20 +96,7 @@ for c in c1 c2 c3 c4 c5b; do ring_wait_view $c 5 30 && v=$((v + 1)); done
     fail "views of 5 after the restart ($v of 5 clients)"
 for c in c1 c2 c3 c4 c5b; do ring_wait_more $c MSG 30 20 || fail "$c receives at the end"; done
 
-touch "$work/stop"
-for c in c1 c2 c3 c4 c5b; do
-    waited_status=timeout
-    if wait_exit "${cpid[$c]}" 40 && [ "$waited_status" -eq 0 ]; then
-        ok "$c quit"
-    else
-        fail "$c exit (${waited_status:-timeout})"; tail -n 5 "$work/$c.out"
-    fi
-done
-
-out=$("$evscheck" -f "$faults" -d 15000 "$logs"/*.log 2>&1); rc=$?
-echo "$out" | tail -n 20
-[ $rc -eq 0 ] && ok "evscheck: the clients' logs keep every property" ||
-    fail "evscheck: status $rc"
+ring_end_clients "$work" "" c1 c2 c3 c4 c5b
 
 # The daemons stop cleanly on SIGTERM (status 0: not hung, and no
 # sanitizer ended them), and no sanitizer reported anything on the way.

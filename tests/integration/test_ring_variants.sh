@@ -25,7 +25,7 @@ client() { ring_client "$1" "$port@$(ring_addr "$2")" 1 "$run"; }
 
 # variant NAME N SEGMENTS EXTRA: the scenario on a ring of N daemons.
 variant() {
-    local name=$1 n=$2 segs=$3 extra=$4 k c last t0 rc out
+    local name=$1 n=$2 segs=$3 extra=$4 k c last t0
     run=$work/$name
     logs=$run/logs
     mkdir -p "$logs"
@@ -74,16 +74,7 @@ variant() {
         ring_wait_more "$c" MSG 30 20 || fail "$name: $c receives at the end"
     done
 
-    touch "$run/stop"
-    for c in $(seq -f 'c%g' 1 $((n - 1))) "c${last}b"; do
-        if wait_exit "${cpid[$c]}" 40 && [ "$waited_status" -eq 0 ]; then :; else
-            fail "$name: $c exit (${waited_status:-timeout})"; tail -n 5 "$run/$c.out"
-        fi
-    done
-    out=$("$evscheck" -f "$faults" -d 15000 "$logs"/*.log 2>&1); rc=$?
-    echo "$out" | tail -n 10
-    [ $rc -eq 0 ] && ok "$name: evscheck: the clients' logs keep every property" ||
-        fail "$name: evscheck: status $rc"
+    ring_end_clients "$run" "$name: " $(seq -f 'c%g' 1 $((n - 1))) "c${last}b"
     for k in $(seq 1 "$n"); do
         kill -9 "${ring_pid[$k]}" 2>/dev/null
         wait_exit "${ring_pid[$k]}" 10

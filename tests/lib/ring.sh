@@ -150,3 +150,25 @@ ring_client() {
     cpid[$name]=$!
     pids+=($!)
 }
+
+# ring_end_clients DIR LABEL CLIENT...: tell the clients started with
+# DIR to stop, check that each quits with status 0, then check the logs
+# in $logs with evscheck against the fault timeline $faults. LABEL
+# (may be empty) starts every line it prints.
+ring_end_clients() {
+    local dir=$1 label=$2 c out rc
+    shift 2
+    touch "$dir/stop"
+    for c in "$@"; do
+        waited_status=timeout
+        if wait_exit "${cpid[$c]}" 40 && [ "$waited_status" -eq 0 ]; then
+            ok "$label$c quit"
+        else
+            fail "$label$c exit (${waited_status:-timeout})"; tail -n 5 "$dir/$c.out"
+        fi
+    done
+    out=$("$evscheck" -f "$faults" -d 15000 "$logs"/*.log 2>&1); rc=$?
+    echo "$out" | tail -n 20
+    [ $rc -eq 0 ] && ok "${label}evscheck: the clients' logs keep every property" ||
+        fail "${label}evscheck: status $rc"
+}

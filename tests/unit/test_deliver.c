@@ -950,21 +950,41 @@ START_TEST(merge_rings)
 }
 END_TEST
 
+/* Two sides: n1 and n2 synchronised in (10,100), n3 alone in (30,300);
+ * for each pointer given, its client (#a#n1, #b#n2, #c#n3) joins g on
+ * its side, and the join views are drained. */
+static void two_sides(struct fake **a, struct fake **b, struct fake **c)
+{
+    sims_new(3);
+    regular(10, 100, 0x3);
+    regular(30, 300, 0x4);
+    if (a != NULL)
+        *a = client(0, "#a#n1");
+    if (b != NULL)
+        *b = client(1, "#b#n2");
+    if (c != NULL)
+        *c = client(2, "#c#n3");
+    if (a != NULL)
+        request(0x3, ORDER_JOIN, 0, "#a#n1", "g");
+    if (b != NULL)
+        request(0x3, ORDER_JOIN, 1, "#b#n2", "g");
+    if (c != NULL)
+        request(0x4, ORDER_JOIN, 2, "#c#n3", "g");
+    if (a != NULL)
+        drain(*a);
+    if (b != NULL)
+        drain(*b);
+    if (c != NULL)
+        drain(*c);
+}
+
 /* Requests delivered while the exchange runs wait for it: the NETWORK
  * view comes first, then the join and the data, in their order. */
 START_TEST(requests_wait_for_exchange)
 {
     struct fake *a, *c;
 
-    sims_new(3);
-    regular(10, 100, 0x3);
-    regular(30, 300, 0x4);
-    a = client(0, "#a#n1");
-    c = client(2, "#c#n3");
-    request(0x3, ORDER_JOIN, 0, "#a#n1", "g");
-    request(0x4, ORDER_JOIN, 2, "#c#n3", "g");
-    drain(a);
-    drain(c);
+    two_sides(&a, NULL, &c);
     view_to(0x3, 1, 10, 399, 0x3);
     view_to(0x4, 1, 30, 399, 0x4);
     view_to(0x7, 0, 10, 400, 0x7);
@@ -994,20 +1014,10 @@ END_TEST
  * n3's member, whom a and b never saw. */
 START_TEST(cascade_completes_in_transitional)
 {
-    struct fake *a, *b;
+    struct fake *a, *b, *c;     /* c joins g; the test reads a and b */
     char *t;
 
-    sims_new(3);
-    regular(10, 100, 0x3);
-    regular(30, 300, 0x4);
-    a = client(0, "#a#n1");
-    b = client(1, "#b#n2");
-    client(2, "#c#n3");
-    request(0x3, ORDER_JOIN, 0, "#a#n1", "g");
-    request(0x3, ORDER_JOIN, 1, "#b#n2", "g");
-    request(0x4, ORDER_JOIN, 2, "#c#n3", "g");
-    drain(a);
-    drain(b);
+    two_sides(&a, &b, &c);
     view_to(0x3, 1, 10, 399, 0x3);
     view_to(0x7, 0, 10, 400, 0x7);
     ck_assert_int_eq(n_wire, 2);
@@ -1038,15 +1048,7 @@ START_TEST(cascade_gives_up)
     struct fake *a, *b;
     char *t;
 
-    sims_new(3);
-    regular(10, 100, 0x3);
-    regular(30, 300, 0x4);
-    a = client(0, "#a#n1");
-    b = client(1, "#b#n2");
-    request(0x3, ORDER_JOIN, 0, "#a#n1", "g");
-    request(0x3, ORDER_JOIN, 1, "#b#n2", "g");
-    drain(a);
-    drain(b);
+    two_sides(&a, &b, NULL);
     view_to(0x3, 1, 10, 399, 0x3);
     view_to(0x7, 0, 10, 400, 0x7);
     ck_assert_int_eq(n_wire, 2);     /* n1's first, then n3's */
@@ -1074,18 +1076,7 @@ START_TEST(cascade_data_stays_in_its_views)
 {
     struct fake *a, *b, *c;
 
-    sims_new(3);
-    regular(10, 100, 0x3);
-    regular(30, 300, 0x4);
-    a = client(0, "#a#n1");
-    b = client(1, "#b#n2");
-    c = client(2, "#c#n3");
-    request(0x3, ORDER_JOIN, 0, "#a#n1", "g");
-    request(0x3, ORDER_JOIN, 1, "#b#n2", "g");
-    request(0x4, ORDER_JOIN, 2, "#c#n3", "g");
-    drain(a);
-    drain(b);
-    drain(c);
+    two_sides(&a, &b, &c);
     view_to(0x3, 1, 10, 399, 0x3);
     view_to(0x4, 1, 30, 399, 0x4);
     view_to(0x7, 0, 10, 400, 0x7);
@@ -1126,15 +1117,7 @@ START_TEST(given_up_data_stays_in_its_views)
 {
     struct fake *a, *c;
 
-    sims_new(3);
-    regular(10, 100, 0x3);
-    regular(30, 300, 0x4);
-    a = client(0, "#a#n1");
-    c = client(2, "#c#n3");
-    request(0x3, ORDER_JOIN, 0, "#a#n1", "g");
-    request(0x4, ORDER_JOIN, 2, "#c#n3", "g");
-    drain(a);
-    drain(c);
+    two_sides(&a, NULL, &c);
     view_to(0x3, 1, 10, 399, 0x3);
     view_to(0x4, 1, 30, 399, 0x4);
     view_to(0x7, 0, 10, 400, 0x7);
@@ -1162,24 +1145,13 @@ END_TEST
  * configuration with n3 whose exchange is given up, and its client a
  * delivers what it sent there, which b never gets. In the merged view
  * a and b must not share a virtual-synchrony set (§15 properties 8,
- * 10; dsim seeds 550, 1643): n1's memberships are synchronised in the
- * given-up configuration now, under n1's id and its time. */
+ * 10; dsim seeds 550, 1643): n1's memberships take a key of their own
+ * (deliver.c, rekey_given_up). */
 START_TEST(given_up_splits_vs_sets)
 {
     struct fake *a, *b, *c;
 
-    sims_new(3);
-    regular(10, 100, 0x3);
-    regular(30, 300, 0x4);
-    a = client(0, "#a#n1");
-    b = client(1, "#b#n2");
-    c = client(2, "#c#n3");
-    request(0x3, ORDER_JOIN, 0, "#a#n1", "g");
-    request(0x3, ORDER_JOIN, 1, "#b#n2", "g");
-    request(0x4, ORDER_JOIN, 2, "#c#n3", "g");
-    drain(a);
-    drain(b);
-    drain(c);
+    two_sides(&a, &b, &c);
     view_to(0x1, 1, 10, 150, 0x1);
     view_to(0x2, 1, 10, 150, 0x2);
     view_to(0x4, 1, 30, 150, 0x4);
@@ -1216,18 +1188,7 @@ START_TEST(given_up_without_held_splits_vs_sets)
 {
     struct fake *a, *b, *c;
 
-    sims_new(3);
-    regular(10, 100, 0x3);
-    regular(30, 300, 0x4);
-    a = client(0, "#a#n1");
-    b = client(1, "#b#n2");
-    c = client(2, "#c#n3");
-    request(0x3, ORDER_JOIN, 0, "#a#n1", "g");
-    request(0x3, ORDER_JOIN, 1, "#b#n2", "g");
-    request(0x4, ORDER_JOIN, 2, "#c#n3", "g");
-    drain(a);
-    drain(b);
-    drain(c);
+    two_sides(&a, &b, &c);
     view_to(0x1, 1, 10, 150, 0x1);
     view_to(0x2, 1, 10, 150, 0x2);
     view_to(0x4, 1, 30, 150, 0x4);
